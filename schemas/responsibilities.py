@@ -1,0 +1,49 @@
+"""Events of responsibility (``responsibility-<id>``) and action (``action-<id>``) streams."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from schemas.envelope import DomainEvent, Identifier, Text
+
+
+class ResponsibilityAssigned(DomainEvent):
+    """A body was given a responsibility (or was proposed to hold it, see ``reason``)."""
+
+    type: Literal["ResponsibilityAssigned"] = "ResponsibilityAssigned"
+    schema_version: Literal[1] = 1
+    responsibility_id: Identifier
+    description: Text
+    holder_id: Identifier
+    reason: Text | None = None
+    recommendation_id: Identifier | None = None
+
+
+class ResponsibilityTransferred(DomainEvent):
+    """A responsibility moved to another body.
+
+    ``from_id`` is ``None`` when the source does not say who held it; ``instead_of_id`` names the
+    body it had been proposed for, when the decision departs from a proposal.
+    """
+
+    type: Literal["ResponsibilityTransferred"] = "ResponsibilityTransferred"
+    schema_version: Literal[2] = 2
+    responsibility_id: Identifier
+    description: Text
+    from_id: Identifier | None = None
+    to_id: Identifier
+    instead_of_id: Identifier | None = None
+    reason: Text | None = None
+    recommendation_id: Identifier | None = None
+
+
+class ActionCommitted(DomainEvent):
+    """Government committed a body to an action that the review itself did not recommend."""
+
+    type: Literal["ActionCommitted"] = "ActionCommitted"
+    schema_version: Literal[1] = 1
+    action_id: Identifier
+    owner_id: Identifier
+    description: Text
+    review_id: Identifier | None = None
+    recommendation_id: Identifier | None = None

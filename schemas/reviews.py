@@ -1,0 +1,129 @@
+"""Events of review (``review-<id>``) and recommendation (``recommendation-<id>``) streams."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from schemas.envelope import (
+    Contract,
+    DeliveryStatus,
+    DomainEvent,
+    Identifier,
+    ShortText,
+    Text,
+)
+
+
+class ReviewPublished(DomainEvent):
+    """An official review and the government's response to it entered the register."""
+
+    type: Literal["ReviewPublished"] = "ReviewPublished"
+    schema_version: Literal[1] = 1
+    review_id: Identifier
+    title: ShortText
+    author: ShortText | None = None
+    published_on: date | None = Field(default=None, description="None: the source does not say.")
+    recommendation_count: int = Field(ge=0)
+    summary: Text | None = None
+
+
+class RecommendationRecorded(DomainEvent):
+    """A recommendation of a review, or a sub-point of one (``parent_id`` set)."""
+
+    type: Literal["RecommendationRecorded"] = "RecommendationRecorded"
+    schema_version: Literal[1] = 1
+    recommendation_id: Identifier
+    review_id: Identifier
+    number: ShortText = Field(description="Label as printed, e.g. '11' or '11a'.")
+    text: Text
+    parent_id: Identifier | None = None
+    cross_references: tuple[Identifier, ...] = ()
+
+
+class ResponseKind(StrEnum):
+    IMPLEMENT_IN_FULL = "implement_in_full"
+    PARTIALLY_IMPLEMENT = "partially_implement"
+    FUTURE_DISCUSSION = "future_discussion"
+    NOT_IMPLEMENT = "not_implement"
+
+
+class GovernmentResponse(DomainEvent):
+    """Fields shared by the four response events; a revision names what it supersedes."""
+
+    recommendation_id: Identifier
+    review_id: Identifier
+    response_text: Text
+    lead_ids: tuple[Identifier, ...] = ()
+    supporting_ids: tuple[Identifier, ...] = ()
+    supersedes_event_id: str | None = Field(
+        default=None, description="Set when this is an explicit re-decision."
+    )
+    revision_reason: Text | None = None
+
+    @model_validator(mode="after")
+    def _revision_needs_reason(self) -> GovernmentResponse:
+        if self.supersedes_event_id is not None and not self.revision_reason:
+            raise ValueError("a re-decision must give revision_reason")
+        return self
+
+
+class RecommendationAccepted(GovernmentResponse):
+    """Government will implement the recommendation in full."""
+
+    type: Literal["RecommendationAccepted"] = "RecommendationAccepted"
+    schema_version: Literal[1] = 1
+
+
+class RecommendationAdapted(GovernmentResponse):
+    """Government will implement part of it, or implement it differently."""
+
+    type: Literal["RecommendationAdapted"] = "RecommendationAdapted"
+    schema_version: Literal[1] = 1
+    changes: tuple[Text, ...] = Field(min_length=1, description="What differs from the proposal.")
+
+
+class RecommendationDeferred(GovernmentResponse):
+    """Government leaves the recommendation for future discussion."""
+
+    type: Literal["RecommendationDeferred"] = "RecommendationDeferred"
+    schema_version: Literal[1] = 1
+
+
+class RecommendationRejected(GovernmentResponse):
+    """Government will not implement the recommendation."""
+
+    type: Literal["RecommendationRejected"] = "RecommendationRejected"
+    schema_version: Literal[1] = 1
+    alternative: Text | None = Field(default=None, description="What happens instead, if stated.")
+
+
+class Claim(Contract):
+    """Who asserts a delivery status, and who (separately) checked it."""
+
+    claimed_by: Identifier
+    verified_by: Identifier | None = None
+
+
+class ImplementationProgressRecorded(DomainEvent):
+    """Delivery status of a recommendation or action; a moved target date carries its reason."""
+
+    type: Literal["ImplementationProgressRecorded"] = "ImplementationProgressRecorded"
+    schema_version: Literal[1] = 1
+    recommendation_id: Identifier | None = None
+    action_id: Identifier | None = None
+    status: DeliveryStatus
+    evidence: Text | None = None
+    target_date: date | None = None
+    previous_target_date: date | None = None
+    target_date_change_reason: Text | None = None
+    claim: Claim
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> ImplementationProgressRecorded:
+        if (self.recommendation_id is None) == (self.action_id is None):
+            raise ValueError("exactly one of recommendation_id and action_id is required")
+        return self

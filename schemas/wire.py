@@ -1,0 +1,96 @@
+"""How events travel on Kafka: CloudEvents 1.0 in binary content mode.
+
+Record key = stream id (so a stream's events share a partition and stay ordered); value = the
+event's JSON; headers ``ce_*`` carry the CloudEvents attributes, plus extensions ``position``
+(global position), ``streamversion``, ``correlationid`` and ``causationid``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
+from cloudevents.core.formats.json import JSONFormat
+from cloudevents.core.v1.event import CloudEvent
+
+from schemas.envelope import DomainEvent
+from schemas.upcasting import decode
+
+EVENTS_TOPIC = "remit.events"
+DEAD_LETTER_TOPIC = "remit.events.dlq"
+CE_SOURCE = "/remit/registry"
+CONTENT_TYPE = "application/json"
+_FORMAT = JSONFormat()
+
+
+class UndecodableRecord(ValueError):
+    """A Kafka record that is not a Remit event (the reason says why); dead-letter it."""
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """A Kafka record of ``remit.events``, ready to send or just received."""
+
+    key: bytes
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...]
+
+
+@dataclass(frozen=True)
+class PositionedEvent:
+    """An event together with the global position the store gave it."""
+
+    event: DomainEvent
+    position: int
+
+
+def ce_type(event: DomainEvent) -> str:
+    return f"remit.{event.type}.v{event.schema_version}"
+
+
+def encode(event: DomainEvent, position: int) -> EventRecord:
+    attributes: dict[str, Any] = {
+        "id": str(event.event_id),
+        "source": CE_SOURCE,
+        "type": ce_type(event),
+        "subject": event.stream_id,
+        "time": event.recorded_at,
+        "datacontenttype": CONTENT_TYPE,
+        "position": str(position),
+        "streamversion": str(event.stream_version),
+        "correlationid": event.correlation_id,
+        "partitionkey": event.stream_id,
+    }
+    if event.causation_id:
+        attributes["causationid"] = event.causation_id
+    cloud_event = CloudEvent(attributes, event.model_dump(mode="json"))
+    message = to_binary(cloud_event, _FORMAT)
+    key = message.key.encode() if isinstance(message.key, str) else (message.key or b"")
+    return EventRecord(key=key, value=message.value, headers=tuple(message.headers.items()))
+
+
+def decode_record(
+    key: bytes | None, value: bytes | None, headers: Any
+) -> PositionedEvent:
+    """Parse a received record; raise :class:`UndecodableRecord` with the reason if it is not
+    a valid Remit event (so the caller can dead-letter it and move on)."""
+    try:
+        header_map = {name: bytes(raw) for name, raw in headers or ()}
+        message = KafkaMessage(headers=header_map, key=key, value=value or b"")
+        cloud_event = from_binary(message, _FORMAT)
+        data = cloud_event.get_data()
+        if not isinstance(data, dict):
+            raise UndecodableRecord("record value is not a JSON object")
+        position = int(cloud_event.get_extension("position"))
+        event = decode(data)
+    except UndecodableRecord:
+        raise
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UndecodableRecord(f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # the SDK raises its own exception tree
+        raise UndecodableRecord(f"{type(exc).__name__}: {exc}") from exc
+    if str(event.event_id) != cloud_event.get_id():
+        raise UndecodableRecord("ce_id does not match the payload's event_id")
+    return PositionedEvent(event=event, position=position)
