@@ -1,0 +1,51 @@
+"""Errors of the registry, one tree; the HTTP layer maps each to an RFC 9457 problem.
+
+    RegistryError
+    ├── DomainRuleViolated        422  a rule of the domain refuses the command
+    │   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
+    │   └── AlreadyExists         409  the id is taken
+    ├── ConcurrencyConflict       409  the stream moved on since it was read
+    ├── PreconditionFailed        412  If-Match names a version that is not current
+    └── IdempotencyKeyReused      422  the same key came with a different request
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    title = "Registry error"
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class DomainRuleViolated(RegistryError):
+    title = "Domain rule violated"
+    status = 422
+
+
+class UnknownEntity(DomainRuleViolated):
+    title = "Unknown entity"
+    status = 422
+
+
+class AlreadyExists(DomainRuleViolated):
+    title = "Already exists"
+    status = 409
+
+
+class ConcurrencyConflict(RegistryError):
+    title = "Concurrency conflict"
+    status = 409
+
+
+class PreconditionFailed(RegistryError):
+    title = "Precondition failed"
+    status = 412
+
+
+class IdempotencyKeyReused(RegistryError):
+    title = "Idempotency key reused with a different request"
+    status = 422

@@ -1,0 +1,70 @@
+"""What the service layer needs from the outside world. Adapters implement these; tests use fakes.
+
+One command runs in one unit of work: load streams, decide, append, remember the idempotency key,
+commit. Global positions are given after commit by the sequencer (see docs/ordering.md), so
+``positions_of`` waits for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Protocol
+from uuid import UUID
+
+from schemas.envelope import DomainEvent
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What a command returned the first time, replayed for a retried Idempotency-Key."""
+
+    request_hash: str
+    status_code: int
+    body: dict[str, Any]
+
+
+class EventStore(Protocol):
+    async def load(self, stream_id: str) -> list[DomainEvent]:
+        """All events of one stream in stream-version order (upcast to current versions)."""
+        ...
+
+    async def append(self, events: Sequence[DomainEvent]) -> None:
+        """Stage events in the unit of work's transaction. Raises ``ConcurrencyConflict`` (from
+        ``services.registry.errors``) at append or commit time when a (stream_id, stream_version)
+        already exists."""
+        ...
+
+
+class IdempotencyStore(Protocol):
+    async def get(self, key: str) -> StoredResponse | None: ...
+
+    async def put(self, key: str, response: StoredResponse) -> None:
+        """Stage the response in the same transaction as the events it describes."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    events: EventStore
+    idempotency: IdempotencyStore
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Roll back anything not committed."""
+        ...
+
+    async def commit(self) -> None: ...
+
+
+class PositionSource(Protocol):
+    async def positions_of(self, event_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """Wait (bounded) until the sequencer has given each committed event its global
+        position, sequencing pending events itself when no one else is; return them."""
+        ...
