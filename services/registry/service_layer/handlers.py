@@ -1,0 +1,194 @@
+"""Command handlers: load the streams a decision needs, fold them, decide, append.
+
+Each handler returns the new events; ``messagebus.execute`` wraps it in a unit of work with
+idempotency and optimistic concurrency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeVar
+
+from schemas.envelope import DomainEvent
+from services.registry.domain import organisation as org
+from services.registry.domain import progress, responsibility, review
+from services.registry.domain.commands import (
+    AnyCommand,
+    AssignAccountability,
+    AssignResponsibility,
+    CommitAction,
+    DissolveOrganisation,
+    MergeOrganisation,
+    PublishReview,
+    RecordGovernmentResponse,
+    RecordImplementationProgress,
+    RecordRecommendation,
+    RegisterOrganisation,
+    RenameOrganisation,
+    TransferResponsibility,
+)
+from services.registry.domain.context import (
+    Context,
+    action_stream,
+    organisation_stream,
+    recommendation_stream,
+    responsibility_stream,
+    review_stream,
+)
+from services.registry.service_layer.ports import UnitOfWork
+
+S = TypeVar("S")
+Fold = Callable[[S | None, DomainEvent], S | None]
+
+
+async def load(uow: UnitOfWork, stream_id: str, fold: Fold[S]) -> S | None:
+    state: S | None = None
+    for event in await uow.events.load(stream_id):
+        state = fold(state, event)
+    return state
+
+
+async def organisations(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, org.Organisation | None]:
+    return {i: await load(uow, organisation_stream(i), org.apply) for i in dict.fromkeys(ids)}
+
+
+async def recommendation(uow: UnitOfWork, rec_id: str) -> review.Recommendation | None:
+    return await load(uow, recommendation_stream(rec_id), review.apply_recommendation)
+
+
+async def require_cited_recommendation(uow: UnitOfWork, cmd: AnyCommand) -> None:
+    """Commands that cite a recommendation must cite a real one."""
+    rec_id = getattr(cmd, "recommendation_id", None)
+    if rec_id is not None and not isinstance(cmd, RecordRecommendation):
+        review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+
+
+async def register_organisation(
+    cmd: RegisterOrganisation, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    return org.register(
+        await load(uow, organisation_stream(cmd.organisation_id), org.apply), cmd, ctx
+    )
+
+
+async def rename_organisation(
+    cmd: RenameOrganisation, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    return org.rename(
+        await load(uow, organisation_stream(cmd.organisation_id), org.apply), cmd, ctx
+    )
+
+
+async def merge_organisation(
+    cmd: MergeOrganisation, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    bodies = await organisations(uow, [cmd.organisation_id, cmd.parent_id])
+    return org.merge(bodies[cmd.organisation_id], bodies[cmd.parent_id], cmd, ctx)
+
+
+async def dissolve_organisation(
+    cmd: DissolveOrganisation, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    state = await load(uow, organisation_stream(cmd.organisation_id), org.apply)
+    return org.dissolve(state, await organisations(uow, cmd.successor_ids), cmd, ctx)
+
+
+async def assign_accountability(
+    cmd: AssignAccountability, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    bodies = await organisations(uow, [cmd.organisation_id, cmd.accountable_to_id])
+    return org.assign_accountability(
+        bodies[cmd.organisation_id], bodies[cmd.accountable_to_id], cmd, ctx
+    )
+
+
+async def publish_review(cmd: PublishReview, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
+    return review.publish(
+        await load(uow, review_stream(cmd.review_id), review.apply_review), cmd, ctx
+    )
+
+
+async def record_recommendation(
+    cmd: RecordRecommendation, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    state = await recommendation(uow, cmd.recommendation_id)
+    parent = await recommendation(uow, cmd.parent_id) if cmd.parent_id else None
+    refs = {ref: await recommendation(uow, ref) for ref in cmd.cross_references}
+    rev = await load(uow, review_stream(cmd.review_id), review.apply_review)
+    return review.record(state, rev, parent, refs, cmd, ctx)
+
+
+async def record_response(
+    cmd: RecordGovernmentResponse, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    bodies = await organisations(uow, [*cmd.lead_ids, *cmd.supporting_ids])
+    return review.respond(await recommendation(uow, cmd.recommendation_id), bodies, cmd, ctx)
+
+
+async def record_progress(
+    cmd: RecordImplementationProgress, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    claimants = [cmd.claim.claimed_by, *([cmd.claim.verified_by] if cmd.claim.verified_by else [])]
+    bodies = await organisations(uow, claimants)
+    if cmd.action_id is not None:
+        state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
+        action = responsibility.require_action(state, cmd.action_id)
+        return progress.record_progress(
+            action_stream(cmd.action_id), action.version, action.target_date, True, bodies, cmd, ctx
+        )
+    rec_id = cmd.recommendation_id or ""
+    rec = review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+    responded = rec.response_event_id is not None
+    return progress.record_progress(
+        recommendation_stream(rec_id), rec.version, rec.target_date, responded, bodies, cmd, ctx
+    )
+
+
+async def assign_responsibility(
+    cmd: AssignResponsibility, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    state = await load(
+        uow, responsibility_stream(cmd.responsibility_id), responsibility.apply_responsibility
+    )
+    holder = (await organisations(uow, [cmd.holder_id]))[cmd.holder_id]
+    return responsibility.assign(state, holder, cmd, ctx)
+
+
+async def transfer_responsibility(
+    cmd: TransferResponsibility, ctx: Context, uow: UnitOfWork
+) -> list[DomainEvent]:
+    state = await load(
+        uow, responsibility_stream(cmd.responsibility_id), responsibility.apply_responsibility
+    )
+    named = [cmd.to_id, *([cmd.instead_of_id] if cmd.instead_of_id else [])]
+    return responsibility.transfer(state, await organisations(uow, named), cmd, ctx)
+
+
+async def commit_action(cmd: CommitAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
+    state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
+    owner = (await organisations(uow, [cmd.owner_id]))[cmd.owner_id]
+    known = cmd.review_id is None or bool(await uow.events.load(review_stream(cmd.review_id)))
+    return responsibility.commit_action(state, owner, known, cmd, ctx)
+
+
+Handler = Callable[[Any, Context, UnitOfWork], Awaitable[list[DomainEvent]]]
+
+HANDLERS: dict[type[Any], Handler] = {
+    RegisterOrganisation: register_organisation,
+    RenameOrganisation: rename_organisation,
+    MergeOrganisation: merge_organisation,
+    DissolveOrganisation: dissolve_organisation,
+    AssignAccountability: assign_accountability,
+    PublishReview: publish_review,
+    RecordRecommendation: record_recommendation,
+    RecordGovernmentResponse: record_response,
+    RecordImplementationProgress: record_progress,
+    AssignResponsibility: assign_responsibility,
+    TransferResponsibility: transfer_responsibility,
+    CommitAction: commit_action,
+}
+
+
+async def handle(cmd: AnyCommand, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
+    await require_cited_recommendation(uow, cmd)
+    return await HANDLERS[type(cmd)](cmd, ctx, uow)

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from schemas.envelope import Source
+from services.registry.domain.context import Context
+from services.registry.service_layer import messagebus
+from services.registry.service_layer.messagebus import CommandResult
+from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
+
+SOURCE = {"document": "test", "passage": "a passage"}
+
+
+class Bus:
+    """Runs commands against one shared fake database."""
+
+    def __init__(self) -> None:
+        self.uow = FakeUnitOfWork()
+        self.positions = FakePositions(self.uow)
+
+    async def run(self, cmd: Any, **kwargs: Any) -> CommandResult:
+        ctx = Context(
+            actor="tester",
+            correlation_id="corr-1",
+            now=datetime(2026, 1, 1, tzinfo=UTC),
+            source=Source(document="test", passage="a passage"),
+        )
+        return await messagebus.execute(cmd, ctx, lambda: self.uow, self.positions, **kwargs)
+
+    def events(self, stream_id: str | None = None) -> list[Any]:
+        return [e for e in self.uow.events.committed if stream_id in (None, e.stream_id)]
+
+
+@pytest.fixture
+def bus() -> Bus:
+    return Bus()

@@ -1,0 +1,78 @@
+"""In-memory stand-ins for the registry's ports: enough behaviour to test handlers without I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from uuid import UUID
+
+from schemas.envelope import DomainEvent
+from services.registry.errors import ConcurrencyConflict
+from services.registry.service_layer.ports import StoredResponse
+
+
+class FakeEventStore:
+    def __init__(self) -> None:
+        self.committed: list[DomainEvent] = []
+        self.staged: list[DomainEvent] = []
+
+    async def load(self, stream_id: str) -> list[DomainEvent]:
+        return [e for e in [*self.committed, *self.staged] if e.stream_id == stream_id]
+
+    async def append(self, events: Sequence[DomainEvent]) -> None:
+        taken = {(e.stream_id, e.stream_version) for e in [*self.committed, *self.staged]}
+        for event in events:
+            if (event.stream_id, event.stream_version) in taken:
+                raise ConcurrencyConflict(f"{event.stream_id} v{event.stream_version} exists")
+            self.staged.append(event)
+
+
+class FakeIdempotencyStore:
+    def __init__(self) -> None:
+        self.committed: dict[str, StoredResponse] = {}
+        self.staged: dict[str, StoredResponse] = {}
+
+    async def get(self, key: str) -> StoredResponse | None:
+        return self.committed.get(key)
+
+    async def put(self, key: str, response: StoredResponse) -> None:
+        self.staged[key] = response
+
+
+class FakeUnitOfWork:
+    """Shares committed state across instances, like a database would."""
+
+    def __init__(self) -> None:
+        self.events = FakeEventStore()
+        self.idempotency = FakeIdempotencyStore()
+        self.commits = 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.events.staged.clear()
+        self.idempotency.staged.clear()
+
+    async def commit(self) -> None:
+        self.events.committed.extend(self.events.staged)
+        self.idempotency.committed.update(self.idempotency.staged)
+        self.events.staged.clear()
+        self.idempotency.staged.clear()
+        self.commits += 1
+
+
+class FakePositions:
+    """Gives positions in commit order, as the sequencer would."""
+
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def positions_of(self, event_ids: Sequence[UUID]) -> dict[UUID, int]:
+        order = {e.event_id: i + 1 for i, e in enumerate(self.uow.events.committed)}
+        return {i: order[i] for i in event_ids if i in order}

@@ -1,0 +1,353 @@
+"""The registry's rules, driven through the handlers against fakes (no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.registry.domain import commands as c
+from services.registry.errors import (
+    AlreadyExists,
+    ConcurrencyConflict,
+    DomainRuleViolated,
+    IdempotencyKeyReused,
+    PreconditionFailed,
+    UnknownEntity,
+)
+from tests.unit.registry.conftest import SOURCE, Bus
+
+
+def cmd(cls: type[Any], **fields: Any) -> Any:
+    return cls.model_validate({"source": SOURCE, **fields})
+
+
+async def register(bus: Bus, *ids: str) -> None:
+    for i in ids:
+        await bus.run(cmd(c.RegisterOrganisation, organisation_id=i, name=i.upper(), kind="other"))
+
+
+async def review_with(bus: Bus, *numbers: str) -> None:
+    await bus.run(cmd(c.PublishReview, review_id="rv", title="Review", recommendation_count=16))
+    for n in numbers:
+        await bus.run(
+            cmd(
+                c.RecordRecommendation,
+                recommendation_id=f"rv:{n}",
+                review_id="rv",
+                number=n,
+                text=n,
+            )
+        )
+
+
+async def test_register_returns_events_with_versions_and_positions(bus: Bus) -> None:
+    result = await bus.run(
+        cmd(c.RegisterOrganisation, organisation_id="nhsi", name="NHSI", kind="other")
+    )
+    [appended] = result.events
+    assert (appended.event_type, appended.stream_id, appended.stream_version) == (
+        "OrganisationRegistered",
+        "organisation-nhsi",
+        1,
+    )
+    assert appended.position == 1
+
+
+async def test_registering_twice_is_refused(bus: Bus) -> None:
+    await register(bus, "nhsi")
+    with pytest.raises(AlreadyExists):
+        await register(bus, "nhsi")
+
+
+async def test_rename_keeps_name_history(bus: Bus) -> None:
+    await register(bus, "scn")
+    await bus.run(cmd(c.RenameOrganisation, organisation_id="scn", new_name="Clinical networks"))
+    [_, renamed] = bus.events("organisation-scn")
+    assert (renamed.previous_name, renamed.new_name) == ("SCN", "Clinical networks")
+
+
+async def test_transfer_only_from_the_holder(bus: Bus) -> None:
+    await register(bus, "academy", "nhsi", "hee")
+    await bus.run(
+        cmd(
+            c.AssignResponsibility,
+            responsibility_id="talent",
+            description="Talent",
+            holder_id="academy",
+        )
+    )
+    with pytest.raises(DomainRuleViolated, match="held by 'academy', not 'hee'"):
+        await bus.run(
+            cmd(c.TransferResponsibility, responsibility_id="talent", from_id="hee", to_id="nhsi")
+        )
+    with pytest.raises(DomainRuleViolated, match="not unknown"):
+        await bus.run(cmd(c.TransferResponsibility, responsibility_id="talent", to_id="nhsi"))
+    await bus.run(
+        cmd(c.TransferResponsibility, responsibility_id="talent", from_id="academy", to_id="nhsi")
+    )
+    assert bus.events("responsibility-talent")[-1].to_id == "nhsi"
+
+
+async def test_transfer_from_unknown_instead_of_proposed_body(bus: Bus) -> None:
+    await register(bus, "academy", "nhsi")
+    await bus.run(
+        cmd(
+            c.TransferResponsibility,
+            responsibility_id="capability",
+            description="Commissioning",
+            to_id="nhsi",
+            instead_of_id="academy",
+        )
+    )
+    [event] = bus.events("responsibility-capability")
+    assert (event.from_id, event.to_id, event.instead_of_id) == (None, "nhsi", "academy")
+
+
+async def test_new_responsibility_needs_a_description(bus: Bus) -> None:
+    await register(bus, "nhsi")
+    with pytest.raises(DomainRuleViolated, match="description"):
+        await bus.run(cmd(c.TransferResponsibility, responsibility_id="x", to_id="nhsi"))
+
+
+async def test_dissolved_body_receives_nothing(bus: Bus) -> None:
+    await register(bus, "nhsiq", "nhsi")
+    await bus.run(cmd(c.DissolveOrganisation, organisation_id="nhsiq"))
+    with pytest.raises(DomainRuleViolated, match="dissolved"):
+        await bus.run(
+            cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="nhsiq")
+        )
+    with pytest.raises(DomainRuleViolated, match="already dissolved"):
+        await bus.run(cmd(c.DissolveOrganisation, organisation_id="nhsiq"))
+
+
+async def test_merged_body_keeping_identity_can_still_hold(bus: Bus) -> None:
+    await register(bus, "academy", "hee")
+    await bus.run(
+        cmd(c.MergeOrganisation, organisation_id="academy", parent_id="hee", keeps_identity=True)
+    )
+    await bus.run(
+        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="academy")
+    )
+    await register(bus, "absorbed")
+    await bus.run(
+        cmd(c.MergeOrganisation, organisation_id="absorbed", parent_id="hee", keeps_identity=False)
+    )
+    with pytest.raises(DomainRuleViolated):
+        await bus.run(
+            cmd(
+                c.AssignResponsibility, responsibility_id="s", description="S", holder_id="absorbed"
+            )
+        )
+
+
+async def test_unknown_body_is_named_in_the_error(bus: Bus) -> None:
+    with pytest.raises(UnknownEntity, match="'ghost'"):
+        await bus.run(
+            cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="ghost")
+        )
+
+
+async def test_sub_points_belong_to_a_parent_of_the_same_review(bus: Bus) -> None:
+    await review_with(bus, "11")
+    await bus.run(
+        cmd(
+            c.RecordRecommendation,
+            recommendation_id="rv:11a",
+            review_id="rv",
+            number="11a",
+            text="a",
+            parent_id="rv:11",
+        )
+    )
+    with pytest.raises(DomainRuleViolated, match="sub-points"):
+        await bus.run(
+            cmd(
+                c.RecordRecommendation,
+                recommendation_id="rv:11a1",
+                review_id="rv",
+                number="x",
+                text="x",
+                parent_id="rv:11a",
+            )
+        )
+    with pytest.raises(UnknownEntity):
+        await bus.run(
+            cmd(
+                c.RecordRecommendation,
+                recommendation_id="rv:12a",
+                review_id="rv",
+                number="x",
+                text="x",
+                parent_id="rv:12",
+            )
+        )
+
+
+async def test_cross_references_must_be_real(bus: Bus) -> None:
+    await review_with(bus, "3")
+    with pytest.raises(UnknownEntity, match="rv:99"):
+        await bus.run(
+            cmd(
+                c.RecordRecommendation,
+                recommendation_id="rv:14",
+                review_id="rv",
+                number="14",
+                text="t",
+                cross_references=["rv:99"],
+            )
+        )
+    await bus.run(
+        cmd(
+            c.RecordRecommendation,
+            recommendation_id="rv:14",
+            review_id="rv",
+            number="14",
+            text="t",
+            cross_references=["rv:3"],
+        )
+    )
+
+
+async def test_one_response_then_only_explicit_re_decisions(bus: Bus) -> None:
+    await register(bus, "nhse")
+    await review_with(bus, "8")
+    await bus.run(
+        cmd(
+            c.RecordGovernmentResponse,
+            recommendation_id="rv:8",
+            response="future_discussion",
+            response_text="later",
+            lead_ids=["nhse"],
+        )
+    )
+    with pytest.raises(DomainRuleViolated, match="re-decision"):
+        await bus.run(
+            cmd(
+                c.RecordGovernmentResponse,
+                recommendation_id="rv:8",
+                response="implement_in_full",
+                response_text="now",
+            )
+        )
+    await bus.run(
+        cmd(
+            c.RecordGovernmentResponse,
+            recommendation_id="rv:8",
+            response="implement_in_full",
+            response_text="now",
+            revision_reason="decided",
+        )
+    )
+    first, second = bus.events("recommendation-rv:8")[1:]
+    assert (first.type, second.type) == ("RecommendationDeferred", "RecommendationAccepted")
+    assert second.supersedes_event_id == str(first.event_id)
+
+
+async def test_partial_implementation_says_what_changed(bus: Bus) -> None:
+    await review_with(bus, "9")
+    with pytest.raises(DomainRuleViolated, match="changes"):
+        await bus.run(
+            cmd(
+                c.RecordGovernmentResponse,
+                recommendation_id="rv:9",
+                response="partially_implement",
+                response_text="t",
+            )
+        )
+
+
+async def test_progress_needs_a_response_and_a_reason_for_moving_dates(bus: Bus) -> None:
+    await register(bus, "nhsi", "dh")
+    await review_with(bus, "1")
+    progress = {
+        "recommendation_id": "rv:1",
+        "status": "in_progress",
+        "claim": {"claimed_by": "nhsi"},
+    }
+    with pytest.raises(DomainRuleViolated, match="response"):
+        await bus.run(cmd(c.RecordImplementationProgress, **progress))
+    await bus.run(
+        cmd(
+            c.RecordGovernmentResponse,
+            recommendation_id="rv:1",
+            response="implement_in_full",
+            response_text="t",
+        )
+    )
+    await bus.run(cmd(c.RecordImplementationProgress, **progress, target_date="2026-06-01"))
+    with pytest.raises(DomainRuleViolated, match="give a reason"):
+        await bus.run(cmd(c.RecordImplementationProgress, **progress, target_date="2026-09-01"))
+    await bus.run(
+        cmd(
+            c.RecordImplementationProgress,
+            **progress,
+            target_date="2026-09-01",
+            target_date_change_reason="slipped",
+        )
+    )
+    with pytest.raises(DomainRuleViolated, match="verified"):
+        await bus.run(
+            cmd(
+                c.RecordImplementationProgress,
+                **{**progress, "claim": {"claimed_by": "nhsi", "verified_by": "nhsi"}},
+                target_date="2026-09-01",
+            )
+        )
+    assert bus.events("recommendation-rv:1")[-1].previous_target_date.isoformat() == "2026-06-01"
+
+
+async def test_cited_recommendation_must_exist(bus: Bus) -> None:
+    await register(bus, "nhsi")
+    with pytest.raises(UnknownEntity, match="rv:404"):
+        await bus.run(
+            cmd(
+                c.AssignResponsibility,
+                responsibility_id="r",
+                description="R",
+                holder_id="nhsi",
+                recommendation_id="rv:404",
+            )
+        )
+
+
+async def test_idempotent_retry_appends_nothing(bus: Bus) -> None:
+    first = await bus.run(
+        cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
+        idempotency_key="k1",
+    )
+    again = await bus.run(
+        cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
+        idempotency_key="k1",
+    )
+    assert again.replayed and again.events == first.events
+    assert len(bus.events()) == 1
+    with pytest.raises(IdempotencyKeyReused):
+        await bus.run(
+            cmd(c.RegisterOrganisation, organisation_id="b", name="B", kind="other"),
+            idempotency_key="k1",
+        )
+
+
+async def test_expected_version_mismatch_is_a_failed_precondition(bus: Bus) -> None:
+    await register(bus, "a")
+    with pytest.raises(PreconditionFailed, match="version 1, not 3"):
+        await bus.run(
+            cmd(c.RenameOrganisation, organisation_id="a", new_name="B"), expected_version=3
+        )
+    await bus.run(cmd(c.RenameOrganisation, organisation_id="a", new_name="B"), expected_version=1)
+
+
+async def test_rule_violation_stores_nothing(bus: Bus) -> None:
+    await register(bus, "a")
+    before = len(bus.events())
+    with pytest.raises(DomainRuleViolated):
+        await bus.run(cmd(c.AssignAccountability, organisation_id="a", accountable_to_id="a"))
+    assert len(bus.events()) == before and bus.uow.events.staged == []
+
+
+async def test_concurrent_append_to_the_same_version_conflicts(bus: Bus) -> None:
+    await register(bus, "a")
+    [event] = bus.events()
+    with pytest.raises(ConcurrencyConflict):
+        await bus.uow.events.append([event])
