@@ -1,0 +1,59 @@
+# Remit: developer and CI entry points. GNU make; everything runs from .venv/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS_STAMP := $(VENV)/.remit-installed
+KAFKA_STAMP := .cache/kafka/4.1.1/resolved
+
+.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench
+
+help:
+	@echo "make install     venv + pip install -e '.[dev]' + Kafka jars from Maven Central"
+	@echo "make infra-up    start PostgreSQL ($${REMIT_PG_PORT:-55432}) and Kafka ($${REMIT_KAFKA_PORT:-59092})"
+	@echo "make infra-down  stop both (data stays in .run/infra)"
+	@echo "make test        pytest; starts its own servers unless REMIT_* are exported"
+	@echo "make lint        ruff check, ruff format --check, mypy"
+
+install: deps kafka-jars
+
+deps: $(DEPS_STAMP)
+
+$(PY):
+	python3 -m venv $(VENV)
+
+$(DEPS_STAMP): pyproject.toml | $(PY)
+	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+kafka-jars: $(KAFKA_STAMP)
+
+$(KAFKA_STAMP): infra/kafka/pom.xml | $(DEPS_STAMP)
+	$(PY) -m infra resolve
+
+infra-up: install
+	$(PY) -m infra up
+
+infra-down stop:
+	@if [ -x $(PY) ]; then $(PY) -m infra down; else echo "no $(VENV): nothing to stop"; fi
+
+status:
+	$(PY) -m infra status
+
+env:
+	@$(PY) -m infra env
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy infra schemas services tests
+
+run: infra-up
+	@echo "infrastructure is up; services are not wired into 'make run' yet"
+
+bench:
+	@echo "bench: not yet"

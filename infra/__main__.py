@@ -1,0 +1,63 @@
+"""python -m infra up|down|status|env|resolve: local PostgreSQL and Kafka without Docker."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from infra import kafka, postgres, stack
+from infra.settings import Settings
+
+
+def _up(settings: Settings) -> None:
+    for name, service in (("PostgreSQL", postgres), ("Kafka", kafka)):
+        pid = service.status(settings).pid
+        if pid is not None:
+            print(f"{name} already running (pid {pid})")
+    began = time.monotonic()
+    endpoints = stack.up(settings)
+    print(f"PostgreSQL: {endpoints.postgres_version}")
+    print(f"Kafka: {endpoints.kafka_version or kafka.KAFKA_VERSION} (KRaft, single node)")
+    print(f"state: {settings.state_dir}  ({time.monotonic() - began:.1f}s)")
+    print("\n".join(settings.env_lines()))
+
+
+def _down(settings: Settings) -> None:
+    for name, was_running in stack.down(settings).items():
+        print(f"{name}: {'stopped' if was_running else 'was not running'}")
+
+
+def _status(settings: Settings) -> int:
+    """One line per service; exit 3 unless both run."""
+    pg, broker = postgres.status(settings), kafka.status(settings)
+    pg_version = postgres.version(settings) if pg.pid else ""
+    for name, pid, where, version in (
+        ("postgres", pg.pid, pg.url, pg_version),
+        ("kafka", broker.pid, broker.bootstrap, f"Apache Kafka {broker.version}"),
+    ):
+        state = f"running (pid {pid})  {where}  {version}" if pid else "stopped"
+        print(f"{name}: {state}")
+    return 0 if pg.pid and broker.pid else 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "status", "env", "resolve"])
+    command = parser.parse_args(argv).command
+    settings = Settings.from_env()
+    if command == "up":
+        _up(settings)
+    elif command == "down":
+        _down(settings)
+    elif command == "status":
+        return _status(settings)
+    elif command == "env":
+        print("\n".join(settings.env_lines()))
+    else:
+        print(kafka.resolve())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
