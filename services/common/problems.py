@@ -1,0 +1,116 @@
+"""RFC 9457 problem details: the one place where every service turns errors into HTTP answers.
+
+Each service registers its own error tree with :func:`install`, giving a base exception class
+whose instances carry ``status``, ``title`` and ``detail``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_JSON = "application/problem+json"
+log = structlog.get_logger(__name__)
+
+
+def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    headers = extra.pop("headers", None) if "headers" in extra else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "location": list(map(str, err.get("loc", ()))),
+            "message": err.get("msg", ""),
+            "type": err.get("type", ""),
+        }
+        for err in exc.errors()
+    ]
+
+
+def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
+    """Register handlers: domain errors, malformed requests, HTTP errors, and the unexpected."""
+
+    if domain_error is not None:
+
+        async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+            status = int(getattr(exc, "status", 400))
+            title = str(getattr(exc, "title", "Request refused"))
+            return problem(status, title, str(getattr(exc, "detail", exc)))
+
+        app.add_exception_handler(domain_error, on_domain_error)
+
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        errors = _validation_errors(exc)
+        first = errors[0] if errors else {"location": [], "message": "invalid request"}
+        detail = f"{'.'.join(first['location'])}: {first['message']}"
+        return problem(422, "Malformed request", detail, errors=errors)
+
+    async def on_http(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        response = problem(
+            exc.status_code, title.get(exc.status_code, "HTTP error"), str(exc.detail)
+        )
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", path=request.url.path)
+        return problem(500, "Internal error", "The server failed; nothing partial was stored.")
+
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413 before they are read whole."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _TooLarge:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        detail = f"The request body exceeds {self.max_bytes} bytes."
+        await problem(413, "Request body too large", detail)(scope, receive, send)
+
+
+class _TooLarge(Exception):
+    pass

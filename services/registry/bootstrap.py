@@ -1,0 +1,86 @@
+"""Wires the registry: engine, unit of work, sequencer, feed, and (optionally) the outbox relay."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.common.auth import Caller
+from services.registry.adapters.db import Tables, create_engine
+from services.registry.adapters.event_store import EventFeed
+from services.registry.adapters.sequencer import PostgresPositionSource
+from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from services.registry.config import RegistrySettings
+from services.registry.domain.commands import AnyCommand
+from services.registry.domain.context import Context
+from services.registry.service_layer import messagebus
+from services.registry.service_layer.messagebus import CommandResult
+
+
+@dataclass
+class Registry:
+    """The registry's wired parts; the HTTP layer only calls :meth:`submit` and :attr:`feed`."""
+
+    settings: RegistrySettings
+    engine: AsyncEngine
+    tables: Tables
+    feed: EventFeed
+    positions: PostgresPositionSource
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def unit_of_work(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self.engine, self.tables)
+
+    async def submit(
+        self,
+        cmd: AnyCommand,
+        caller: Caller,
+        idempotency_key: str | None = None,
+        expected_version: int | None = None,
+        correlation_id: str | None = None,
+    ) -> CommandResult:
+        ctx = Context(
+            actor=caller.subject,
+            correlation_id=correlation_id or str(uuid4()),
+            now=datetime.now(UTC),
+            source=cmd.source,
+            occurred_at=cmd.occurred_at,
+        )
+        return await messagebus.execute(
+            cmd, ctx, self.unit_of_work, self.positions, idempotency_key, expected_version
+        )
+
+    async def close(self) -> None:
+        self.stopping.set()
+        for task in self.background:
+            task.cancel()
+        for task in self.background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.engine.dispose()
+
+
+def bootstrap(settings: RegistrySettings | None = None) -> Registry:
+    settings = settings or RegistrySettings()
+    engine = create_engine(settings)
+    tables = Tables(settings.db_schema)
+    return Registry(
+        settings=settings,
+        engine=engine,
+        tables=tables,
+        feed=EventFeed(engine, tables),
+        positions=PostgresPositionSource(engine, tables, settings),
+    )
+
+
+async def start_relay(registry: Registry) -> None:
+    """Run the outbox relay inside this process (several processes may do so safely)."""
+    from services.registry.adapters.relay import run_relay
+
+    registry.background.append(asyncio.create_task(run_relay(registry.settings, registry.stopping)))

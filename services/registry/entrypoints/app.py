@@ -1,0 +1,51 @@
+"""The registry's FastAPI application."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.common import problems
+from services.registry.bootstrap import Registry, bootstrap, start_relay
+from services.registry.config import RegistrySettings
+from services.registry.entrypoints.routers import feed, writes
+from services.registry.errors import RegistryError
+
+
+def create_app(
+    settings: RegistrySettings | None = None, registry: Registry | None = None
+) -> FastAPI:
+    settings = settings or (registry.settings if registry else RegistrySettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wired = registry or bootstrap(settings)
+        if settings.run_relay:
+            await start_relay(wired)
+        app.state.registry = wired
+        try:
+            yield
+        finally:
+            if registry is None:
+                await wired.close()
+
+    app = FastAPI(
+        title="Remit registry",
+        version="1.0.0",
+        summary="Write side: commands in, events out (event store, outbox to Kafka).",
+        lifespan=lifespan,
+    )
+    problems.install(app, RegistryError)
+    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
+    for router in writes.build_routers():
+        app.include_router(router)
+    app.include_router(feed.router)
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Alive."""
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,94 @@
+"""One way to expose a command over HTTP, so every write route behaves the same.
+
+A route takes the command's fields as JSON (ids from the path), a bearer token with
+``registry:write``, optional ``If-Match`` and ``Idempotency-Key``, and answers 201 with the events
+appended (or 200 with the first answer when the key was seen before).
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Response
+from pydantic import BaseModel
+
+from services.registry.domain.commands import Command
+from services.registry.entrypoints.deps import (
+    CorrelationId,
+    ExpectedVersion,
+    IdempotencyKey,
+    RegistryDep,
+    Writer,
+)
+from services.registry.entrypoints.models import (
+    AppendedEventPublic,
+    CommandAccepted,
+    request_body,
+)
+from services.registry.service_layer.messagebus import CommandResult
+
+PathId = Annotated[str, Path(min_length=1, max_length=120)]
+
+
+def accepted(result: CommandResult, response: Response) -> CommandAccepted:
+    events = [AppendedEventPublic(**vars(e)) for e in result.events]
+    positions = [e.position for e in events if e.position is not None]
+    response.status_code = 200 if result.replayed else 201
+    if events:
+        response.headers["ETag"] = f'"{events[0].stream_version}"'
+    if positions:
+        response.headers["Remit-Position"] = str(max(positions))
+    if result.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return CommandAccepted(
+        events=events, replayed=result.replayed, position=max(positions, default=None)
+    )
+
+
+def add_command_route(
+    router: APIRouter,
+    path: str,
+    command: type[Command],
+    summary: str,
+    path_fields: dict[str, str] | None = None,
+) -> None:
+    """``path_fields`` maps URL parameters to command fields, e.g. ``{"id": "organisation_id"}``."""
+    mapping = path_fields or {}
+    body_model = request_body(command, *mapping.values())
+
+    async def endpoint(**kwargs: Any) -> CommandAccepted:
+        body: BaseModel = kwargs["body"]
+        fields = {**body.model_dump(), **{f: kwargs[p] for p, f in mapping.items()}}
+        result = await kwargs["registry"].submit(
+            command.model_validate(fields),
+            caller=kwargs["caller"],
+            idempotency_key=kwargs["idempotency_key"],
+            expected_version=kwargs["expected_version"],
+            correlation_id=kwargs["correlation_id"],
+        )
+        return accepted(result, kwargs["response"])
+
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [
+        *(inspect.Parameter(p, keyword, annotation=PathId) for p in mapping),
+        inspect.Parameter("body", keyword, annotation=body_model),
+        inspect.Parameter("response", keyword, annotation=Response),
+        inspect.Parameter("registry", keyword, annotation=RegistryDep),
+        inspect.Parameter("caller", keyword, annotation=Writer),
+        inspect.Parameter("expected_version", keyword, annotation=ExpectedVersion),
+        inspect.Parameter("idempotency_key", keyword, annotation=IdempotencyKey, default=None),
+        inspect.Parameter("correlation_id", keyword, annotation=CorrelationId, default=None),
+    ]
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = command.__name__
+    router.add_api_route(
+        path,
+        endpoint,
+        methods=["POST"],
+        summary=summary,
+        response_model=CommandAccepted,
+        status_code=201,
+        responses={200: {"description": "Replay of an earlier request with this Idempotency-Key"}},
+        name=command.__name__,
+    )

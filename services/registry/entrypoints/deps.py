@@ -1,0 +1,37 @@
+"""FastAPI dependencies of the registry, as ``Annotated`` aliases in one place."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from services.common.auth import AuthSettings, Caller, require_scope
+from services.registry.bootstrap import Registry
+from services.registry.errors import PreconditionFailed
+
+
+def registry(request: Request) -> Registry:
+    app_registry: Registry = request.app.state.registry
+    return app_registry
+
+
+def _auth_settings(request: Request) -> AuthSettings:
+    return registry(request).settings
+
+
+def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+    """``If-Match: "3"`` (an ETag the registry gave) or a bare ``3``; ``*`` means any."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    value = if_match.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise PreconditionFailed(f"If-Match must be a stream version, got {if_match!r}")
+    return int(value)
+
+
+RegistryDep = Annotated[Registry, Depends(registry)]
+Writer = Annotated[Caller, require_scope("registry:write", _auth_settings)]
+ExpectedVersion = Annotated[int | None, Depends(expected_version)]
+IdempotencyKey = Annotated[str | None, Header(max_length=200)]
+CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
