@@ -75,7 +75,13 @@ def bootstrap(settings: RegistrySettings | None = None) -> Registry:
         engine=engine,
         tables=tables,
         feed=EventFeed(engine, tables),
-        positions=PostgresPositionSource(engine, tables, settings),
+        positions=PostgresPositionSource(
+            engine,
+            tables,
+            timeout_s=settings.sequencing_timeout_s,
+            retry_s=settings.sequencing_retry_s,
+            batch_size=settings.sequencer_batch_size,
+        ),
     )
 
 

@@ -17,7 +17,7 @@ def request_body(command: type[Command], *path_fields: str) -> type[BaseModel]:
         for name, info in command.model_fields.items()
         if name not in {"command", *path_fields}
     }
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    return create_model(
         f"{command.__name__}Request",
         __config__=command.model_config,
         __doc__=command.__doc__,

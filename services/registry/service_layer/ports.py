@@ -46,8 +46,11 @@ class IdempotencyStore(Protocol):
 
 
 class UnitOfWork(Protocol):
-    events: EventStore
-    idempotency: IdempotencyStore
+    @property
+    def events(self) -> EventStore: ...
+
+    @property
+    def idempotency(self) -> IdempotencyStore: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

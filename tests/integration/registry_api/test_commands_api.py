@@ -1,0 +1,331 @@
+"""The registry's HTTP API against real PostgreSQL: every command type, every refusal."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from services.common.auth import issue_token
+from services.registry.config import RegistrySettings
+
+pytestmark = pytest.mark.integration
+SOURCE = {"document": "Test document", "passage": "A passage.", "locator": "p. 1"}
+
+
+def uid(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+async def post(
+    client: httpx.AsyncClient, url: str, body: dict[str, Any], **headers: str
+) -> httpx.Response:
+    return await client.post(url, json={"source": SOURCE, **body}, headers=headers)
+
+
+async def org(client: httpx.AsyncClient, name: str = "Body") -> str:
+    organisation_id = uid("org")
+    r = await post(
+        client,
+        "/v1/organisations",
+        {"organisation_id": organisation_id, "name": name, "kind": "arms_length_body"},
+    )
+    assert r.status_code == 201, r.text
+    return organisation_id
+
+
+def assert_problem(r: httpx.Response, status: int, title: str | None = None) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status and body["title"] and body["type"]
+    if title:
+        assert body["title"] == title
+    return body
+
+
+async def stream(client: httpx.AsyncClient, stream_id: str) -> list[dict[str, Any]]:
+    r = await client.get(f"/v1/streams/{stream_id}")
+    return r.json() if r.status_code == 200 else []
+
+
+async def test_every_command_type_appends_its_event(client: httpx.AsyncClient) -> None:
+    a, b, c = await org(client, "A"), await org(client, "B"), await org(client, "C")
+    review = uid("review")
+    rec, sub = f"{review}:rec-1", f"{review}:rec-1a"
+    resp, action = uid("resp"), uid("action")
+    steps: list[tuple[str, dict[str, Any], str]] = [
+        (f"/v1/organisations/{a}/rename", {"new_name": "A2"}, "OrganisationRenamed"),
+        (
+            f"/v1/organisations/{a}/accountability",
+            {"accountable_to_id": b},
+            "AccountabilityAssigned",
+        ),
+        (
+            "/v1/reviews",
+            {"review_id": review, "title": "T", "recommendation_count": 1},
+            "ReviewPublished",
+        ),
+        (
+            f"/v1/reviews/{review}/recommendations",
+            {"recommendation_id": rec, "number": "1", "text": "Do it."},
+            "RecommendationRecorded",
+        ),
+        (
+            f"/v1/reviews/{review}/recommendations",
+            {"recommendation_id": sub, "number": "1a", "text": "Part.", "parent_id": rec},
+            "RecommendationRecorded",
+        ),
+        (
+            f"/v1/recommendations/{rec}/response",
+            {
+                "response": "partially_implement",
+                "response_text": "Partly.",
+                "changes": ["Nationally only"],
+                "lead_ids": [a],
+                "supporting_ids": [b],
+            },
+            "RecommendationAdapted",
+        ),
+        (
+            f"/v1/recommendations/{rec}/progress",
+            {
+                "status": "in_progress",
+                "target_date": "2027-01-01",
+                "claim": {"claimed_by": a, "verified_by": b},
+            },
+            "ImplementationProgressRecorded",
+        ),
+        (
+            "/v1/responsibilities",
+            {
+                "responsibility_id": resp,
+                "description": "Talent",
+                "holder_id": a,
+                "recommendation_id": rec,
+            },
+            "ResponsibilityAssigned",
+        ),
+        (
+            f"/v1/responsibilities/{resp}/transfer",
+            {"from_id": a, "to_id": b, "instead_of_id": c, "reason": "Why"},
+            "ResponsibilityTransferred",
+        ),
+        (
+            "/v1/actions",
+            {"action_id": action, "owner_id": b, "description": "Plan", "review_id": review},
+            "ActionCommitted",
+        ),
+        (
+            f"/v1/actions/{action}/progress",
+            {"status": "not_started", "claim": {"claimed_by": b}},
+            "ImplementationProgressRecorded",
+        ),
+        (
+            f"/v1/organisations/{a}/merge",
+            {"parent_id": b, "keeps_identity": True},
+            "OrganisationMerged",
+        ),
+        (
+            f"/v1/organisations/{c}/dissolve",
+            {"successor_ids": [b], "disposition": "Resources redeployed"},
+            "OrganisationDissolved",
+        ),
+    ]
+    positions = []
+    for url, body, event_type in steps:
+        r = await post(client, url, body)
+        assert r.status_code == 201, (url, r.text)
+        [event] = r.json()["events"]
+        assert event["event_type"] == event_type
+        assert event["position"] is not None and r.headers["Remit-Position"] == str(
+            event["position"]
+        )
+        positions.append(event["position"])
+    assert positions == sorted(positions)
+    [registered, renamed, *_] = await stream(client, f"organisation-{a}")
+    assert renamed["event"]["previous_name"] == "A"
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "status", "needle"),
+    [
+        (
+            "/v1/responsibilities",
+            {"responsibility_id": "r-x", "description": "D", "holder_id": "ghost"},
+            422,
+            "'ghost'",
+        ),
+        (
+            "/v1/reviews/nope/recommendations",
+            {"recommendation_id": "nope:1", "number": "1", "text": "t"},
+            422,
+            "unknown review",
+        ),
+        (
+            "/v1/recommendations/nope:9/response",
+            {"response": "implement_in_full", "response_text": "t"},
+            422,
+            "unknown recommendation",
+        ),
+        (
+            "/v1/organisations",
+            {"organisation_id": "Bad Id!", "name": "x", "kind": "other"},
+            422,
+            "organisation_id",
+        ),
+        (
+            "/v1/organisations",
+            {"organisation_id": "ok-id", "name": "x", "kind": "not-a-kind"},
+            422,
+            "kind",
+        ),
+    ],
+)
+async def test_refusals_are_problems_and_store_nothing(
+    client: httpx.AsyncClient, url: str, body: dict[str, Any], status: int, needle: str
+) -> None:
+    before = (await client.get("/v1/events", params={"limit": 1})).json()["head"]
+    problem = assert_problem(await post(client, url, body), status)
+    assert needle in problem["detail"]
+    assert (await client.get("/v1/events", params={"limit": 1})).json()["head"] == before
+
+
+async def test_rule_violation_names_the_rule(client: httpx.AsyncClient) -> None:
+    a, b = await org(client), await org(client)
+    resp = uid("resp")
+    await post(
+        client,
+        "/v1/responsibilities",
+        {"responsibility_id": resp, "description": "D", "holder_id": a},
+    )
+    r = await post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": b, "to_id": b})
+    assert "is held by" in assert_problem(r, 422, "Domain rule violated")["detail"]
+
+
+async def test_duplicate_registration_conflicts(client: httpx.AsyncClient) -> None:
+    a = await org(client)
+    r = await post(
+        client, "/v1/organisations", {"organisation_id": a, "name": "Again", "kind": "other"}
+    )
+    assert_problem(r, 409)
+
+
+async def test_if_match_mismatch_is_412_and_match_succeeds(client: httpx.AsyncClient) -> None:
+    a = await org(client)
+    assert_problem(
+        await post(
+            client, f"/v1/organisations/{a}/rename", {"new_name": "X"}, **{"If-Match": '"7"'}
+        ),
+        412,
+    )
+    r = await post(
+        client, f"/v1/organisations/{a}/rename", {"new_name": "X"}, **{"If-Match": '"1"'}
+    )
+    assert r.status_code == 201 and r.headers["ETag"] == '"2"'
+
+
+async def test_concurrent_writers_to_one_stream_one_wins_the_rest_conflict(
+    client: httpx.AsyncClient,
+) -> None:
+    a = await org(client)
+    results = await asyncio.gather(
+        *(
+            post(
+                client,
+                f"/v1/organisations/{a}/rename",
+                {"new_name": f"Name {i}"},
+                **{"If-Match": '"1"'},
+            )
+            for i in range(6)
+        )
+    )
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(201) == 1 and set(codes) - {201} <= {409, 412}
+    assert len(await stream(client, f"organisation-{a}")) == 2
+
+
+async def test_idempotent_retry_returns_first_result_and_appends_nothing(
+    client: httpx.AsyncClient,
+) -> None:
+    organisation_id = uid("org")
+    body = {"organisation_id": organisation_id, "name": "Once", "kind": "team"}
+    key = {"Idempotency-Key": uid("key")}
+    first = await post(client, "/v1/organisations", body, **key)
+    again = await post(client, "/v1/organisations", body, **key)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["events"] == first.json()["events"]
+    assert len(await stream(client, f"organisation-{organisation_id}")) == 1
+    other = await post(client, "/v1/organisations", {**body, "name": "Different"}, **key)
+    assert_problem(other, 422)
+
+
+async def test_concurrent_retries_with_one_key_append_once(client: httpx.AsyncClient) -> None:
+    organisation_id = uid("org")
+    body = {"organisation_id": organisation_id, "name": "Race", "kind": "team"}
+    key = {"Idempotency-Key": uid("key")}
+    results = await asyncio.gather(
+        *(post(client, "/v1/organisations", body, **key) for _ in range(5))
+    )
+    assert {r.status_code for r in results} <= {200, 201}
+    assert len({tuple(e["event_id"] for e in r.json()["events"]) for r in results}) == 1
+    assert len(await stream(client, f"organisation-{organisation_id}")) == 1
+
+
+async def test_writes_need_a_token_with_the_write_scope(
+    client: httpx.AsyncClient, registry_settings: RegistrySettings
+) -> None:
+    body = {"source": SOURCE, "organisation_id": uid("org"), "name": "N", "kind": "team"}
+    assert_problem(
+        await client.post("/v1/organisations", json=body, headers={"Authorization": ""}), 401
+    )
+    reader = issue_token(registry_settings, "reader", ["registry:read"])
+    r = await client.post(
+        "/v1/organisations", json=body, headers={"Authorization": f"Bearer {reader}"}
+    )
+    assert_problem(r, 403)
+    expired = issue_token(registry_settings, "old", ["registry:write"], ttl_seconds=-10)
+    r = await client.post(
+        "/v1/organisations", json=body, headers={"Authorization": f"Bearer {expired}"}
+    )
+    assert "expired" in assert_problem(r, 401)["detail"]
+    forged = issue_token(RegistrySettings(jwt_secret="x" * 40), "forger", ["registry:write"])
+    assert_problem(
+        await client.post(
+            "/v1/organisations", json=body, headers={"Authorization": f"Bearer {forged}"}
+        ),
+        401,
+    )
+
+
+async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient) -> None:
+    r = await client.post(
+        "/v1/organisations", content=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert_problem(r, 422, "Malformed request")
+    r = await client.post(
+        "/v1/organisations", content=b"\xff\xfe", headers={"Content-Type": "application/json"}
+    )
+    assert_problem(r, 422)
+    big = {
+        "source": {**SOURCE, "passage": "x" * 300_000},
+        "organisation_id": "big",
+        "name": "B",
+        "kind": "team",
+    }
+    assert_problem(await client.post("/v1/organisations", json=big), 413)
+
+
+async def test_feed_is_gap_free_and_in_order(client: httpx.AsyncClient) -> None:
+    for _ in range(3):
+        await org(client)
+    page = (await client.get("/v1/events", params={"after": 0, "limit": 1000})).json()
+    positions = [e["position"] for e in page["events"]]
+    assert positions == list(range(1, len(positions) + 1))
+    assert page["head"] >= positions[-1]
+    assert_problem(await client.get("/v1/streams/organisation-none"), 404)
+    assert_problem(await client.get("/v1/events", params={"limit": 0}), 422)
