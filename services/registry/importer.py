@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from services.registry.dataset import Dataset
-from services.registry.entrypoints.routers.writes import url_for
+from services.registry.entrypoints.routers.writes import request_for
 
 
 @dataclass
@@ -33,9 +33,10 @@ def import_commands(
     """Stop at the first refused command: later ones usually depend on it."""
     summary = ImportSummary()
     for key, command in dataset.commands:
+        url, body = request_for(command)
         response = client.post(
-            url_for(command),
-            content=command.model_dump_json(exclude={"command"}),
+            url,
+            content=body,
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": f"{dataset.dataset}:{key}",

@@ -104,10 +104,12 @@ COMMAND_ROUTES = (
 )
 
 
-def url_for(cmd: c.Command) -> str:
+def request_for(cmd: c.Command) -> tuple[str, str]:
+    """The URL and JSON body that carry ``cmd`` over HTTP (path ids are left out of the body)."""
     for route in COMMAND_ROUTES:
         if isinstance(cmd, route.command) and (url := route.url_for(cmd)) is not None:
-            return url
+            exclude = {"command", *route.path_fields.values()}
+            return url, cmd.model_dump_json(exclude=exclude)
     raise LookupError(f"no route for {type(cmd).__name__}")
 
 

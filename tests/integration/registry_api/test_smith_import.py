@@ -1,0 +1,82 @@
+"""Importing the Smith review through the live HTTP API with the ``remit import`` CLI."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from services.cli import app as cli
+from services.registry.config import RegistrySettings
+from services.registry.entrypoints.app import create_app
+from services.registry.migrations import migrate
+from tests.support.servers import serve
+
+pytestmark = pytest.mark.integration
+DATASET = Path(__file__).resolve().parents[3] / "data" / "smith-review.yaml"
+
+
+@pytest.fixture(scope="module")
+async def smith_schema(database_url: str) -> str:
+    schema = f"registry_smith_{uuid.uuid4().hex[:8]}"
+    await migrate(database_url, schema)
+    return schema
+
+
+@pytest.fixture(scope="module")
+def registry_url(database_url: str, smith_schema: str) -> Iterator[str]:
+    settings = RegistrySettings(database_url=database_url, db_schema=smith_schema, run_relay=False)
+    with serve(lambda: create_app(settings)) as url:
+        yield url
+
+
+def run_import(registry_url: str) -> dict[str, int]:
+    result = CliRunner().invoke(
+        cli, ["import", str(DATASET), "--registry-url", registry_url, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    summary: dict[str, int] = json.loads(result.output.strip().splitlines()[-1])
+    return summary
+
+
+def all_events(registry_url: str) -> list[dict[str, object]]:
+    events, after = [], 0
+    with httpx.Client(base_url=registry_url) as client:
+        while True:
+            page = client.get("/v1/events", params={"after": after, "limit": 1000}).json()
+            events += page["events"]
+            if not page["events"]:
+                return events
+            after = page["next_after"]
+
+
+def test_import_yields_the_review_as_events_and_is_idempotent(registry_url: str) -> None:
+    first = run_import(registry_url)
+    assert first["commands"] == 59 and first["appended"] == 59 and first["replayed"] == 0
+    events = [e["event"] for e in all_events(registry_url)]
+    assert len(events) == 59
+    types = Counter(e["type"] for e in events)  # type: ignore[index]
+    recorded = [e for e in events if e["type"] == "RecommendationRecorded"]  # type: ignore[index]
+    assert len([r for r in recorded if r["parent_id"] is None]) == 16  # type: ignore[index]
+    assert len([r for r in recorded if r["parent_id"]]) == 4  # type: ignore[index]
+    responses = [
+        types[t]
+        for t in (
+            "RecommendationAccepted",
+            "RecommendationAdapted",
+            "RecommendationDeferred",
+            "RecommendationRejected",
+        )
+    ]
+    assert responses == [8, 4, 3, 1]
+    assert types["ResponsibilityTransferred"] == 2 and types["ActionCommitted"] == 1
+
+    again = run_import(registry_url)
+    assert again["appended"] == 0 and again["replayed"] == 59
+    assert len(all_events(registry_url)) == 59
