@@ -22,6 +22,7 @@ ADMIN_SCOPE = "admin"
 
 class AuthSettings(BaseSettings):
     environment: str = "development"
+    log_level: str = "INFO"
     jwt_secret: SecretStr = SecretStr(DEFAULT_DEV_SECRET)
     jwt_issuer: str = "remit"
     jwt_audience: str = "remit"

@@ -8,9 +8,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import structlog
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.auth import Caller
+from services.common.observability import current_correlation_id
+from services.registry import metrics
 from services.registry.adapters.db import Tables, create_engine
 from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.sequencer import PostgresPositionSource
@@ -20,6 +24,8 @@ from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
 from services.registry.service_layer import messagebus
 from services.registry.service_layer.messagebus import CommandResult
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -47,14 +53,50 @@ class Registry:
     ) -> CommandResult:
         ctx = Context(
             actor=caller.subject,
-            correlation_id=correlation_id or str(uuid4()),
+            correlation_id=correlation_id or current_correlation_id() or str(uuid4()),
             now=datetime.now(UTC),
             source=cmd.source,
             occurred_at=cmd.occurred_at,
         )
-        return await messagebus.execute(
-            cmd, ctx, self.unit_of_work, self.positions, idempotency_key, expected_version
+        name = type(cmd).__name__
+        try:
+            result = await messagebus.execute(
+                cmd, ctx, self.unit_of_work, self.positions, idempotency_key, expected_version
+            )
+        except Exception as exc:
+            metrics.COMMANDS.labels(name, type(exc).__name__).inc()
+            raise
+        metrics.COMMANDS.labels(name, "replayed" if result.replayed else "accepted").inc()
+        if not result.replayed:
+            for event in result.events:
+                metrics.EVENTS_APPENDED.labels(event.event_type).inc()
+        log.info(
+            "command_accepted",
+            command=name,
+            replayed=result.replayed,
+            events=[
+                (e.event_type, e.stream_id, e.stream_version, e.position) for e in result.events
+            ],
         )
+        return result
+
+    async def readiness(self) -> dict[str, str]:
+        """Problems that make this instance unfit to serve; empty when ready."""
+        problems: dict[str, str] = {}
+        try:
+            async with self.engine.connect() as connection:
+                head = await connection.scalar(
+                    text(f"SELECT last_position FROM {self.tables.sequencer_state}")
+                )
+                published = await connection.scalar(
+                    text(f"SELECT last_published FROM {self.tables.relay_state}")
+                )
+        except Exception as exc:  # any failure here means "not ready", with the reason
+            problems["database"] = f"{type(exc).__name__}: {exc}"
+            return problems
+        metrics.HEAD_POSITION.set(head or 0)
+        metrics.OUTBOX_BACKLOG.set((head or 0) - (published or 0))
+        return problems
 
     async def close(self) -> None:
         self.stopping.set()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from services.common import problems
+from services.common import observability, problems
 from services.registry.bootstrap import Registry, bootstrap, start_relay
 from services.registry.config import RegistrySettings
 from services.registry.entrypoints.routers import feed, writes
@@ -38,6 +39,7 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app, RegistryError)
+    observability.install(app, "registry")
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     for router in writes.build_routers():
         app.include_router(router)
@@ -47,5 +49,14 @@ def create_app(
     async def healthz() -> dict[str, str]:
         """Alive."""
         return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Ready: database reachable and migrated (the event tables answer)."""
+        reasons = await request.app.state.registry.readiness()
+        return JSONResponse(
+            {"status": "not_ready" if reasons else "ready", "problems": reasons},
+            status_code=503 if reasons else 200,
+        )
 
     return app

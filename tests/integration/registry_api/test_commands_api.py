@@ -329,3 +329,26 @@ async def test_feed_is_gap_free_and_in_order(client: httpx.AsyncClient) -> None:
     assert page["head"] >= positions[-1]
     assert_problem(await client.get("/v1/streams/organisation-none"), 404)
     assert_problem(await client.get("/v1/events", params={"limit": 0}), 422)
+
+
+async def test_ops_endpoints_and_correlation_id(client: httpx.AsyncClient) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    r = await post(
+        client,
+        "/v1/organisations",
+        {"organisation_id": uid("org"), "name": "N", "kind": "team"},
+        **{"X-Correlation-Id": "corr-abc"},
+    )
+    assert r.headers["x-correlation-id"] == "corr-abc"
+    [event] = r.json()["events"]
+    stored = await stream(client, event["stream_id"])
+    assert stored[0]["event"]["correlation_id"] == "corr-abc"
+    families = {
+        f.name: f for f in text_string_to_metric_families((await client.get("/metrics")).text)
+    }
+    assert "remit_registry_events_appended" in families
+    assert "remit_http_request_duration_seconds" in families
