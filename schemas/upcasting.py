@@ -39,9 +39,7 @@ def _responsibility_transferred_v1_to_v2(payload: Payload) -> Payload:
     """v1 (pre-release) named ``from_organisation_id``/``to_organisation_id`` and had no
     ``instead_of_id``: every transfer was assumed to have a known previous holder."""
     out = {
-        k: v
-        for k, v in payload.items()
-        if k not in ("from_organisation_id", "to_organisation_id")
+        k: v for k, v in payload.items() if k not in ("from_organisation_id", "to_organisation_id")
     }
     out["from_id"] = payload.get("from_organisation_id")
     out["to_id"] = payload["to_organisation_id"]
@@ -80,7 +78,7 @@ def decode(payload: Mapping[str, Any]) -> DomainEvent:
     """Decode a payload (any known version) into its current event class."""
     event_type = payload.get("type")
     version = payload.get("schema_version")
-    if not isinstance(event_type, str) or not isinstance(version, int):
+    if not isinstance(event_type, str) or not isinstance(version, int) or isinstance(version, bool):
         raise UnknownEventType("payload lacks a string 'type' and an integer 'schema_version'")
     data = upcast(event_type, version, payload)
     return EVENT_TYPES[event_type].model_validate(data)

@@ -22,6 +22,24 @@ EVENTS_TOPIC = "remit.events"
 DEAD_LETTER_TOPIC = "remit.events.dlq"
 CE_SOURCE = "/remit/registry"
 CONTENT_TYPE = "application/json"
+
+# Dead-letter contract. A consumer that cannot process a record of ``EVENTS_TOPIC`` produces it to
+# ``DEAD_LETTER_TOPIC`` with the original key, value and headers unchanged, plus these headers
+# (UTF-8 strings; partition and offset in decimal), then commits past it.
+DLQ_HEADER_REASON = "dlq_reason"
+"""Why it could not be processed, e.g. the :class:`UndecodableRecord` message."""
+DLQ_HEADER_SOURCE_TOPIC = "dlq_source_topic"
+DLQ_HEADER_SOURCE_PARTITION = "dlq_source_partition"
+DLQ_HEADER_SOURCE_OFFSET = "dlq_source_offset"
+DLQ_HEADER_CONSUMER = "dlq_consumer"
+"""The consumer group id of the consumer that gave up on the record."""
+DLQ_HEADERS = (
+    DLQ_HEADER_REASON,
+    DLQ_HEADER_SOURCE_TOPIC,
+    DLQ_HEADER_SOURCE_PARTITION,
+    DLQ_HEADER_SOURCE_OFFSET,
+    DLQ_HEADER_CONSUMER,
+)
 _FORMAT = JSONFormat()
 
 
@@ -71,9 +89,7 @@ def encode(event: DomainEvent, position: int) -> EventRecord:
     return EventRecord(key=key, value=message.value, headers=tuple(message.headers.items()))
 
 
-def decode_record(
-    key: bytes | None, value: bytes | None, headers: Any
-) -> PositionedEvent:
+def decode_record(key: bytes | None, value: bytes | None, headers: Any) -> PositionedEvent:
     """Parse a received record; raise :class:`UndecodableRecord` with the reason if it is not
     a valid Remit event (so the caller can dead-letter it and move on)."""
     try:
@@ -83,7 +99,10 @@ def decode_record(
         data = cloud_event.get_data()
         if not isinstance(data, dict):
             raise UndecodableRecord("record value is not a JSON object")
-        position = int(cloud_event.get_extension("position"))
+        raw_position = str(cloud_event.get_extension("position"))
+        if not (raw_position.isascii() and raw_position.isdigit()) or int(raw_position) < 1:
+            raise UndecodableRecord(f"ce_position {raw_position!r} is not a positive integer")
+        position = int(raw_position)
         event = decode(data)
     except UndecodableRecord:
         raise
@@ -93,4 +112,6 @@ def decode_record(
         raise UndecodableRecord(f"{type(exc).__name__}: {exc}") from exc
     if str(event.event_id) != cloud_event.get_id():
         raise UndecodableRecord("ce_id does not match the payload's event_id")
+    if cloud_event.get_type() != f"remit.{data['type']}.v{data['schema_version']}":
+        raise UndecodableRecord("ce_type does not match the payload's type and schema_version")
     return PositionedEvent(event=event, position=position)
