@@ -35,8 +35,11 @@ $(KAFKA_STAMP): infra/kafka/pom.xml | $(DEPS_STAMP)
 infra-up: install
 	$(PY) -m infra up
 
-infra-down stop:
+infra-down:
 	@if [ -x $(PY) ]; then $(PY) -m infra down; else echo "no $(VENV): nothing to stop"; fi
+
+stop:
+	@if [ -x $(PY) ]; then $(PY) -m infra stop; else echo "no $(VENV): nothing to stop"; fi
 
 status:
 	$(PY) -m infra status
@@ -52,8 +55,8 @@ lint: deps
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy infra schemas services tests
 
-run: infra-up
-	@echo "infrastructure is up; services are not wired into 'make run' yet"
+run: install
+	$(PY) -m infra run
 
 bench:
 	@echo "bench: not yet"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
 import time
 
-from infra import kafka, postgres, stack
+from infra import kafka, postgres, run, stack
 from infra.settings import Settings
 
 
@@ -43,7 +44,9 @@ def _status(settings: Settings) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
-    parser.add_argument("command", choices=["up", "down", "status", "env", "resolve"])
+    parser.add_argument(
+        "command", choices=["up", "down", "status", "env", "resolve", "run", "stop"]
+    )
     command = parser.parse_args(argv).command
     settings = Settings.from_env()
     if command == "up":
@@ -52,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
         _down(settings)
     elif command == "status":
         return _status(settings)
+    elif command == "run":
+        asyncio.run(run.run(settings))
+    elif command == "stop":
+        run.stop_all(settings)
     elif command == "env":
         print("\n".join(settings.env_lines()))
     else:

@@ -1,0 +1,135 @@
+"""``make run``: the whole system on this machine, no Docker needed.
+
+Starts PostgreSQL and Kafka (if not running), the three services under a supervisor, a local
+mail sink for the notifier's email, imports the Smith review (idempotent), prints where to look,
+and runs until Ctrl-C or ``make stop``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from pathlib import Path
+
+import httpx
+
+from infra import stack
+from infra.process import is_alive, read_pid
+from infra.settings import REPO_ROOT, Settings
+from infra.supervisor import ServiceSpec, Supervisor
+
+DATASET = REPO_ROOT / "data" / "smith-review.yaml"
+
+
+def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
+    port = {
+        name: int(os.environ.get(f"REMIT_{name.upper()}_PORT", default))
+        for name, default in (("registry", 8001), ("projections", 8002), ("notifier", 8003))
+    }
+    common = {
+        "REMIT_DATABASE_URL": settings.database_url,
+        "REMIT_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "REMIT_REGISTRY_URL": f"http://127.0.0.1:{port['registry']}",
+        "REMIT_PROJECTIONS_URL": f"http://127.0.0.1:{port['projections']}",
+    }
+    notifier_env = {**common, "REMIT_SMTP_HOST": "127.0.0.1", "REMIT_SMTP_PORT": str(mail_port)}
+    return [
+        ServiceSpec("registry", "services.registry", port["registry"], ("serve",), common),
+        ServiceSpec("projections", "services.projections", port["projections"], (), common),
+        ServiceSpec("notifier", "services.notifier", port["notifier"], (), notifier_env),
+    ]
+
+
+def supervisor_pid_file(settings: Settings) -> Path:
+    return settings.state_dir / "supervisor.pid"
+
+
+def guide(specs: list[ServiceSpec], mail_dir: Path) -> str:
+    registry, projections, notifier = (s.url for s in specs)
+    return f"""
+Remit is running.
+  registry     {registry}/docs      (commands, event feed: {registry}/v1/events)
+  projections  {projections}/docs   (read models)
+  notifier     {notifier}/docs      (subscriptions, deliveries)
+  mail         written to {mail_dir}
+
+Try:
+  curl -s {projections}/v1/organisations/nhs-improvement | python -m json.tool
+  curl -s {projections}/v1/reviews/smith-review/summary | python -m json.tool
+
+Subscribe NHS Improvement to webhooks:
+  TOKEN=$(.venv/bin/remit token --scope subscriptions:write --org nhs-improvement)
+  curl -s -X POST {notifier}/v1/subscriptions -H "Authorization: Bearer $TOKEN" \\
+       -H 'Content-Type: application/json' \\
+       -d '{{"kind": "webhook", "url": "https://example.org/remit-hook"}}'
+
+Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
+"""
+
+
+async def import_smith(registry_url: str) -> str:
+    from services.cli import CliSettings
+    from services.common.auth import issue_token
+    from services.registry.dataset import load_dataset
+    from services.registry.importer import import_commands
+
+    token = issue_token(CliSettings(), "make-run", ["registry:write"])
+
+    def run() -> str:
+        with httpx.Client(
+            base_url=registry_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        ) as client:
+            summary = import_commands(client, load_dataset(DATASET))
+        if summary.failures:
+            return "import failed: " + "; ".join(summary.failures)
+        return f"Smith review: {summary.appended} events appended, {summary.replayed} already there"
+
+    return await asyncio.to_thread(run)
+
+
+async def run(settings: Settings) -> None:
+    endpoints = await asyncio.to_thread(stack.up, settings)
+    print(f"PostgreSQL {endpoints.postgres_version}")
+    print(f"Kafka {endpoints.kafka_version} at {endpoints.kafka_bootstrap}")
+    mail_dir = settings.state_dir / "mail"
+    mail_dir.mkdir(parents=True, exist_ok=True)
+    mail_port = int(os.environ.get("REMIT_MAIL_PORT", 8025))
+    specs = service_specs(settings, mail_port)
+    mail = ServiceSpec(
+        "mail",
+        "aiosmtpd",
+        0,
+        ("-n", "-l", f"127.0.0.1:{mail_port}", "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)),
+    )
+    supervisor = Supervisor([*specs, mail])
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    supervisor_pid_file(settings).write_text(str(os.getpid()))
+    supervisor.start()
+    try:
+        await supervisor.wait_healthy()
+        print(await import_smith(specs[0].url))
+        print(guide(specs, mail_dir), flush=True)
+        await stop.wait()
+    finally:
+        print("stopping services ...", flush=True)
+        await supervisor.stop()
+        supervisor_pid_file(settings).unlink(missing_ok=True)
+
+
+def stop_all(settings: Settings) -> None:
+    """Stop a running ``make run`` (its services), then PostgreSQL and Kafka."""
+    pid = read_pid(supervisor_pid_file(settings))
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(300):
+            if not is_alive(pid):
+                break
+            time.sleep(0.1)
+        print(f"services stopped (supervisor pid {pid})")
+    for name, was_running in stack.down(settings).items():
+        print(f"{name}: {'stopped' if was_running else 'was not running'}")
