@@ -1,0 +1,88 @@
+"""The PostgreSQL connection: engine factory, advisory-lock keys, channel names, error helpers.
+
+Every table lives in one schema (``RegistrySettings.db_schema``, ``registry`` by default); SQL
+text names it through :class:`Tables`. Advisory-lock keys are derived from the schema name so two
+schemas in one database (tests do this) never share a sequencer or relay lock.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from services.registry.config import RegistrySettings
+
+APPENDED_CHANNEL = "remit_appended"
+"""NOTIFY channel: a writer's transaction committed events (payload: the schema)."""
+SEQUENCED_CHANNEL = "remit_sequenced"
+"""NOTIFY channel: a sequencer batch committed (payload: the last position given)."""
+UNIQUE_VIOLATION = "23505"
+
+
+def create_engine(settings: RegistrySettings, **overrides: Any) -> AsyncEngine:
+    """An async engine on asyncpg; ``overrides`` go to ``create_async_engine``."""
+    options: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_pre_ping": True,
+    }
+    if overrides.get("poolclass") is not None:
+        options = {"pool_pre_ping": True}
+    return create_async_engine(settings.database_dsn, **{**options, **overrides})
+
+
+def _lock_key(schema: str, purpose: str) -> int:
+    """A stable signed 63-bit advisory-lock key for ``purpose`` in ``schema``."""
+    high = zlib.crc32(f"remit:{schema}".encode())
+    low = zlib.crc32(purpose.encode())
+    return ((high << 32) | low) & 0x3FFF_FFFF_FFFF_FFFF
+
+
+@dataclass(frozen=True)
+class Tables:
+    """Qualified table names and lock keys of one registry schema."""
+
+    schema: str
+
+    @property
+    def events(self) -> str:
+        return f"{self.schema}.events"
+
+    @property
+    def sequencer_state(self) -> str:
+        return f"{self.schema}.sequencer_state"
+
+    @property
+    def relay_state(self) -> str:
+        return f"{self.schema}.relay_state"
+
+    @property
+    def idempotency_keys(self) -> str:
+        return f"{self.schema}.idempotency_keys"
+
+    @property
+    def sequencer_lock(self) -> int:
+        return _lock_key(self.schema, "sequencer")
+
+    @property
+    def relay_lock(self) -> int:
+        return _lock_key(self.schema, "relay")
+
+    @property
+    def migration_lock(self) -> int:
+        return _lock_key(self.schema, "migrations")
+
+
+def unique_violation(exc: IntegrityError) -> tuple[str | None, str]:
+    """(constraint name, server detail) of a unique violation, or (None, "") if it is not one."""
+    orig: Any = exc.orig
+    if getattr(orig, "sqlstate", None) != UNIQUE_VIOLATION:
+        return None, ""
+    cause = getattr(orig, "__cause__", None)
+    constraint = getattr(cause, "constraint_name", None)
+    detail = getattr(cause, "detail", None) or ""
+    return constraint, detail

@@ -1,0 +1,187 @@
+"""The transactional-outbox relay: committed events -> Kafka ``remit.events``, in position order.
+
+One relay is active at a time: it holds a session-level advisory lock on its own connection;
+others wait on ``pg_try_advisory_lock`` and take over when that connection goes away. Each cycle
+runs the sequencer, then publishes ``position > relay_state.last_published`` in order, awaits the
+broker's acks and only then moves the checkpoint. A crash between the two re-sends the batch:
+same event ids and positions, which consumers drop (``position <= their watermark``).
+
+Run as its own process with ``python -m services.registry.adapters.relay``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import NullPool
+
+from services.registry.adapters.db import APPENDED_CHANNEL, SEQUENCED_CHANNEL, Tables
+from services.registry.adapters.db import create_engine as create_db_engine
+from services.registry.adapters.event_store import read_after
+from services.registry.adapters.kafka_producer import (
+    PUBLISH_ERRORS,
+    KafkaEventPublisher,
+    PublishInterrupted,
+)
+from services.registry.adapters.sequencer import sequence_pending
+from services.registry.config import RegistrySettings
+
+log = logging.getLogger(__name__)
+
+
+class Backoff:
+    """Capped exponential delays: initial, 2x, 4x, ... up to ``cap``."""
+
+    def __init__(self, initial: float, cap: float) -> None:
+        self._initial, self._cap, self._next = initial, cap, initial
+
+    def next(self) -> float:
+        delay, self._next = self._next, min(self._next * 2, self._cap)
+        return delay
+
+    def reset(self) -> None:
+        self._next = self._initial
+
+
+async def _wait_any(events: list[asyncio.Event], seconds: float) -> None:
+    """Return when any of ``events`` is set, or after ``seconds``."""
+    waiters = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        await asyncio.gather(*waiters, return_exceptions=True)
+
+
+async def run_relay(settings: RegistrySettings, stop_event: asyncio.Event) -> None:
+    """Relay until ``stop_event`` is set; database and broker outages are retried, not raised."""
+    engine = create_db_engine(settings, poolclass=NullPool)
+    backoff = Backoff(settings.relay_backoff_initial_s, settings.relay_backoff_max_s)
+    try:
+        while not stop_event.is_set():
+            try:
+                await _serve(engine, settings, stop_event)
+            except (DBAPIError, OSError) as exc:
+                delay = backoff.next()
+                log.warning("relay: database unavailable (%s); retrying in %.1fs", exc, delay)
+                await _wait_any([stop_event], delay)
+    finally:
+        await engine.dispose()
+        log.info("relay: stopped")
+
+
+async def _serve(
+    engine: AsyncEngine, settings: RegistrySettings, stop_event: asyncio.Event
+) -> None:
+    tables = Tables(settings.db_schema)
+    async with engine.connect() as connection:
+        if not await _acquire_leadership(connection, tables, settings, stop_event):
+            return
+        log.info("relay: active (schema %s, topic %s)", tables.schema, settings.events_topic)
+        wake = asyncio.Event()
+        raw: Any = (await connection.get_raw_connection()).driver_connection
+        for channel in (APPENDED_CHANNEL, SEQUENCED_CHANNEL):
+            await raw.add_listener(channel, lambda *_: wake.set())
+        publisher = KafkaEventPublisher(
+            settings.kafka_bootstrap,
+            settings.events_topic,
+            request_timeout_ms=settings.kafka_request_timeout_ms,
+            client_id="remit-relay",
+        )
+        try:
+            await _relay_loop(connection, tables, settings, publisher, wake, stop_event)
+        finally:
+            await publisher.stop()
+
+
+async def _acquire_leadership(
+    connection: AsyncConnection,
+    tables: Tables,
+    settings: RegistrySettings,
+    stop_event: asyncio.Event,
+) -> bool:
+    """Wait for the session-level relay lock; False if stopped first."""
+    sql = text(f"SELECT pg_try_advisory_lock({tables.relay_lock})")
+    announced = False
+    while not stop_event.is_set():
+        async with connection.begin():
+            if (await connection.execute(sql)).scalar():
+                return True
+        if not announced:
+            log.info("relay: standby (another relay holds the lock)")
+            announced = True
+        await _wait_any([stop_event], settings.relay_lock_retry_s)
+    return False
+
+
+async def _relay_loop(
+    connection: AsyncConnection,
+    tables: Tables,
+    settings: RegistrySettings,
+    publisher: KafkaEventPublisher,
+    wake: asyncio.Event,
+    stop_event: asyncio.Event,
+) -> None:
+    backoff = Backoff(settings.relay_backoff_initial_s, settings.relay_backoff_max_s)
+    while not stop_event.is_set():
+        wake.clear()
+        await sequence_pending(connection, tables, settings.sequencer_batch_size)
+        try:
+            await publisher.start()
+            await _drain(connection, tables, settings, publisher, stop_event)
+        except PublishInterrupted:
+            return
+        except PUBLISH_ERRORS as exc:
+            delay = backoff.next()
+            log.warning("relay: publishing failed (%r); retrying in %.1fs", exc, delay)
+            await publisher.stop()
+            await _wait_any([stop_event], delay)
+            continue
+        backoff.reset()
+        await _wait_any([wake, stop_event], settings.relay_poll_interval_s)
+
+
+async def _drain(
+    connection: AsyncConnection,
+    tables: Tables,
+    settings: RegistrySettings,
+    publisher: KafkaEventPublisher,
+    stop_event: asyncio.Event,
+) -> None:
+    """Publish batches after the checkpoint until caught up (or asked to stop)."""
+    checkpoint_sql = text(f"SELECT last_published FROM {tables.relay_state}")
+    advance_sql = text(
+        f"UPDATE {tables.relay_state} SET last_published = :last WHERE last_published < :last"
+    )
+    while not stop_event.is_set():
+        async with connection.begin():
+            checkpoint = int((await connection.execute(checkpoint_sql)).scalar_one())
+            batch = await read_after(connection, tables, checkpoint, settings.relay_batch_size)
+        if not batch:
+            return
+        await publisher.publish(batch, stop_event)
+        async with connection.begin():
+            await connection.execute(advance_sql, {"last": batch[-1][0]})
+        log.debug("relay: published positions %d..%d", batch[0][0], batch[-1][0])
+        if len(batch) < settings.relay_batch_size:
+            return
+
+
+async def _main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop_event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop_event.set)
+    await run_relay(RegistrySettings(), stop_event)
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())

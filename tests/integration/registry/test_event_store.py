@@ -1,0 +1,103 @@
+"""Append/load, optimistic concurrency, append-only events, idempotency, unit of work."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.registry.adapters.db import Tables
+from services.registry.adapters.event_store import EventFeed
+from services.registry.adapters.sequencer import PostgresPositionSource
+from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from services.registry.errors import ConcurrencyConflict
+from services.registry.service_layer.ports import StoredResponse
+from tests.integration.registry.factory import renamed
+
+pytestmark = pytest.mark.integration
+
+
+async def test_append_then_load_round_trip(engine: AsyncEngine, tables: Tables) -> None:
+    events = [renamed("organisation-nhsi", v) for v in (1, 2, 3)]
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append(events)
+        await uow.commit()
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        assert await uow.events.load("organisation-nhsi") == events
+        assert await uow.events.load("organisation-other") == []
+
+
+async def test_duplicate_stream_version_is_a_concurrency_conflict(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append([renamed("organisation-a", 1)])
+        await uow.commit()
+    with pytest.raises(ConcurrencyConflict, match=r"organisation-a, 1\) already exists"):
+        async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+            await uow.events.append([renamed("organisation-a", 1)])
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        assert [e.stream_version for e in await uow.events.load("organisation-a")] == [1]
+
+
+async def test_leaving_without_commit_rolls_back(engine: AsyncEngine, tables: Tables) -> None:
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append([renamed("organisation-a", 1)])
+        await uow.idempotency.put("key-1", StoredResponse("h", 201, {"ok": True}))
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        assert await uow.events.load("organisation-a") == []
+        assert await uow.idempotency.get("key-1") is None
+
+
+async def test_idempotency_key_commits_with_the_events(engine: AsyncEngine, tables: Tables) -> None:
+    stored = StoredResponse("sha256:abc", 201, {"stream_version": 1, "ids": ["x"]})
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append([renamed("organisation-a", 1)])
+        await uow.idempotency.put("key-1", stored)
+        await uow.commit()
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        assert await uow.idempotency.get("key-1") == stored
+        with pytest.raises(ConcurrencyConflict, match="key-1"):
+            await uow.idempotency.put("key-1", stored)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE {events} SET payload = '{{}}'::jsonb",
+        "UPDATE {events} SET stream_version = stream_version + 10",
+        "DELETE FROM {events}",
+        "TRUNCATE {events}",
+        "UPDATE {events} SET position = position + 1",  # already sequenced: refused
+    ],
+)
+async def test_events_are_append_only(engine: AsyncEngine, tables: Tables, statement: str) -> None:
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append([renamed("organisation-a", 1)])
+        await uow.commit()
+    feed = EventFeed(engine, tables)
+    [(_, _, event)] = await feed.read_stream("organisation-a")
+    await PostgresPositionSource(engine, tables).positions_of([event.event_id])
+    with pytest.raises(DBAPIError, match="append-only"):
+        async with engine.begin() as connection:
+            await connection.execute(text(statement.format(events=tables.events)))
+    assert [v for _, v, _ in await feed.read_stream("organisation-a")] == [1]
+
+
+async def test_feed_shows_unsequenced_events_without_a_position(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    event = renamed("organisation-a", 1)
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        await uow.events.append([event])
+        await uow.commit()
+    feed = EventFeed(engine, tables)
+    assert await feed.read_stream("organisation-a") == [(None, 1, event)]
+    assert await feed.read_all(after=0, limit=10) == []
+    assert await feed.head_position() == 0
+    positions = await PostgresPositionSource(engine, tables).positions_of([event.event_id])
+    assert positions == {event.event_id: 1}
+    assert await feed.read_stream("organisation-a") == [(1, 1, event)]
+    assert await feed.read_all(after=0, limit=10) == [(1, event)]
+    assert await feed.head_position() == 1

@@ -1,0 +1,199 @@
+"""The promise of the sequencer: a catch-up reader never skips a committed event.
+
+Positions are dense (1..N), commit-ordered in batches, per-stream ordered, causally ordered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from dataclasses import dataclass, field
+from uuid import UUID
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from schemas.envelope import DomainEvent
+from services.registry.adapters.db import Tables
+from services.registry.adapters.event_store import EventFeed, PostgresEventStore
+from services.registry.adapters.sequencer import (
+    PostgresPositionSource,
+    SequencingTimeout,
+    sequence_pending,
+)
+from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from services.registry.errors import ConcurrencyConflict
+from services.registry.service_layer.ports import StoredResponse
+from tests.integration.registry.factory import renamed
+
+pytestmark = pytest.mark.integration
+
+WRITERS, TRANSACTIONS, STREAMS = 16, 40, 64
+
+
+@dataclass
+class Ledger:
+    committed: dict[UUID, DomainEvent] = field(default_factory=dict)
+    rolled_back: set[UUID] = field(default_factory=set)
+    conflicts: int = 0
+    writers_done: bool = False
+
+
+async def _writer(seed: int, engine: AsyncEngine, tables: Tables, ledger: Ledger) -> None:
+    rng = random.Random(seed)
+    positions = PostgresPositionSource(engine, tables, timeout_s=30)
+    for _ in range(TRANSACTIONS):
+        streams = sorted(rng.sample(range(STREAMS), rng.randint(1, 3)))  # sorted: no deadlocks
+        events: list[DomainEvent] = []
+        try:
+            async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+                for stream in streams:
+                    stream_id = f"organisation-org-{stream}"
+                    version = len(await uow.events.load(stream_id)) + 1
+                    events.append(renamed(stream_id, version))
+                await uow.events.append(events)
+                await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005, 0.02)))
+                if rng.random() < 0.2:
+                    ledger.rolled_back.update(e.event_id for e in events)
+                    continue  # leave without commit: rolled back
+                await uow.commit()
+        except ConcurrencyConflict:
+            ledger.conflicts += 1
+            ledger.rolled_back.update(e.event_id for e in events)
+            continue
+        ledger.committed.update((e.event_id, e) for e in events)
+        if rng.random() < 0.5:  # like a command handler answering with positions
+            await positions.positions_of([e.event_id for e in events])
+
+
+async def _reader(
+    engine: AsyncEngine, tables: Tables, ledger: Ledger
+) -> tuple[list[tuple[int, DomainEvent]], int]:
+    feed, seen, last, polls = EventFeed(engine, tables), [], 0, 0
+    async with engine.connect() as connection:
+        while True:
+            batch = await feed.read_all(after=last, limit=97)
+            polls += 1
+            for position, event in batch:
+                assert position == last + 1, f"skipped from {last} to {position}"
+                last = position
+                seen.append((position, event))
+            if not batch:
+                if ledger.writers_done and last == await feed.head_position():
+                    if last >= len(ledger.committed):
+                        return seen, polls
+                if polls % 3 == 0 or ledger.writers_done:
+                    await sequence_pending(connection, tables, 5_000)
+                await asyncio.sleep(0.002)
+
+
+async def test_concurrent_writers_and_a_catch_up_reader_never_skip(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    ledger = Ledger()
+    began = time.monotonic()
+    reader = asyncio.create_task(_reader(engine, tables, ledger))
+    await asyncio.gather(*(_writer(seed, engine, tables, ledger) for seed in range(WRITERS)))
+    ledger.writers_done = True
+    seen, polls = await asyncio.wait_for(reader, 60)
+
+    assert [p for p, _ in seen] == list(range(1, len(ledger.committed) + 1))
+    assert {e.event_id for _, e in seen} == set(ledger.committed)
+    assert not {e.event_id for _, e in seen} & ledger.rolled_back
+    by_stream: dict[str, list[int]] = {}
+    for _, event in seen:
+        by_stream.setdefault(event.stream_id, []).append(event.stream_version)
+    for versions in by_stream.values():
+        assert versions == list(range(1, len(versions) + 1))
+    print(
+        f"\n{len(seen)} events committed by {WRITERS}x{TRANSACTIONS} transactions "
+        f"({len(ledger.rolled_back)} events rolled back, {ledger.conflicts} conflicts), "
+        f"{len(by_stream)} streams, reader polls {polls}, {time.monotonic() - began:.1f}s"
+    )
+
+
+async def test_event_of_a_late_committing_transaction_is_not_skipped(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    feed = EventFeed(engine, tables)
+    first, second = renamed("organisation-a", 1), renamed("organisation-b", 1)
+    async with engine.connect() as a, engine.connect() as sequencer:
+        transaction_a = await a.begin()
+        await PostgresEventStore(a, tables).append([first])  # lower id, stays open
+        async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+            await uow.events.append([second])
+            await uow.commit()
+        assert await sequence_pending(sequencer, tables, 100) == 0  # B waits for A
+        assert await feed.read_all(after=0, limit=10) == []
+        with pytest.raises(SequencingTimeout, match=str(second.event_id)):
+            await PostgresPositionSource(engine, tables, timeout_s=0.2).positions_of(
+                [second.event_id]
+            )
+        await transaction_a.commit()
+        assert await sequence_pending(sequencer, tables, 100) == 2
+    assert await feed.read_all(after=0, limit=10) == [(1, first), (2, second)]
+
+
+async def test_rolled_back_older_transaction_releases_the_later_one(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    second = renamed("organisation-b", 1)
+    async with engine.connect() as a:
+        transaction_a = await a.begin()
+        await PostgresEventStore(a, tables).append([renamed("organisation-a", 1)])
+        async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+            await uow.events.append([second])
+            await uow.commit()
+        waiting = asyncio.create_task(
+            PostgresPositionSource(engine, tables).positions_of([second.event_id])
+        )
+        await asyncio.sleep(0.1)
+        assert not waiting.done()
+        await transaction_a.rollback()
+        assert await waiting == {second.event_id: 1}
+    assert await EventFeed(engine, tables).read_all(after=0, limit=10) == [(1, second)]
+
+
+async def test_cause_is_positioned_before_effect_when_xids_disagree_with_ids(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    """Y takes its xid before O and X, reads X's event and appends after it: Y's xid is below
+    the horizon while X's is not. Y must still come after X (the cutoff holds it back)."""
+    cause, effect = renamed("organisation-a", 1), renamed("organisation-a", 2)
+    async with engine.connect() as y, engine.connect() as o, engine.connect() as sequencer:
+        y_tx, o_tx = await y.begin(), await o.begin()
+        await _take_xid(y, tables, "y")
+        await _take_xid(o, tables, "o")
+        async with SqlAlchemyUnitOfWork(engine, tables) as x:
+            await x.events.append([cause])
+            await x.commit()
+        assert await PostgresEventStore(y, tables).load("organisation-a") == [cause]
+        await PostgresEventStore(y, tables).append([effect])
+        await y_tx.commit()
+        assert await sequence_pending(sequencer, tables, 100) == 0
+        await o_tx.rollback()
+        assert await sequence_pending(sequencer, tables, 100) == 2
+    assert await EventFeed(engine, tables).read_all(0, 10) == [(1, cause), (2, effect)]
+
+
+async def _take_xid(connection: object, tables: Tables, key: str) -> None:
+    from services.registry.adapters.idempotency import PostgresIdempotencyStore
+
+    store = PostgresIdempotencyStore(connection, tables)  # type: ignore[arg-type]
+    await store.put(key, StoredResponse("h", 200, {}))
+
+
+async def test_concurrent_callers_share_sequencing_batches(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    events = [renamed(f"organisation-o{i}", 1) for i in range(200)]
+    for chunk in range(0, 200, 20):
+        async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+            await uow.events.append(events[chunk : chunk + 20])
+            await uow.commit()
+    source = PostgresPositionSource(engine, tables)
+    results = await asyncio.gather(*(source.positions_of([e.event_id]) for e in events))
+    merged = {k: v for result in results for k, v in result.items()}
+    assert sorted(merged.values()) == list(range(1, 201))
+    assert [merged[e.event_id] for e in events] == list(range(1, 201))  # id order
