@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.remit-installed
 KAFKA_STAMP := .cache/kafka/4.1.1/resolved
 
-.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench
+.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench schemas-check
 
 help:
 	@echo "make install     venv + pip install -e '.[dev]' + Kafka jars from Maven Central"
@@ -49,6 +49,11 @@ env:
 
 test: install
 	$(VENV)/bin/pytest
+
+schemas-check: deps
+	$(PY) -m schemas.generate --check
+	npm ci --prefix tools/asyncapi --no-audit --no-fund --loglevel=error
+	node tools/asyncapi/validate.mjs schemas/asyncapi.yaml schemas/json
 
 lint: deps
 	$(VENV)/bin/ruff check .
