@@ -1,0 +1,1 @@
+"""PostgreSQL read-model store, Kafka consumer and dead-letter producer."""

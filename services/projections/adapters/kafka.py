@@ -1,0 +1,65 @@
+"""Kafka clients: the group consumer (manual commits), a group-less reader for rebuilds, and
+the idempotent dead-letter producer."""
+
+from __future__ import annotations
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from services.projections.adapters.dead_letters import DeadLetter
+from services.projections.config import ProjectionsSettings
+
+
+def group_consumer(settings: ProjectionsSettings) -> AIOKafkaConsumer:
+    """Offsets are committed by hand, after the read model's transaction commits."""
+    return AIOKafkaConsumer(
+        settings.events_topic,
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=settings.consumer_group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+
+
+async def replay_reader(
+    settings: ProjectionsSettings,
+) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+    """A started consumer without a group, assigned every partition, at the beginning."""
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap,
+        group_id=None,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+    await consumer.start()
+    await consumer.topics()  # loads metadata so partitions_for_topic answers
+    partitions = consumer.partitions_for_topic(settings.events_topic)
+    if not partitions:
+        await consumer.stop()
+        raise RuntimeError(f"topic {settings.events_topic!r} has no partitions")
+    assigned = [TopicPartition(settings.events_topic, p) for p in sorted(partitions)]
+    consumer.assign(assigned)
+    await consumer.seek_to_beginning(*assigned)
+    return consumer, assigned
+
+
+class KafkaDeadLetterPublisher:
+    """Produces a dead record to the DLQ topic: original key, value, headers + ``dlq_*``."""
+
+    def __init__(self, settings: ProjectionsSettings) -> None:
+        self._topic = settings.dlq_topic
+        self._producer = AIOKafkaProducer(
+            bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
+        )
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def stop(self) -> None:
+        await self._producer.stop()
+
+    async def publish(self, letter: DeadLetter) -> None:
+        await self._producer.send_and_wait(
+            self._topic, value=letter.value, key=letter.key, headers=letter.dlq_headers()
+        )

@@ -1,0 +1,87 @@
+"""DDL of the read model. The control schema (``db_schema``) holds the pointer to the active data
+schema and the dead letters; each data schema (``<db_schema>_v<n>``) holds one complete read
+model. The read model is disposable, so its DDL is code (no Alembic): a rebuild creates a new
+version instead of migrating the old one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+DOC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "organisations": ("name", "kind", "status", "parent_id", "accountable_to_id"),
+    "reviews": ("title",),
+    "recommendations": ("review_id", "parent_id", "response_kind", "delivery_status", "org_ids"),
+    "responsibilities": ("holder_id",),
+    "actions": ("owner_id",),
+}
+
+
+def control_ddl(control: str) -> list[str]:
+    return [
+        f"CREATE SCHEMA IF NOT EXISTS {control}",
+        f"""CREATE TABLE IF NOT EXISTS {control}.active (
+            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+            data_schema text NOT NULL,
+            version integer NOT NULL,
+            switched_at timestamptz NOT NULL DEFAULT now())""",
+        f"""CREATE TABLE IF NOT EXISTS {control}.dead_letters (
+            id bigserial PRIMARY KEY,
+            kind text NOT NULL,
+            consumer text NOT NULL,
+            source_topic text NOT NULL,
+            source_partition integer NOT NULL,
+            source_offset bigint NOT NULL,
+            position bigint,
+            reason text NOT NULL,
+            record_key bytea,
+            record_value bytea,
+            record_headers jsonb NOT NULL DEFAULT '[]',
+            created_at timestamptz NOT NULL DEFAULT now(),
+            acknowledged_at timestamptz,
+            acknowledged_by text,
+            UNIQUE (kind, source_topic, source_partition, source_offset))""",
+    ]
+
+
+def data_ddl(schema: str) -> list[str]:
+    statements = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
+    for table, columns in DOC_COLUMNS.items():
+        extra = "".join(f", {c} {'text[]' if c == 'org_ids' else 'text'}" for c in columns)
+        statements.append(
+            f"""CREATE TABLE IF NOT EXISTS {schema}.{table} (
+                id text PRIMARY KEY, version integer NOT NULL, last_position bigint NOT NULL,
+                doc jsonb NOT NULL{extra})"""
+        )
+    statements += [
+        f"CREATE INDEX IF NOT EXISTS rec_review ON {schema}.recommendations (review_id)",
+        f"CREATE INDEX IF NOT EXISTS rec_orgs ON {schema}.recommendations USING gin (org_ids)",
+        f"""CREATE TABLE IF NOT EXISTS {schema}.events (
+            position bigint PRIMARY KEY,
+            event_id uuid NOT NULL UNIQUE,
+            type text NOT NULL,
+            stream_id text NOT NULL,
+            stream_version integer NOT NULL,
+            occurred_at timestamptz,
+            recorded_at timestamptz NOT NULL,
+            effective_at timestamptz NOT NULL,
+            org_ids text[] NOT NULL,
+            rec_ids text[] NOT NULL,
+            payload jsonb NOT NULL,
+            UNIQUE (stream_id, stream_version))""",
+        f"CREATE INDEX IF NOT EXISTS ev_orgs ON {schema}.events USING gin (org_ids)",
+        f"CREATE INDEX IF NOT EXISTS ev_recs ON {schema}.events USING gin (rec_ids)",
+        f"CREATE INDEX IF NOT EXISTS ev_effective ON {schema}.events (effective_at, position)",
+        f"""CREATE TABLE IF NOT EXISTS {schema}.checkpoint (
+            topic text NOT NULL, partition integer NOT NULL,
+            kafka_offset bigint NOT NULL, position bigint NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (topic, partition))""",
+    ]
+    return statements
+
+
+async def execute_all(conn: AsyncConnection, statements: list[str]) -> None:
+    for statement in statements:
+        await conn.execute(text(statement))

@@ -1,0 +1,261 @@
+"""The PostgreSQL read-model store: documents, stored events, checkpoint, pointer, dead letters.
+
+Every function takes an open connection so the caller owns the transaction (one per batch for
+the consumer, one REPEATABLE READ READ ONLY per request for readers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schemas.upcasting import decode
+from schemas.wire import PositionedEvent
+from services.projections.adapters.schema import DOC_COLUMNS, control_ddl, data_ddl, execute_all
+from services.projections.domain.model import (
+    KINDS,
+    Action,
+    Doc,
+    Organisation,
+    Recommendation,
+    Responsibility,
+    Review,
+    World,
+)
+from services.projections.domain.refs import (
+    Refs,
+    concerned_organisations,
+    concerned_recommendations,
+)
+from services.projections.domain.views import HistoryEntry
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Answer as the world was at a position, or at a moment (by effective time)."""
+
+    position: int | None = None
+    as_of: datetime | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.position is None and self.as_of is None
+
+
+@dataclass
+class Checkpoint:
+    topic: str
+    partition: int
+    offset: int = -1
+    position: int = 0
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _doc_class(kind: str) -> type[Doc]:
+    classes: dict[str, type[Doc]] = {
+        "organisations": Organisation,
+        "reviews": Review,
+        "recommendations": Recommendation,
+        "responsibilities": Responsibility,
+        "actions": Action,
+    }
+    return classes[kind]
+
+
+async def ensure(engine: AsyncEngine, control: str) -> str:
+    """Create the control schema and a first data schema if missing; return the active one."""
+    async with engine.begin() as conn:
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": control})
+        await execute_all(conn, control_ddl(control))
+        row = (await conn.execute(text(f"SELECT data_schema FROM {control}.active"))).first()
+        if row is not None:
+            return str(row[0])
+        schema = f"{control}_v1"
+        await execute_all(conn, data_ddl(schema))
+        await conn.execute(
+            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:s, 1)"),
+            {"s": schema},
+        )
+        return schema
+
+
+async def active_schema(conn: AsyncConnection, control: str, lock: str = "") -> str:
+    """The data schema readers and the consumer use; ``lock`` is '', 'SHARE' or 'UPDATE'."""
+    suffix = f" FOR {lock}" if lock else ""
+    row = (await conn.execute(text(f"SELECT data_schema FROM {control}.active{suffix}"))).one()
+    return str(row[0])
+
+
+async def load(conn: AsyncConnection, schema: str, wanted: Refs | None = None) -> World:
+    """The documents named by ``wanted``, or all of them."""
+    world = World()
+    for kind in KINDS:
+        if wanted is not None and not wanted.get(kind):
+            continue
+        sql = f"SELECT doc FROM {schema}.{kind}"
+        params: dict[str, Any] = {}
+        if wanted is not None:
+            sql += " WHERE id = ANY(:ids)"
+            params["ids"] = sorted(wanted[kind])
+        cls = _doc_class(kind)
+        for (doc,) in await conn.execute(text(sql), params):
+            parsed = cls.model_validate(_json(doc))
+            getattr(world, kind)[parsed.id] = parsed
+    return world
+
+
+def _row(kind: str, doc: Doc) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "id": doc.id,
+        "version": doc.version,
+        "last_position": doc.last_position,
+        "doc": doc.model_dump_json(),
+    }
+    for column in DOC_COLUMNS[kind]:
+        row[column] = getattr(doc, column, None)
+    if isinstance(doc, Recommendation):
+        row["response_kind"] = doc.response_kind
+        row["delivery_status"] = doc.delivery.status
+        row["org_ids"] = (
+            sorted(set(doc.response.lead_ids + doc.response.supporting_ids)) if doc.response else []
+        )
+    return row
+
+
+async def save(conn: AsyncConnection, schema: str, world: World, only: Refs | None = None) -> None:
+    """Upsert the documents of ``world`` (those named by ``only``, if given), in bulk."""
+    for kind in KINDS:
+        docs = getattr(world, kind)
+        ids = sorted(docs) if only is None else sorted(i for i in only.get(kind, ()) if i in docs)
+        if not ids:
+            continue
+        columns = ("id", "version", "last_position", "doc", *DOC_COLUMNS[kind])
+        values = ", ".join("CAST(:doc AS jsonb)" if c == "doc" else f":{c}" for c in columns)
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+        sql = (
+            f"INSERT INTO {schema}.{kind} ({', '.join(columns)}) VALUES ({values}) "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}"
+        )
+        await conn.execute(text(sql), [_row(kind, docs[i]) for i in ids])
+
+
+async def insert_events(conn: AsyncConnection, schema: str, events: list[PositionedEvent]) -> None:
+    if not events:
+        return
+    rows = [
+        {
+            "position": p.position,
+            "event_id": p.event.event_id,
+            "type": p.event.type,
+            "stream_id": p.event.stream_id,
+            "stream_version": p.event.stream_version,
+            "occurred_at": p.event.occurred_at,
+            "recorded_at": p.event.recorded_at,
+            "effective_at": p.event.occurred_at or p.event.recorded_at,
+            "org_ids": concerned_organisations(p.event),
+            "rec_ids": concerned_recommendations(p.event),
+            "payload": p.event.model_dump_json(),
+        }
+        for p in events
+    ]
+    sql = (
+        f"INSERT INTO {schema}.events (position, event_id, type, stream_id, stream_version, "
+        "occurred_at, recorded_at, effective_at, org_ids, rec_ids, payload) VALUES (:position, "
+        ":event_id, :type, :stream_id, :stream_version, :occurred_at, :recorded_at, "
+        ":effective_at, :org_ids, :rec_ids, CAST(:payload AS jsonb))"
+    )
+    await conn.execute(text(sql), rows)
+
+
+async def get_checkpoint(
+    conn: AsyncConnection, schema: str, topic: str, partition: int
+) -> Checkpoint:
+    row = (
+        await conn.execute(
+            text(
+                f"SELECT kafka_offset, position FROM {schema}.checkpoint "
+                "WHERE topic = :t AND partition = :p"
+            ),
+            {"t": topic, "p": partition},
+        )
+    ).first()
+    if row is None:
+        return Checkpoint(topic, partition)
+    return Checkpoint(topic, partition, int(row[0]), int(row[1]))
+
+
+async def put_checkpoint(conn: AsyncConnection, schema: str, cp: Checkpoint) -> None:
+    await conn.execute(
+        text(
+            f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
+            "VALUES (:t, :p, :o, :pos) ON CONFLICT (topic, partition) DO UPDATE SET "
+            "kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, updated_at = now()"
+        ),
+        {"t": cp.topic, "p": cp.partition, "o": cp.offset, "pos": cp.position},
+    )
+
+
+async def position(conn: AsyncConnection, schema: str) -> int:
+    """The last position applied (one partition: the highest contiguous one)."""
+    row = (await conn.execute(text(f"SELECT max(position) FROM {schema}.checkpoint"))).one()
+    return int(row[0] or 0)
+
+
+def _bound_sql(bound: Bound) -> tuple[str, dict[str, Any]]:
+    if bound.position is not None:
+        return " AND position <= :bound_pos", {"bound_pos": bound.position}
+    if bound.as_of is not None:
+        return " AND effective_at <= :bound_at", {"bound_at": bound.as_of}
+    return "", {}
+
+
+async def history(
+    conn: AsyncConnection, schema: str, column: str, entity_id: str, bound: Bound
+) -> list[HistoryEntry]:
+    """Stored events whose ``org_ids``/``rec_ids`` name ``entity_id``, in position order."""
+    where, params = _bound_sql(bound)
+    sql = (
+        "SELECT position, type, stream_id, stream_version, occurred_at, recorded_at, payload "
+        f"FROM {schema}.events WHERE :id = ANY({column}){where} ORDER BY position"
+    )
+    rows = await conn.execute(text(sql), {"id": entity_id, **params})
+    return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], _json(r[6])) for r in rows]
+
+
+async def events_until(conn: AsyncConnection, schema: str, bound: Bound) -> list[PositionedEvent]:
+    where, params = _bound_sql(bound)
+    sql = f"SELECT position, payload FROM {schema}.events WHERE true{where} ORDER BY position"
+    rows = await conn.execute(text(sql), params)
+    return [PositionedEvent(decode(_json(payload)), int(pos)) for pos, payload in rows]
+
+
+async def checksum(conn: AsyncConnection, schema: str) -> str:
+    """A deterministic SHA-256 over every read-model row (documents, events, position)."""
+    digest = hashlib.sha256()
+    for kind in KINDS:
+        rows = await conn.execute(
+            text(f"SELECT id, version, last_position, doc FROM {schema}.{kind} ORDER BY id")
+        )
+        for r in rows:
+            doc = json.dumps(_json(r[3]), sort_keys=True)
+            digest.update(f"{kind}|{r[0]}|{r[1]}|{r[2]}|{doc}\n".encode())
+    rows = await conn.execute(
+        text(
+            f"SELECT position, event_id, stream_id, stream_version, payload, org_ids, rec_ids "
+            f"FROM {schema}.events ORDER BY position"
+        )
+    )
+    for r in rows:
+        payload = json.dumps(_json(r[4]), sort_keys=True)
+        digest.update(f"events|{r[0]}|{r[1]}|{r[2]}|{r[3]}|{payload}|{r[5]}|{r[6]}\n".encode())
+    digest.update(f"position|{await position(conn, schema)}".encode())
+    return digest.hexdigest()

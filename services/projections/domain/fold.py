@@ -1,0 +1,271 @@
+"""The fold: one rule per event type, shared by the live consumer, the rebuild and as-of reads.
+
+``apply(world, positioned)`` mutates the documents of ``world`` that the event concerns. The
+caller must have loaded (at least) the documents named by :func:`refs`. Per-stream order is
+checked against each document's stream version: a version already applied is skipped (a
+duplicate), a missing version raises :class:`StreamOutOfOrder` when ``strict``; as-of-by-date
+folds are lenient because filtering by date may leave holes in a stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from schemas.envelope import DomainEvent
+from schemas.organisations import (
+    AccountabilityAssigned,
+    OrganisationDissolved,
+    OrganisationMerged,
+    OrganisationRegistered,
+    OrganisationRenamed,
+)
+from schemas.responsibilities import (
+    ActionCommitted,
+    ResponsibilityAssigned,
+    ResponsibilityTransferred,
+)
+from schemas.reviews import (
+    GovernmentResponse,
+    ImplementationProgressRecorded,
+    RecommendationAdapted,
+    RecommendationRecorded,
+    RecommendationRejected,
+    ReviewPublished,
+)
+from schemas.wire import PositionedEvent
+from services.projections.domain.model import (
+    Action,
+    Delivery,
+    Doc,
+    FormerName,
+    Handover,
+    Progress,
+    Recommendation,
+    Response,
+    Responsibility,
+    Review,
+    World,
+)
+from services.projections.domain.refs import RESPONSE_KINDS, refs, stream_of
+from services.projections.errors import StreamOutOfOrder
+
+Rule = Callable[[World, Any, int], None]
+
+
+def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
+    """Fold one event into ``world``; return False when it was already applied (a duplicate)."""
+    event, position = positioned.event, positioned.position
+    kind, entity_id = stream_of(event.stream_id)
+    doc = _stream_doc(world, kind, entity_id)
+    if event.stream_version <= doc.version:
+        return False
+    if strict and event.stream_version != doc.version + 1:
+        raise StreamOutOfOrder(
+            f"{event.stream_id} is at version {doc.version}; got version {event.stream_version}"
+        )
+    _RULES[type(event)](world, event, position)
+    doc.version = event.stream_version
+    doc.last_position = position
+    return True
+
+
+def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
+    """:func:`apply`, leaving ``world`` untouched if the rule raises."""
+    touched = refs(positioned.event)
+    snapshot = {
+        kind: {i: doc.model_copy(deep=True) for i in ids if (doc := getattr(world, kind).get(i))}
+        for kind, ids in touched.items()
+    }
+    try:
+        return apply(world, positioned, strict=strict)
+    except Exception:
+        for kind, ids in touched.items():
+            collection = getattr(world, kind)
+            for entity_id in ids:
+                collection.pop(entity_id, None)
+            collection.update(snapshot[kind])
+        raise
+
+
+def fold(events: list[PositionedEvent], *, strict: bool = True) -> World:
+    """The world after ``events`` (in position order); events that cannot apply are left out."""
+    world = World()
+    for positioned in sorted(events, key=lambda p: p.position):
+        try:
+            apply_isolated(world, positioned, strict=strict)
+        except StreamOutOfOrder:
+            continue
+    return world
+
+
+def _stream_doc(world: World, kind: str, entity_id: str) -> Doc:
+    if kind == "organisations":
+        return world.org(entity_id)
+    collection: dict[str, Doc] = getattr(world, kind)
+    if entity_id not in collection:
+        collection[entity_id] = _DOC_CLASSES[kind](id=entity_id)
+    return collection[entity_id]
+
+
+_DOC_CLASSES: dict[str, type[Doc]] = {
+    "reviews": Review,
+    "recommendations": Recommendation,
+    "responsibilities": Responsibility,
+    "actions": Action,
+}
+
+
+def _registered(world: World, e: OrganisationRegistered, position: int) -> None:
+    org = world.org(e.organisation_id)
+    org.name, org.kind, org.abbreviation = e.name, e.kind.value, e.abbreviation
+    org.description, org.member_count = e.description, e.member_count
+    org.members_known, org.registered_position = e.members_known, position
+
+
+def _renamed(world: World, e: OrganisationRenamed, position: int) -> None:
+    org = world.org(e.organisation_id)
+    former = FormerName(
+        name=e.previous_name, until_position=position, occurred_at=e.occurred_at, reason=e.reason
+    )
+    org.former_names.append(former)
+    org.name = e.new_name
+
+
+def _merged(world: World, e: OrganisationMerged, position: int) -> None:
+    world.org(e.parent_id)
+    org = world.org(e.organisation_id)
+    org.status, org.parent_id, org.keeps_identity = "part_of_another", e.parent_id, e.keeps_identity
+    org.merge_reason, org.status_recommendation_id = e.reason, e.recommendation_id
+
+
+def _dissolved(world: World, e: OrganisationDissolved, position: int) -> None:
+    org = world.org(e.organisation_id)
+    org.status, org.successor_ids = "dissolved", list(e.successor_ids)
+    org.disposition, org.status_recommendation_id = e.disposition, e.recommendation_id
+
+
+def _accountable(world: World, e: AccountabilityAssigned, position: int) -> None:
+    world.org(e.accountable_to_id)
+    world.org(e.organisation_id).accountable_to_id = e.accountable_to_id
+
+
+def _published(world: World, e: ReviewPublished, position: int) -> None:
+    review = world.reviews.setdefault(e.review_id, Review(id=e.review_id))
+    review.title, review.author, review.published_on = e.title, e.author, e.published_on
+    review.recommendation_count, review.summary = e.recommendation_count, e.summary
+
+
+def _recorded(world: World, e: RecommendationRecorded, position: int) -> None:
+    rec = world.recommendations.setdefault(
+        e.recommendation_id, Recommendation(id=e.recommendation_id)
+    )
+    rec.review_id, rec.number, rec.text = e.review_id, e.number, e.text
+    rec.parent_id, rec.cross_references = e.parent_id, list(e.cross_references)
+
+
+def _responded(world: World, e: GovernmentResponse, position: int) -> None:
+    rec = world.recommendations.setdefault(
+        e.recommendation_id, Recommendation(id=e.recommendation_id)
+    )
+    if rec.response is not None:
+        rec.revisions.append(rec.response)
+    rec.response = Response(
+        kind=RESPONSE_KINDS[e.type],
+        text=e.response_text,
+        changes=list(e.changes) if isinstance(e, RecommendationAdapted) else [],
+        alternative=e.alternative if isinstance(e, RecommendationRejected) else None,
+        lead_ids=list(e.lead_ids),
+        supporting_ids=list(e.supporting_ids),
+        event_id=str(e.event_id),
+        supersedes_event_id=e.supersedes_event_id,
+        revision_reason=e.revision_reason,
+        position=position,
+        occurred_at=e.occurred_at,
+        recorded_at=e.recorded_at,
+    )
+
+
+def _progress(world: World, e: ImplementationProgressRecorded, position: int) -> None:
+    delivery = _delivery_of(world, e)
+    delivery.status = e.status.value
+    if e.target_date is not None:
+        delivery.target_date = e.target_date
+    delivery.claims.append(
+        Progress(
+            status=e.status.value,
+            evidence=e.evidence,
+            target_date=e.target_date,
+            previous_target_date=e.previous_target_date,
+            target_date_change_reason=e.target_date_change_reason,
+            claimed_by=e.claim.claimed_by,
+            verified_by=e.claim.verified_by,
+            position=position,
+            occurred_at=e.occurred_at,
+            recorded_at=e.recorded_at,
+        )
+    )
+
+
+def _delivery_of(world: World, e: ImplementationProgressRecorded) -> Delivery:
+    if e.recommendation_id is not None:
+        rec_id = e.recommendation_id
+        return world.recommendations.setdefault(rec_id, Recommendation(id=rec_id)).delivery
+    action_id = str(e.action_id)
+    return world.actions.setdefault(action_id, Action(id=action_id)).delivery
+
+
+def _handover(
+    world: World, e: ResponsibilityAssigned | ResponsibilityTransferred, pos: int
+) -> None:
+    resp = world.responsibilities.setdefault(
+        e.responsibility_id, Responsibility(id=e.responsibility_id)
+    )
+    if isinstance(e, ResponsibilityAssigned):
+        kind, from_id, to_id, instead_of = "assigned", None, e.holder_id, None
+    else:
+        kind, from_id, to_id, instead_of = "transferred", e.from_id, e.to_id, e.instead_of_id
+    for org_id in (from_id, to_id, instead_of):
+        if org_id is not None:
+            world.org(org_id)
+    resp.description, resp.holder_id = e.description, to_id
+    resp.handovers.append(
+        Handover(
+            kind=kind,
+            from_id=from_id,
+            from_name=world.org_name(from_id),
+            to_id=to_id,
+            to_name=world.org_name(to_id),
+            instead_of_id=instead_of,
+            instead_of_name=world.org_name(instead_of),
+            reason=e.reason,
+            recommendation_id=e.recommendation_id,
+            position=pos,
+            occurred_at=e.occurred_at,
+            recorded_at=e.recorded_at,
+        )
+    )
+
+
+def _action(world: World, e: ActionCommitted, position: int) -> None:
+    world.org(e.owner_id)
+    action = world.actions.setdefault(e.action_id, Action(id=e.action_id))
+    action.owner_id, action.description = e.owner_id, e.description
+    action.review_id, action.recommendation_id = e.review_id, e.recommendation_id
+
+
+_RULES: dict[type[DomainEvent], Rule] = {
+    OrganisationRegistered: _registered,
+    OrganisationRenamed: _renamed,
+    OrganisationMerged: _merged,
+    OrganisationDissolved: _dissolved,
+    AccountabilityAssigned: _accountable,
+    ReviewPublished: _published,
+    RecommendationRecorded: _recorded,
+    ImplementationProgressRecorded: _progress,
+    ResponsibilityAssigned: _handover,
+    ResponsibilityTransferred: _handover,
+    ActionCommitted: _action,
+}
+for _response_type in GovernmentResponse.__subclasses__():
+    _RULES[_response_type] = _responded

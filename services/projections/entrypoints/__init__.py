@@ -1,0 +1,1 @@
+"""FastAPI app, consumer runner, command line."""

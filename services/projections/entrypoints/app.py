@@ -1,0 +1,63 @@
+"""The projections FastAPI application; its lifespan runs the consumer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.common import problems
+from services.projections.bootstrap import Projections, bootstrap
+from services.projections.config import ProjectionsSettings
+from services.projections.entrypoints.routers import (
+    dead_letters,
+    ops,
+    organisations,
+    recommendations,
+    responsibilities,
+    reviews,
+)
+from services.projections.errors import NotCaughtUp, ProjectionError
+from services.projections.service_layer.queries import ReadModel
+
+
+def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
+    settings = settings or ProjectionsSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        wired: Projections = bootstrap(settings)
+        await wired.start(run_consumer=settings.run_consumer)
+        app.state.projections = wired
+        app.state.read_model = ReadModel(
+            wired.engine,
+            settings.db_schema,
+            settings.min_position_max_wait_s,
+            settings.min_position_poll_s,
+        )
+        try:
+            yield
+        finally:
+            await wired.close()
+
+    app = FastAPI(
+        title="Remit projections",
+        version="1.0.0",
+        summary="Read side: organisations, recommendations, responsibilities, as of any time.",
+        lifespan=lifespan,
+    )
+    problems.install(app, ProjectionError)
+
+    async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, NotCaughtUp)
+        response = problems.problem(503, exc.title, exc.detail, position=exc.position)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        response.headers["Remit-Position"] = str(exc.position)
+        return response
+
+    app.add_exception_handler(NotCaughtUp, not_caught_up)
+    for module in (organisations, recommendations, reviews, responsibilities, dead_letters, ops):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,70 @@
+"""``python -m services.projections [serve|consume|rebuild|checksum]``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import structlog
+import uvicorn
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.projections.adapters import store
+from services.projections.adapters.kafka import KafkaDeadLetterPublisher
+from services.projections.bootstrap import bootstrap
+from services.projections.config import ProjectionsSettings
+from services.projections.service_layer import rebuild as rebuilding
+
+log = structlog.get_logger(__name__)
+
+
+async def run_rebuild(settings: ProjectionsSettings) -> str:
+    """Rebuild the read model from the topic into a new schema and switch readers to it."""
+    engine = create_async_engine(settings.database_dsn)
+    publisher = KafkaDeadLetterPublisher(settings)
+    await publisher.start()
+    try:
+        return await rebuilding.rebuild(settings, engine, publisher)
+    finally:
+        await publisher.stop()
+        await engine.dispose()
+
+
+async def checksum(settings: ProjectionsSettings, schema: str | None = None) -> str:
+    """Deterministic hash of the active read model (or of ``schema``)."""
+    engine = create_async_engine(settings.database_dsn)
+    try:
+        async with engine.connect() as conn:
+            schema = schema or await store.active_schema(conn, settings.db_schema)
+            return await store.checksum(conn, schema)
+    finally:
+        await engine.dispose()
+
+
+async def consume(settings: ProjectionsSettings) -> None:
+    """Run only the consumer (no HTTP) until cancelled."""
+    wired = bootstrap(settings)
+    await wired.start(run_consumer=False)
+    try:
+        await wired.runner.run()
+    finally:
+        await wired.close()
+
+
+def main(argv: list[str]) -> int:
+    settings = ProjectionsSettings()
+    command = argv[0] if argv else "serve"
+    if command == "serve":
+        from services.projections.entrypoints.app import create_app
+
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+    elif command == "consume":
+        asyncio.run(consume(settings))
+    elif command == "rebuild":
+        print(asyncio.run(run_rebuild(settings)))
+    elif command == "checksum":
+        print(asyncio.run(checksum(settings)))
+    else:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return 0

@@ -1,0 +1,62 @@
+"""FastAPI dependencies of the projections service, as ``Annotated`` aliases in one place."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+
+from services.common.auth import AuthSettings, Caller, require_scope
+from services.projections.adapters.store import Bound
+from services.projections.bootstrap import Projections
+from services.projections.errors import BadQuery
+from services.projections.service_layer.queries import ReadModel
+
+
+def projections(request: Request) -> Projections:
+    wired: Projections = request.app.state.projections
+    return wired
+
+
+def read_model(request: Request) -> ReadModel:
+    model: ReadModel = request.app.state.read_model
+    return model
+
+
+def _auth_settings(request: Request) -> AuthSettings:
+    return projections(request).settings
+
+
+def parse_as_of(raw: str) -> datetime:
+    """A date means the end of that day (UTC); a datetime without offset is taken as UTC."""
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day + timedelta(days=1), time(), UTC) - timedelta(
+                microseconds=1
+            )
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise BadQuery(f"as_of: {raw!r} is not an ISO 8601 date or datetime") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def bound(
+    as_of: Annotated[
+        str | None, Query(description="ISO date or datetime; by occurred_at, else recorded_at")
+    ] = None,
+    at_position: Annotated[int | None, Query(ge=1, description="Global position")] = None,
+) -> Bound:
+    if as_of is not None and at_position is not None:
+        raise BadQuery("give as_of or at_position, not both")
+    return Bound(at_position, parse_as_of(as_of) if as_of is not None else None)
+
+
+Wired = Annotated[Projections, Depends(projections)]
+Reader = Annotated[ReadModel, Depends(read_model)]
+AsOf = Annotated[Bound, Depends(bound)]
+MinPosition = Annotated[
+    int | None, Query(ge=0, description="Wait until this position is applied (read your writes)")
+]
+Admin = Annotated[Caller, require_scope("admin", _auth_settings)]

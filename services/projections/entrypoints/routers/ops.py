@@ -1,0 +1,48 @@
+"""Operations: liveness, readiness, Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from services.projections.adapters import dead_letters, store
+from services.projections.entrypoints import metrics
+from services.projections.entrypoints.deps import Wired
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """Alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(wired: Wired) -> JSONResponse:
+    """Ready: database reachable, consumer running, no unacknowledged dead letters."""
+    reasons: list[str] = []
+    position, degraded = 0, False
+    try:
+        async with wired.engine.connect() as conn:
+            schema = await store.active_schema(conn, wired.settings.db_schema)
+            position = await store.position(conn, schema)
+            unacked = await dead_letters.unacknowledged(conn, wired.settings.db_schema)
+            degraded = unacked > 0
+            metrics.UNACKED.set(unacked)
+            metrics.POSITION.set(position)
+    except Exception as exc:
+        reasons.append(f"database unreachable: {type(exc).__name__}")
+    if wired.settings.run_consumer and not wired.runner.running:
+        reasons.append("consumer not running")
+    if degraded:
+        reasons.append("degraded: unacknowledged dead letters")
+    body = {"ready": not reasons, "degraded": degraded, "position": position, "reasons": reasons}
+    return JSONResponse(body, status_code=200 if not reasons else 503)
+
+
+@router.get("/metrics")
+async def prometheus() -> Response:
+    """Prometheus metrics."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,60 @@
+"""Recommendations: the board (filtered list) and one recommendation in full."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.projections.domain import views
+from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.responses import answer
+
+router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
+
+ResponseFilter = Literal[
+    "implement_in_full", "partially_implement", "future_discussion", "not_implement", "no_response"
+]
+DeliveryFilter = Literal["not_started", "in_progress", "delivered", "blocked", "unknown"]
+
+
+@router.get("")
+async def board(
+    request: Request,
+    reader: Reader,
+    bound: AsOf,
+    review: str | None = None,
+    response: ResponseFilter | None = None,
+    delivery: DeliveryFilter | None = None,
+    organisation: str | None = None,
+    min_position: MinPosition = None,
+) -> Response:
+    """The board: recommendations with response and delivery, filtered."""
+    async with reader.snapshot(bound, min_position) as snap:
+        items = views.board(await snap.world(), review, response, delivery, organisation)
+        rows = [
+            {
+                **{k: v for k, v in item.items() if k not in ("leads", "supporters", "sub_points")},
+                "leads": ";".join(r["id"] for r in item["leads"]),
+                "supporters": ";".join(r["id"] for r in item["supporters"]),
+                "sub_points": len(item["sub_points"]),
+            }
+            for item in items
+        ]
+        return answer(request, snap, {"items": items}, rows)
+
+
+@router.get("/{recommendation_id}")
+async def get_recommendation(
+    request: Request,
+    reader: Reader,
+    bound: AsOf,
+    recommendation_id: str,
+    min_position: MinPosition = None,
+) -> Response:
+    """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
+    async with reader.snapshot(bound, min_position) as snap:
+        timeline = await snap.history("rec_ids", recommendation_id)
+        view = views.recommendation_view(await snap.world(), recommendation_id, timeline)
+        return answer(request, snap, view)

@@ -1,0 +1,26 @@
+"""Responsibilities: lineage of who held what."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.projections.domain import views
+from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.responses import answer
+
+router = APIRouter(prefix="/v1/responsibilities", tags=["responsibilities"])
+
+
+@router.get("/{responsibility_id}")
+async def lineage(
+    request: Request,
+    reader: Reader,
+    bound: AsOf,
+    responsibility_id: str,
+    min_position: MinPosition = None,
+) -> Response:
+    """A responsibility's holder now and every hand-over, names then and now."""
+    async with reader.snapshot(bound, min_position) as snap:
+        view = views.lineage(await snap.world(), responsibility_id)
+        return answer(request, snap, view, view["handovers"])

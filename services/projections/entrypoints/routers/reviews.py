@@ -1,0 +1,21 @@
+"""Reviews: counts of their recommendations on two axes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from services.projections.domain import views
+from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.responses import answer
+
+router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
+
+
+@router.get("/{review_id}/summary")
+async def summary(
+    request: Request, reader: Reader, bound: AsOf, review_id: str, min_position: MinPosition = None
+) -> Response:
+    """Counts of a review's recommendations: response kind x delivery status."""
+    async with reader.snapshot(bound, min_position) as snap:
+        return answer(request, snap, views.review_summary(await snap.world(), review_id))

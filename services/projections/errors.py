@@ -1,0 +1,49 @@
+"""Errors of the projections service, one tree; the HTTP layer maps each to an RFC 9457 problem.
+
+ProjectionError
+├── NotFound                  404  no organisation, recommendation, review, ... with that id
+├── BadQuery                  422  a parameter cannot be honoured (e.g. as_of with at_position)
+├── NotCaughtUp               503  min_position was not reached in time (Retry-After)
+└── ApplyError                     an event cannot be folded (never reaches HTTP: dead-lettered)
+    └── StreamOutOfOrder           a stream version is missing or the stream never started
+"""
+
+from __future__ import annotations
+
+
+class ProjectionError(Exception):
+    title = "Projection error"
+    status = 400
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(ProjectionError):
+    title = "Not found"
+    status = 404
+
+
+class BadQuery(ProjectionError):
+    title = "Unprocessable query"
+    status = 422
+
+
+class NotCaughtUp(ProjectionError):
+    title = "Projection not caught up"
+    status = 503
+
+    def __init__(self, detail: str, position: int, retry_after_s: int = 1) -> None:
+        super().__init__(detail)
+        self.position = position
+        self.retry_after_s = retry_after_s
+
+
+class ApplyError(ProjectionError):
+    title = "Event cannot be applied"
+    status = 500
+
+
+class StreamOutOfOrder(ApplyError):
+    title = "Stream out of order"

@@ -1,0 +1,1 @@
+"""Use cases: project a batch of records (live), rebuild a read model (replay)."""

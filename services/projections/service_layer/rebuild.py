@@ -1,0 +1,167 @@
+"""Rebuild the read model from the topic's beginning into a fresh data schema, then switch.
+
+1. Create ``<control>_v<n+1>``; read the topic from offset 0 with a group-less consumer.
+2. Fold events in memory (the same :func:`apply` as the live consumer, same ordering and
+   dead-letter rules) and bulk-load documents, events and checkpoint every ``rebuild_batch_size``
+   events, one transaction per chunk (executemany).
+3. Once caught up with the end offsets, lock the pointer row FOR UPDATE (the live consumer's
+   batches take it FOR SHARE, so they wait), drain what arrived meanwhile, flush, and point
+   readers at the new schema in the same transaction. Readers read the pointer per request, so
+   they keep answering from the old schema until that commit and from the new one after it.
+4. Drop versions older than the previous one (kept for a quick switch back).
+The live consumer notices the switch by itself: its next batch starts past the new checkpoint's
+offset or at/below it, so it skips or seeks back (see :mod:`projector`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
+from services.projections.adapters import dead_letters, store
+from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
+from services.projections.adapters.kafka import replay_reader
+from services.projections.adapters.schema import data_ddl, execute_all
+from services.projections.config import ProjectionsSettings
+from services.projections.domain.fold import apply_isolated
+from services.projections.domain.model import KINDS, World
+from services.projections.domain.ordering import standing
+from services.projections.domain.refs import Refs, refs
+from services.projections.service_layer.projector import letter
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class _Replay:
+    world: World = field(default_factory=World)
+    dirty: Refs = field(default_factory=lambda: {k: set() for k in KINDS})
+    events: list[PositionedEvent] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+    checkpoints: dict[int, store.Checkpoint] = field(default_factory=dict)
+    total: int = 0
+
+
+def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
+    cp = replay.checkpoints.setdefault(
+        record.partition, store.Checkpoint(record.topic, record.partition)
+    )
+    cp.offset = record.offset
+    try:
+        positioned = decode_record(record.key, record.value, record.headers)
+    except UndecodableRecord as exc:
+        replay.dead.append(letter("undecodable", consumer, record, str(exc)))
+        return
+    where = standing(cp.position, positioned.position)
+    if where == "duplicate":
+        return
+    if where == "gap":
+        reason = f"position {positioned.position} follows {cp.position}: a gap"
+        replay.dead.append(letter("position_gap", consumer, record, reason, positioned.position))
+    cp.position = positioned.position
+    touched = refs(positioned.event)
+    try:
+        if not apply_isolated(replay.world, positioned, strict=True):
+            return
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        replay.dead.append(letter("apply_error", consumer, record, reason, positioned.position))
+        return
+    for kind, ids in touched.items():
+        replay.dirty[kind] |= ids
+    replay.events.append(positioned)
+    replay.total += 1
+
+
+async def _flush(
+    conn: AsyncConnection,
+    schema: str,
+    control: str,
+    replay: _Replay,
+    publisher: DeadLetterPublisher,
+) -> None:
+    await store.save(conn, schema, replay.world, replay.dirty)
+    await store.insert_events(conn, schema, replay.events)
+    for cp in replay.checkpoints.values():
+        await store.put_checkpoint(conn, schema, cp)
+    for dead in replay.dead:
+        if await dead_letters.record(conn, control, dead) and dead.to_topic:
+            await publisher.publish(dead)
+    replay.dirty = {k: set() for k in KINDS}
+    replay.events, replay.dead = [], []
+
+
+async def _read_until(
+    consumer: AIOKafkaConsumer,
+    ends: dict[TopicPartition, int],
+    replay: _Replay,
+    settings: ProjectionsSettings,
+    flush: Any,
+) -> None:
+    while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+        batches = await consumer.getmany(timeout_ms=1000, max_records=settings.rebuild_batch_size)
+        for records in batches.values():
+            for record in records:
+                _fold_record(replay, record, f"{settings.consumer_group}:rebuild")
+        if len(replay.events) >= settings.rebuild_batch_size and flush is not None:
+            await flush()
+
+
+async def rebuild(
+    settings: ProjectionsSettings, engine: AsyncEngine, publisher: DeadLetterPublisher
+) -> str:
+    """Rebuild into a new data schema and switch readers to it; return its name."""
+    control = settings.db_schema
+    await store.ensure(engine, control)
+    async with engine.begin() as conn:
+        row = (await conn.execute(text(f"SELECT version FROM {control}.active"))).one()
+        version = int(row[0]) + 1
+        schema = f"{control}_v{version}"
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        await execute_all(conn, data_ddl(schema))
+    replay = _Replay()
+
+    async def flush() -> None:
+        async with engine.begin() as conn:
+            await _flush(conn, schema, control, replay, publisher)
+
+    consumer, partitions = await replay_reader(settings)
+    try:
+        ends = await consumer.end_offsets(partitions)
+        await _read_until(consumer, ends, replay, settings, flush)
+        await flush()
+        async with engine.begin() as conn:
+            previous = await store.active_schema(conn, control, lock="UPDATE")
+            ends = await consumer.end_offsets(partitions)
+            await _read_until(consumer, ends, replay, settings, None)
+            await _flush(conn, schema, control, replay, publisher)
+            await conn.execute(
+                text(
+                    f"UPDATE {control}.active SET data_schema = :s, version = :v, "
+                    "switched_at = now()"
+                ),
+                {"s": schema, "v": version},
+            )
+    finally:
+        await consumer.stop()
+    await _drop_older(engine, control, version, previous)
+    log.info("rebuilt", schema=schema, events=replay.total)
+    return schema
+
+
+async def _drop_older(engine: AsyncEngine, control: str, version: int, keep: str) -> None:
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
+            {"p": f"{control}\\_v%"},
+        )
+        for (name,) in rows.all():
+            suffix = name.removeprefix(f"{control}_v")
+            if suffix.isdigit() and int(suffix) < version and name != keep:
+                await conn.execute(text(f"DROP SCHEMA {name} CASCADE"))
