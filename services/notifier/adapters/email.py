@@ -1,0 +1,42 @@
+"""E-mail delivery with aiosmtplib: multipart plain text + HTML."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from services.notifier.domain.outcome import Outcome
+
+
+class EmailSender:
+    def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.timeout = timeout
+
+    def compose(
+        self, to: str, subject: str, plain: str, html: str | None, msg_id: str
+    ) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["X-Remit-Message-Id"] = msg_id
+        message.set_content(plain)
+        if html:
+            message.add_alternative(html, subtype="html")
+        return message
+
+    async def send(
+        self, to: str, subject: str, plain: str, html: str | None = None, msg_id: str = ""
+    ) -> Outcome:
+        message = self.compose(to, subject, plain, html, msg_id)
+        try:
+            await aiosmtplib.send(message, hostname=self.host, port=self.port, timeout=self.timeout)
+        except aiosmtplib.SMTPResponseException as exc:
+            return Outcome("failed", exc.code, f"SMTP {exc.code}: {exc.message}"[:500])
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            return Outcome("error", error=f"{type(exc).__name__}: {exc}"[:500])
+        return Outcome("delivered", 250)

@@ -1,0 +1,203 @@
+"""Delivery jobs in PostgreSQL: claim due jobs (``FOR UPDATE SKIP LOCKED``), record attempts."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+_CLAIM = """
+WITH busy AS (
+    SELECT subscription_id, count(*) AS n FROM {s}.jobs
+    WHERE status = 'in_flight' AND lease_until > :now GROUP BY subscription_id
+), ranked AS (
+    SELECT j.id, coalesce(b.n, 0) + row_number() OVER (
+        PARTITION BY j.subscription_id ORDER BY j.next_attempt_at, j.position) AS load
+    FROM {s}.jobs j
+    JOIN {s}.subscriptions s ON s.id = j.subscription_id AND s.status = 'active'
+    LEFT JOIN busy b ON b.subscription_id = j.subscription_id
+    WHERE j.next_attempt_at <= :now
+      AND (j.status = 'pending' OR (j.status = 'in_flight' AND j.lease_until <= :now))
+), picked AS (
+    SELECT j.id FROM {s}.jobs j
+    WHERE j.id IN (SELECT id FROM ranked WHERE load <= :per_sub)
+      AND (j.status = 'pending' OR (j.status = 'in_flight' AND j.lease_until <= :now))
+    ORDER BY j.next_attempt_at, j.position
+    LIMIT :limit FOR UPDATE OF j SKIP LOCKED
+)
+UPDATE {s}.jobs j SET status = 'in_flight', lease_until = :lease, tries = j.tries + 1,
+    updated_at = :now
+FROM picked WHERE j.id = picked.id
+RETURNING j.id
+"""
+
+_DETAILS = """
+SELECT j.id, j.subscription_id, j.webhook_id, j.position, j.organisation_id, j.reasons, j.tries,
+       (SELECT count(*) FROM {s}.attempts a WHERE a.job_id = j.id) + 1 AS attempt,
+       e.payload AS event, s.channel, s.url, s.email, s.secret, s.previous_secret,
+       s.previous_secret_until
+FROM {s}.jobs j JOIN {s}.events e USING (event_id)
+JOIN {s}.subscriptions s ON s.id = j.subscription_id
+WHERE j.id = ANY(:ids)
+"""
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: uuid.UUID
+    subscription_id: uuid.UUID
+    webhook_id: str
+    position: int
+    organisation_id: str
+    reasons: tuple[str, ...]
+    tries: int
+    attempt: int
+    event: dict[str, Any]
+    channel: str
+    url: str | None
+    email: str | None
+    secrets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One attempt, as recorded; ``job_status`` and ``effect`` are what it leads to."""
+
+    started_at: datetime
+    duration_ms: float
+    status_code: int | None
+    outcome: str
+    error: str | None
+    next_attempt_at: datetime | None
+    job_status: str  # pending | delivered | dead
+    effect: str  # ok | failing | gone
+
+
+class JobStore:
+    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+        self.engine = engine
+        self.s = schema
+
+    def _sql(self, sql: str) -> Any:
+        return text(sql.format(s=self.s))
+
+    async def claim(
+        self, now: datetime, lease: timedelta, per_subscription: int, limit: int = 1
+    ) -> list[ClaimedJob]:
+        async with self.engine.begin() as conn:
+            params = {"now": now, "lease": now + lease, "per_sub": per_subscription}
+            ids = (await conn.execute(self._sql(_CLAIM), {**params, "limit": limit})).scalars()
+            found = list(ids)
+            if not found:
+                return []
+            rows = (await conn.execute(self._sql(_DETAILS), {"ids": found})).mappings()
+            return [_claimed(dict(r), now) for r in rows]
+
+    async def finish(self, job: ClaimedJob, result: Result, disable_after: timedelta) -> str | None:
+        """Store the attempt and its consequences; return a reason if the subscription was
+        disabled by this attempt (so its organisation can be told), else ``None``."""
+        async with self.engine.begin() as conn:
+            await self._record(conn, job, result)
+            return await self._subscription_effect(conn, job, result, disable_after)
+
+    async def _record(self, conn: AsyncConnection, job: ClaimedJob, r: Result) -> None:
+        await conn.execute(
+            self._sql(
+                "INSERT INTO {s}.attempts (job_id, attempt, started_at, duration_ms, "
+                "status_code, outcome, error, next_attempt_at) "
+                "VALUES (:j, :a, :t, :d, :c, :o, :e, :n)"
+            ),
+            {
+                "j": job.id,
+                "a": job.attempt,
+                "t": r.started_at,
+                "d": r.duration_ms,
+                "c": r.status_code,
+                "o": r.outcome,
+                "e": r.error,
+                "n": r.next_attempt_at,
+            },
+        )
+        await conn.execute(
+            self._sql(
+                "UPDATE {s}.jobs SET status = :st, next_attempt_at = coalesce(:n, next_attempt_at),"
+                " lease_until = NULL, last_error = :e, updated_at = :t,"
+                " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END WHERE id = :j"
+            ),
+            {
+                "st": r.job_status,
+                "n": r.next_attempt_at,
+                "e": r.error,
+                "t": r.started_at,
+                "j": job.id,
+                "gone": r.effect == "gone",
+            },
+        )
+
+    async def _subscription_effect(
+        self, conn: AsyncConnection, job: ClaimedJob, r: Result, disable_after: timedelta
+    ) -> str | None:
+        now, sub = r.started_at, job.subscription_id
+        if r.effect == "ok":
+            await conn.execute(
+                self._sql("UPDATE {s}.subscriptions SET failing_since = NULL WHERE id = :i"),
+                {"i": sub},
+            )
+            return None
+        if r.effect == "gone":
+            reason = "the endpoint answered 410 Gone"
+            return reason if await self._disable(conn, sub, reason, now) else None
+        await conn.execute(
+            self._sql(
+                "UPDATE {s}.subscriptions SET failing_since = coalesce(failing_since, :t) "
+                "WHERE id = :i"
+            ),
+            {"i": sub, "t": now},
+        )
+        reason = f"the endpoint has failed continuously for {disable_after}"
+        since = now - disable_after
+        return reason if await self._disable(conn, sub, reason, now, since) else None
+
+    async def _disable(
+        self,
+        conn: AsyncConnection,
+        sub: uuid.UUID,
+        reason: str,
+        now: datetime,
+        failing_before: datetime | None = None,
+    ) -> bool:
+        sql = (
+            "UPDATE {s}.subscriptions SET status = 'disabled', disabled_reason = :r, "
+            "updated_at = :t WHERE id = :i AND status = 'active'"
+        )
+        if failing_before is not None:
+            sql += " AND failing_since <= :f"
+        params = {"r": reason, "t": now, "i": sub, "f": failing_before}
+        result = await conn.execute(self._sql(sql), params)
+        return bool(getattr(result, "rowcount", 0))
+
+
+def _claimed(row: dict[str, Any], now: datetime) -> ClaimedJob:
+    secrets = [row["secret"]] if row["secret"] else []
+    until = row["previous_secret_until"]
+    if row["previous_secret"] and until is not None and until > now:
+        secrets.append(row["previous_secret"])
+    return ClaimedJob(
+        id=row["id"],
+        subscription_id=row["subscription_id"],
+        webhook_id=row["webhook_id"],
+        position=int(row["position"]),
+        organisation_id=row["organisation_id"],
+        reasons=tuple(row["reasons"]),
+        tries=int(row["tries"]),
+        attempt=int(row["attempt"]),
+        event=row["event"],
+        channel=row["channel"],
+        url=row["url"],
+        email=row["email"],
+        secrets=tuple(secrets),
+    )

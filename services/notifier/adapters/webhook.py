@@ -1,0 +1,98 @@
+"""Webhook delivery over httpx: SSRF check after DNS resolution, Standard Webhooks signing.
+
+The request goes to the address that was checked (the URL's host is replaced by it, the
+``Host`` header and TLS SNI keep the name), so a DNS answer that changes between the check and
+the connection cannot steer it elsewhere. Redirects are never followed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, datetime
+
+import httpx
+from standardwebhooks import Webhook
+
+from services.notifier.domain.addresses import AllowList, IPAddress, refusal
+from services.notifier.domain.outcome import Outcome, from_status
+from services.notifier.domain.retry import parse_retry_after
+
+Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+async def resolve_host(host: str, port: int) -> list[IPAddress]:
+    """Every address ``host`` resolves to (an IP literal resolves to itself)."""
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(ipaddress.ip_address(str(i[4][0]).split("%")[0]) for i in infos))
+
+
+async def check_target(
+    url: str, allow: AllowList, resolver: Resolver = resolve_host
+) -> tuple[httpx.URL, IPAddress]:
+    """The parsed URL and the address to use; raises ``ValueError`` with the reason if unsafe."""
+    parsed = httpx.URL(url)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError("the URL must be http(s) with a host")
+    if parsed.userinfo:
+        raise ValueError("the URL must not carry credentials")
+    try:
+        addresses = await resolver(parsed.host, parsed.port or _default_port(parsed))
+    except OSError as exc:
+        raise ValueError(f"{parsed.host} does not resolve: {exc}") from exc
+    reason = refusal(parsed.host, addresses, allow)
+    if reason is not None:
+        raise ValueError(reason)
+    return parsed, addresses[0]
+
+
+def _default_port(url: httpx.URL) -> int:
+    return 443 if url.scheme == "https" else 80
+
+
+def signature_header(secrets: Sequence[str], msg_id: str, at: datetime, body: str) -> str:
+    """``v1,<sig>`` for every current secret (space-separated), as Standard Webhooks allows."""
+    return " ".join(Webhook(s).sign(msg_id, at, body) for s in secrets)
+
+
+class WebhookSender:
+    def __init__(
+        self, client: httpx.AsyncClient, allow: AllowList, resolver: Resolver = resolve_host
+    ) -> None:
+        self.client = client
+        self.allow = allow
+        self.resolver = resolver
+
+    async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
+        try:
+            target, address = await check_target(url, self.allow, self.resolver)
+        except ValueError as exc:
+            return Outcome("refused", error=str(exc))
+        now = datetime.now(UTC)
+        headers = {
+            "content-type": "application/json",
+            "user-agent": "remit-notifier/1",
+            "webhook-id": msg_id,
+            "webhook-timestamp": str(int(now.timestamp())),
+            "webhook-signature": signature_header(secrets, msg_id, now, body),
+            "host": target.netloc.decode(),
+        }
+        pinned = target.copy_with(host=str(address))
+        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        try:
+            response = await self.client.post(
+                pinned, content=body.encode(), headers=headers, extensions=extensions
+            )
+        except httpx.TimeoutException as exc:
+            return Outcome("timeout", error=f"timed out: {type(exc).__name__}")
+        except httpx.HTTPError as exc:
+            return Outcome("error", error=f"{type(exc).__name__}: {exc}"[:500])
+        retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+        return from_status(response.status_code, retry_after)

@@ -1,0 +1,95 @@
+"""Request and response models of the subscriptions and deliveries API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from services.notifier.domain.reasons import Reason
+
+Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    channel: Literal["webhook", "email"]
+    url: AnyHttpUrl | None = None
+    email: Email | None = None
+    description: str | None = Field(default=None, max_length=500)
+    event_types: list[str] = Field(default_factory=list, max_length=50)
+    reasons: list[Reason] = Field(default_factory=list)
+    include_oversight: bool = False
+    organisation_id: str | None = Field(default=None, description="Admin tokens only.")
+
+    @model_validator(mode="after")
+    def _target(self) -> SubscriptionCreate:
+        if self.channel == "webhook" and (self.url is None or self.email is not None):
+            raise ValueError("a webhook subscription needs url (and no email)")
+        if self.channel == "email" and (self.email is None or self.url is not None):
+            raise ValueError("an email subscription needs email (and no url)")
+        return self
+
+
+class SubscriptionPublic(BaseModel):
+    id: UUID
+    organisation_id: str
+    channel: str
+    url: str | None
+    email: str | None
+    description: str | None
+    event_types: list[str]
+    reasons: list[str]
+    include_oversight: bool
+    status: str
+    disabled_reason: str | None
+    failing_since: datetime | None
+    previous_secret_until: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionCreated(SubscriptionPublic):
+    secret: str | None = Field(description="Shown once: the webhook signing secret.")
+
+
+class RotateSecret(BaseModel):
+    overlap_seconds: float | None = Field(default=None, ge=0, le=30 * 24 * 3600)
+
+
+class SecretRotated(BaseModel):
+    subscription: SubscriptionPublic
+    secret: str
+    previous_secret_valid_until: datetime
+
+
+class AttemptPublic(BaseModel):
+    attempt: int
+    started_at: datetime
+    duration_ms: float
+    status_code: int | None
+    outcome: str
+    error: str | None
+    next_attempt_at: datetime | None
+
+
+class DeliveryPublic(BaseModel):
+    id: UUID
+    subscription_id: UUID
+    webhook_id: str
+    event_id: UUID
+    event_type: str
+    position: int
+    organisation_id: str
+    reasons: list[str]
+    status: str
+    next_attempt_at: datetime
+    last_error: str | None
+    attempts: list[AttemptPublic]
+
+
+class Recovered(BaseModel):
+    requeued: int

@@ -1,0 +1,46 @@
+"""The notifier's errors. HTTP turns them into RFC 9457 problems (``status``, ``title``).
+
+    NotifierError                     400  base; never raised itself
+    ├── NotFound                      404  no such subscription/delivery *for this caller*
+    ├── Forbidden                     403  e.g. a token without an organisation creating one
+    ├── InvalidSubscription           422  the request cannot become a subscription
+    │   └── UnsafeWebhookTarget       422  the URL's host resolves to a refused address (SSRF)
+    └── Conflict                      409  the state does not allow it (e.g. rotate an e-mail)
+
+Delivery failures are not exceptions: senders return an :class:`~.adapters.senders.Outcome`.
+"""
+
+from __future__ import annotations
+
+
+class NotifierError(Exception):
+    status = 400
+    title = "Request refused"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(NotifierError):
+    status = 404
+    title = "Not found"
+
+
+class Forbidden(NotifierError):
+    status = 403
+    title = "Forbidden"
+
+
+class InvalidSubscription(NotifierError):
+    status = 422
+    title = "Invalid subscription"
+
+
+class UnsafeWebhookTarget(InvalidSubscription):
+    title = "Webhook target refused"
+
+
+class Conflict(NotifierError):
+    status = 409
+    title = "Conflict"

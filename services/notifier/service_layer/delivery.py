@@ -1,0 +1,110 @@
+"""Deliver one claimed job: send, then record the attempt and what follows from it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import structlog
+
+from services.notifier.adapters.email import EmailSender
+from services.notifier.adapters.job_store import ClaimedJob, JobStore, Result
+from services.notifier.adapters.subscription_store import SubscriptionStore
+from services.notifier.adapters.webhook import WebhookSender
+from services.notifier.domain import messages
+from services.notifier.domain.outcome import Outcome
+from services.notifier.domain.retry import RetryPolicy
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class Delivery:
+    """Everything a worker needs; built once by bootstrap."""
+
+    jobs: JobStore
+    subscriptions: SubscriptionStore
+    webhooks: WebhookSender
+    email: EmailSender
+    policy: RetryPolicy
+    disable_after: timedelta
+    ops_email: str | None = None
+
+    async def send(self, job: ClaimedJob) -> Outcome:
+        message = messages.payload(job.event, job.position, job.organisation_id, job.reasons)
+        if job.channel == "webhook" and job.url:
+            return await self.webhooks.send(
+                job.url, job.webhook_id, messages.body(message), job.secrets
+            )
+        if job.channel == "email" and job.email:
+            return await self.email.send(
+                job.email,
+                messages.email_subject(message),
+                messages.email_text(message),
+                messages.email_html(message),
+                job.webhook_id,
+            )
+        return Outcome("error", error="subscription has no target")
+
+    def result(self, job: ClaimedJob, outcome: Outcome, started: datetime, ms: float) -> Result:
+        if outcome.delivered:
+            return Result(
+                started, ms, outcome.status_code, "delivered", None, None, "delivered", "ok"
+            )
+        if outcome.gone:
+            return Result(
+                started, ms, outcome.status_code, "gone", outcome.error, started, "pending", "gone"
+            )
+        delay = self.policy.next_delay(job.tries, outcome.retry_after)
+        next_at = None if delay is None else started + timedelta(seconds=delay)
+        status = "dead" if next_at is None else "pending"
+        return Result(
+            started,
+            ms,
+            outcome.status_code,
+            outcome.label,
+            outcome.error,
+            next_at,
+            status,
+            "failing",
+        )
+
+    async def deliver(self, job: ClaimedJob) -> Result:
+        started = datetime.now(UTC)
+        clock = time.perf_counter()
+        outcome = await self.send(job)
+        result = self.result(job, outcome, started, (time.perf_counter() - clock) * 1000)
+        disabled = await self.jobs.finish(job, result, self.disable_after)
+        log.info(
+            "delivery_attempt",
+            job_id=str(job.id),
+            subscription_id=str(job.subscription_id),
+            attempt=job.attempt,
+            outcome=result.outcome,
+            status_code=result.status_code,
+            job_status=result.job_status,
+        )
+        if disabled:
+            await self.tell_disabled(job, disabled)
+        return result
+
+    async def tell_disabled(self, job: ClaimedJob, reason: str) -> None:
+        """Best effort: e-mail the organisation (or operations) that a subscription stopped."""
+        to = await self.subscriptions.email_addresses(job.organisation_id)
+        if not to and self.ops_email:
+            to = [self.ops_email]
+        text = (
+            f"Remit disabled the webhook subscription {job.subscription_id} of "
+            f"{job.organisation_id}: {reason}.\nNo alert is lost: deliveries wait until it is "
+            f"enabled again (POST /v1/subscriptions/{job.subscription_id}/enable).\n"
+        )
+        for address in to:
+            outcome = await self.email.send(address, "Remit: webhook subscription disabled", text)
+            log.warning(
+                "subscription_disabled",
+                subscription_id=str(job.subscription_id),
+                reason=reason,
+                told=address,
+                outcome=outcome.label,
+            )

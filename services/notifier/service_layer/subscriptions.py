@@ -1,0 +1,119 @@
+"""Subscription use cases: create (with SSRF check and a one-time secret), rotate, enable."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.common.auth import Caller
+from services.notifier.adapters.subscription_store import Row, SubscriptionStore
+from services.notifier.adapters.webhook import Resolver, check_target, resolve_host
+from services.notifier.domain.addresses import AllowList
+from services.notifier.errors import (
+    Conflict,
+    Forbidden,
+    InvalidSubscription,
+    NotFound,
+    UnsafeWebhookTarget,
+)
+
+
+def new_secret() -> str:
+    """``whsec_`` + base64 of 32 random bytes, as Standard Webhooks expects."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+def scope_of(caller: Caller) -> str | None:
+    """The organisation whose subscriptions the caller may see; ``None`` for admins (all)."""
+    if caller.is_admin:
+        return None
+    if not caller.organisation_id:
+        raise Forbidden("the token does not name an organisation")
+    return caller.organisation_id
+
+
+@dataclass
+class Subscriptions:
+    store: SubscriptionStore
+    allow: AllowList
+    require_https: bool = False
+    resolver: Resolver = resolve_host
+
+    async def create(self, caller: Caller, spec: dict[str, Any]) -> tuple[Row, str | None]:
+        org = spec.pop("organisation_id", None)
+        if org and not caller.is_admin and org != caller.organisation_id:
+            raise Forbidden("a token can only subscribe its own organisation")
+        org = org or caller.organisation_id
+        if not org:
+            raise InvalidSubscription("organisation_id is required for a token without 'org'")
+        secret = None
+        if spec["channel"] == "webhook":
+            await self.check_url(spec["url"])
+            secret = new_secret()
+        now = datetime.now(UTC)
+        row = {
+            **spec,
+            "id": uuid.uuid4(),
+            "organisation_id": org,
+            "secret": secret,
+            "created_at": now,
+            "updated_at": now,
+        }
+        return await self.store.add(row), secret
+
+    async def check_url(self, url: str) -> None:
+        if self.require_https and not url.startswith("https://"):
+            raise InvalidSubscription("webhook URLs must use https")
+        try:
+            await check_target(url, self.allow, self.resolver)
+        except ValueError as exc:
+            raise UnsafeWebhookTarget(str(exc)) from exc
+
+    async def get(self, caller: Caller, sub_id: uuid.UUID) -> Row:
+        row = await self.store.get(sub_id, scope_of(caller))
+        if row is None:
+            raise NotFound(f"no subscription {sub_id}")
+        return row
+
+    async def rotate(self, caller: Caller, sub_id: uuid.UUID, overlap: float) -> tuple[Row, str]:
+        row = await self.get(caller, sub_id)
+        if row["channel"] != "webhook":
+            raise Conflict("only webhook subscriptions have a signing secret")
+        now = datetime.now(UTC)
+        secret = new_secret()
+        updated = await self.store.rotate(sub_id, secret, now + timedelta(seconds=overlap), now)
+        return updated, secret
+
+    async def set_status(self, caller: Caller, sub_id: uuid.UUID, active: bool) -> Row:
+        await self.get(caller, sub_id)
+        reason = None if active else f"disabled by {caller.subject}"
+        return await self.store.set_status(
+            sub_id, "active" if active else "disabled", reason, datetime.now(UTC)
+        )
+
+    async def delete(self, caller: Caller, sub_id: uuid.UUID) -> None:
+        await self.get(caller, sub_id)
+        await self.store.delete(sub_id)
+
+    async def recover(self, caller: Caller, sub_id: uuid.UUID, since: datetime) -> int:
+        await self.get(caller, sub_id)
+        return await self.store.recover(sub_id, since, datetime.now(UTC))
+
+    async def deliveries(self, caller: Caller, sub_id: uuid.UUID | None, limit: int) -> list[Row]:
+        org = scope_of(caller)
+        if sub_id is not None:
+            await self.get(caller, sub_id)
+        return await self.store.deliveries(sub_id, org, limit)
+
+    async def retry(self, caller: Caller, job_id: uuid.UUID) -> Row:
+        row = await self.store.retry(job_id, scope_of(caller), datetime.now(UTC))
+        if row is None:
+            owner = await self.store.job_owner(job_id)
+            if owner is None or (scope_of(caller) not in (None, owner)):
+                raise NotFound(f"no delivery {job_id}")
+            raise Conflict("the delivery is being attempted right now")
+        return row
