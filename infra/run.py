@@ -70,7 +70,7 @@ Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
 
 
 async def import_smith(registry_url: str) -> str:
-    from services.cli import CliSettings
+    from services.cli.main import CliSettings
     from services.common.auth import issue_token
     from services.registry.dataset import load_dataset
     from services.registry.importer import import_commands

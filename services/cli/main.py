@@ -1,8 +1,9 @@
-"""``remit``: the operator's command line."""
+"""``remit``: import datasets, follow events, manage subscriptions and deliveries, check status."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -11,11 +12,23 @@ import httpx
 import typer
 from pydantic_settings import SettingsConfigDict
 
+from services.cli.output import check, emit, fail
 from services.common.auth import AuthSettings, issue_token
 
-app = typer.Typer(
-    help="Operate Remit: import datasets, mint development tokens.", no_args_is_help=True
-)
+app = typer.Typer(help="Operate Remit.", no_args_is_help=True)
+events_app = typer.Typer(help="The event topic.", no_args_is_help=True)
+subscriptions_app = typer.Typer(help="Alert subscriptions (notifier).", no_args_is_help=True)
+deliveries_app = typer.Typer(help="Alert deliveries (notifier).", no_args_is_help=True)
+dlq_app = typer.Typer(help="Dead letters of the consumers.", no_args_is_help=True)
+app.add_typer(events_app, name="events")
+app.add_typer(subscriptions_app, name="subscriptions")
+app.add_typer(deliveries_app, name="deliveries")
+app.add_typer(dlq_app, name="dlq")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+OrgOption = Annotated[
+    str | None, typer.Option("--org", help="Act for this organisation (else admin).")
+]
 
 
 class CliSettings(AuthSettings):
@@ -24,10 +37,21 @@ class CliSettings(AuthSettings):
     registry_url: str = "http://127.0.0.1:8001"
     projections_url: str = "http://127.0.0.1:8002"
     notifier_url: str = "http://127.0.0.1:8003"
+    kafka_bootstrap: str = "127.0.0.1:59092"
 
 
 def _settings() -> CliSettings:
     return CliSettings()
+
+
+def _client(
+    base_url: str, scopes: list[str], org: str | None = None, admin: bool = True
+) -> httpx.Client:
+    """A client with a token for ``org``, or (without one) an operator's admin token."""
+    settings = _settings()
+    scopes = [*scopes, "admin"] if admin and org is None else scopes
+    token = issue_token(settings, "remit-cli", scopes, org)
+    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
 @app.command("token")
@@ -45,22 +69,26 @@ def token(
 def import_dataset(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Dataset YAML.")],
     registry_url: Annotated[str | None, typer.Option(help="Registry base URL.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Load a dataset through the registry API; importing twice appends nothing the second time."""
-    from services.registry.dataset import load_dataset
+    from services.registry.dataset import DatasetError, load_dataset
     from services.registry.importer import import_commands
 
-    settings = _settings()
-    dataset = load_dataset(path)
-    bearer = issue_token(settings, "remit-import", ["registry:write"])
-    with httpx.Client(
-        base_url=registry_url or settings.registry_url,
-        headers={"Authorization": f"Bearer {bearer}"},
-        timeout=30,
+    try:
+        dataset = load_dataset(path)
+    except DatasetError as exc:
+        fail(str(exc), 2)
+    with _client(
+        registry_url or _settings().registry_url, ["registry:write"], admin=False
     ) as client:
-        with typer.progressbar(length=len(dataset.commands), label="Importing") as bar:
-            summary = import_commands(client, dataset, progress=bar.update)
+        with typer.progressbar(
+            length=len(dataset.commands), label="Importing", file=sys.stderr
+        ) as bar:
+            try:
+                summary = import_commands(client, dataset, progress=bar.update)
+            except httpx.HTTPError as exc:
+                fail(f"registry unreachable: {exc}")
     if as_json:
         typer.echo(json.dumps(summary.as_dict()))
     else:
@@ -69,6 +97,147 @@ def import_dataset(
             f"{summary.replayed} already imported; head position {summary.position}"
         )
     if summary.failures:
-        for failure in summary.failures:
-            typer.echo(failure, err=True)
-        sys.exit(1)
+        fail("; ".join(summary.failures))
+
+
+@events_app.command("tail")
+def events_tail(
+    from_beginning: Annotated[bool, typer.Option(help="Start at the first record.")] = False,
+    limit: Annotated[int, typer.Option(help="Stop after this many records (0: follow).")] = 0,
+    topic: Annotated[str, typer.Option(help="Topic to follow.")] = "remit.events",
+    as_json: JsonFlag = False,
+) -> None:
+    """Follow the event topic, one line per event."""
+    import asyncio
+
+    from services.cli.tail import tail
+
+    asyncio.run(tail(_settings().kafka_bootstrap, topic, from_beginning, limit, as_json))
+
+
+@app.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the projections' read models from the topic, switching readers atomically."""
+    code = subprocess.call([sys.executable, "-m", "services.projections", "rebuild"])
+    raise typer.Exit(code)
+
+
+@subscriptions_app.command("list")
+def subscriptions_list(org: OrgOption = None, as_json: JsonFlag = False) -> None:
+    """List subscriptions (one organisation's, or all with admin)."""
+    with _client(_settings().notifier_url, ["subscriptions:read", "subscriptions:write"], org) as c:
+        rows = check(c.get("/v1/subscriptions"))
+    emit(rows, as_json, ("id", "organisation_id", "kind", "target", "status"))
+
+
+@subscriptions_app.command("add")
+def subscriptions_add(
+    org: Annotated[str, typer.Option("--org", help="Subscribing organisation.")],
+    url: Annotated[str | None, typer.Option(help="Webhook URL.")] = None,
+    email: Annotated[str | None, typer.Option(help="Email address.")] = None,
+    event_type: Annotated[
+        list[str] | None, typer.Option("--type", help="Event type filter (wildcards).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Subscribe an organisation by webhook or email; prints the signing secret once."""
+    if (url is None) == (email is None):
+        fail("give exactly one of --url and --email", 2)
+    body: dict[str, object] = {
+        "kind": "webhook" if url else "email",
+        "event_types": event_type or [],
+    }
+    body["url" if url else "email"] = url or email
+    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
+        emit(check(c.post("/v1/subscriptions", json=body)), as_json)
+
+
+@subscriptions_app.command("remove")
+def subscriptions_remove(subscription_id: str, org: OrgOption = None) -> None:
+    """Delete a subscription."""
+    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
+        check(c.delete(f"/v1/subscriptions/{subscription_id}"))
+    typer.echo(f"removed {subscription_id}")
+
+
+@deliveries_app.command("list")
+def deliveries_list(
+    subscription_id: Annotated[str | None, typer.Option("--subscription")] = None,
+    org: OrgOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List deliveries with their attempts."""
+    params = {"subscription_id": subscription_id} if subscription_id else {}
+    with _client(_settings().notifier_url, ["subscriptions:read", "subscriptions:write"], org) as c:
+        rows = check(c.get("/v1/deliveries", params=params))
+    rows = rows.get("items", rows) if isinstance(rows, dict) else rows
+    emit(rows, as_json, ("id", "subscription_id", "status", "attempts", "next_attempt_at"))
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_id: str, org: OrgOption = None) -> None:
+    """Send one delivery again now."""
+    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
+        check(c.post(f"/v1/deliveries/{delivery_id}/retry"))
+    typer.echo(f"requeued {delivery_id}")
+
+
+@deliveries_app.command("recover")
+def deliveries_recover(
+    subscription_id: str,
+    since: Annotated[str, typer.Option(help="ISO timestamp: requeue failures since then.")],
+    org: OrgOption = None,
+) -> None:
+    """Requeue everything that failed for a subscription since a time."""
+    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
+        body = check(
+            c.post(f"/v1/subscriptions/{subscription_id}/recover", params={"since": since})
+        )
+    typer.echo(json.dumps(body))
+
+
+@dlq_app.command("list")
+def dlq_list(
+    service: Annotated[str, typer.Option(help="projections or notifier.")] = "projections",
+    as_json: JsonFlag = False,
+) -> None:
+    """List a consumer's dead letters (records it could not decode or apply)."""
+    base = {"projections": _settings().projections_url, "notifier": _settings().notifier_url}
+    if service not in base:
+        fail("--service must be projections or notifier", 2)
+    with _client(base[service], ["admin"]) as c:
+        rows = check(c.get("/v1/dead-letters"))
+    rows = rows.get("items", rows) if isinstance(rows, dict) else rows
+    emit(rows, as_json, ("id", "reason", "source_offset", "acknowledged"))
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    dead_letter_id: str,
+    service: Annotated[str, typer.Option(help="projections or notifier.")] = "projections",
+) -> None:
+    """Ask the consumer to apply a dead letter again (after a fix)."""
+    base = {"projections": _settings().projections_url, "notifier": _settings().notifier_url}
+    if service not in base:
+        fail("--service must be projections or notifier", 2)
+    with _client(base[service], ["admin"]) as c:
+        check(c.post(f"/v1/dead-letters/{dead_letter_id}/replay"))
+    typer.echo(f"replayed {dead_letter_id}")
+
+
+@app.command("status")
+def status(as_json: JsonFlag = False) -> None:
+    """Each service's readiness, consumer lag and outbox backlog."""
+    from services.cli.status import collect
+
+    settings = _settings()
+    report = collect(
+        {
+            "registry": settings.registry_url,
+            "projections": settings.projections_url,
+            "notifier": settings.notifier_url,
+        }
+    )
+    emit(report, as_json, ("service", "ready", "detail", "lag", "backlog"))
+    if any(not row["ready"] for row in report):
+        raise typer.Exit(1)
