@@ -1,12 +1,10 @@
 """The commit-ordered sequencer: gives committed events their global positions, 1..N, no gaps.
 
-One batch is one transaction holding ``pg_advisory_xact_lock`` (writers never take it):
-
-* ``horizon`` = xmin of the batch's snapshot: every transaction below it has ended;
-* pending rows with ``tx >= horizon`` committed while an older transaction is still in flight:
-  they, and every row inserted after the first of them (``id >= cutoff``), wait;
-* the rest get ``last_position + row_number() OVER (ORDER BY id)``, and ``last_position``
-  moves in the same transaction.
+One batch is one transaction holding ``pg_advisory_xact_lock`` (writers never take it): the
+committed rows still without a position get ``last_position + row_number() OVER (ORDER BY id)``,
+and ``last_position`` moves in the same transaction. Insertion order (``id``) keeps each stream in
+version order and every cause before its effect: a writer only appends after it has read the
+committed events it depends on, so theirs have lower ids and are visible whenever its own are.
 
 Batches commit one after another, so the positions any reader can see are always exactly
 1..last_position: reading ``position > after`` never skips an event that committed late.
@@ -28,7 +26,7 @@ from services.registry.errors import RegistryError
 
 
 class SequencingTimeout(RegistryError):
-    """Committed events did not get positions in time (an old transaction is still open)."""
+    """Committed events did not get positions in time (the sequencer is blocked or down)."""
 
     title = "Event positions not yet assigned"
     status = 503
@@ -42,17 +40,11 @@ class Batch:
 
 def _batch_sql(tables: Tables) -> str:
     return f"""
-    WITH horizon AS (
-        SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin
-    ), pending AS (
-        SELECT id, tx FROM {tables.events} WHERE position IS NULL
-    ), cutoff AS (
-        SELECT min(p.id) AS id FROM pending p, horizon h WHERE p.tx >= h.xmin
-    ), ready AS (
-        SELECT p.id, row_number() OVER (ORDER BY p.id) AS n
-        FROM pending p, horizon h, cutoff c
-        WHERE p.tx < h.xmin AND (c.id IS NULL OR p.id < c.id)
-        ORDER BY p.id
+    WITH ready AS (
+        SELECT id, row_number() OVER (ORDER BY id) AS n
+        FROM {tables.events}
+        WHERE position IS NULL
+        ORDER BY id
         LIMIT :limit
     ), given AS (
         UPDATE {tables.events} e SET position = s.last_position + r.n

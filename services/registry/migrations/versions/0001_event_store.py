@@ -14,8 +14,8 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-_COLUMNS = "id, stream_id, stream_version, event_id, event_type, schema_version, payload, " + (
-    "recorded_at, tx"
+_COLUMNS = (
+    "id, stream_id, stream_version, event_id, event_type, schema_version, payload, recorded_at"
 )
 
 
@@ -33,7 +33,6 @@ def _statements(s: str) -> list[str]:
             schema_version integer NOT NULL,
             payload jsonb NOT NULL,
             recorded_at timestamptz NOT NULL,
-            tx xid8 NOT NULL DEFAULT pg_current_xact_id(),
             position bigint,
             CONSTRAINT events_pkey PRIMARY KEY (stream_id, stream_version),
             CONSTRAINT events_id_key UNIQUE (id),
