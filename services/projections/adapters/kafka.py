@@ -3,6 +3,8 @@ the idempotent dead-letter producer."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from services.projections.adapters.dead_letters import DeadLetter
@@ -33,12 +35,16 @@ async def replay_reader(
         isolation_level="read_committed",
     )
     await consumer.start()
-    await consumer.topics()  # loads metadata so partitions_for_topic answers
+    first = TopicPartition(settings.events_topic, 0)
+    consumer.assign([first])  # makes the client fetch the topic's metadata
+    await consumer.seek_to_beginning(first)
     partitions = consumer.partitions_for_topic(settings.events_topic)
-    if not partitions:
-        await consumer.stop()
-        raise RuntimeError(f"topic {settings.events_topic!r} has no partitions")
-    assigned = [TopicPartition(settings.events_topic, p) for p in sorted(partitions)]
+    for _ in range(50):
+        if partitions:
+            break
+        await asyncio.sleep(0.1)
+        partitions = consumer.partitions_for_topic(settings.events_topic)
+    assigned = [TopicPartition(settings.events_topic, p) for p in sorted(partitions or {0})]
     consumer.assign(assigned)
     await consumer.seek_to_beginning(*assigned)
     return consumer, assigned
