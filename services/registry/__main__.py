@@ -43,9 +43,9 @@ def migrate() -> None:
 @cli.command()
 def relay() -> None:
     """Run only the outbox relay (several may run; one is active at a time)."""
-    from services.registry.adapters.relay import _main
+    from services.registry.adapters.relay import main
 
-    asyncio.run(_main())
+    asyncio.run(main())
 
 
 if __name__ == "__main__":

@@ -1,12 +1,13 @@
 """Errors of the registry, one tree; the HTTP layer maps each to an RFC 9457 problem.
 
-    RegistryError
-    ├── DomainRuleViolated        422  a rule of the domain refuses the command
-    │   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
-    │   └── AlreadyExists         409  the id is taken
-    ├── ConcurrencyConflict       409  the stream moved on since it was read
-    ├── PreconditionFailed        412  If-Match names a version that is not current
-    └── IdempotencyKeyReused      422  the same key came with a different request
+RegistryError
+├── DomainRuleViolated        422  a rule of the domain refuses the command
+│   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
+│   └── AlreadyExists         409  the id is taken
+├── ConcurrencyConflict       409  the stream moved on since it was read
+├── PreconditionFailed        412  If-Match names a version that is not current
+├── IdempotencyKeyReused      422  the same key came with a different request
+└── SequencingTimeout         503  committed events did not get their positions in time
 """
 
 from __future__ import annotations
@@ -49,3 +50,10 @@ class PreconditionFailed(RegistryError):
 class IdempotencyKeyReused(RegistryError):
     title = "Idempotency key reused with a different request"
     status = 422
+
+
+class SequencingTimeout(RegistryError):
+    """Committed events did not get positions in time (the sequencer is blocked or down)."""
+
+    title = "Event positions not yet assigned"
+    status = 503

@@ -174,7 +174,7 @@ async def _drain(
             return
 
 
-async def _main() -> None:
+async def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -184,4 +184,4 @@ async def _main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(_main())
+    asyncio.run(main())

@@ -22,14 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.registry.adapters.db import SEQUENCED_CHANNEL, Tables
-from services.registry.errors import RegistryError
-
-
-class SequencingTimeout(RegistryError):
-    """Committed events did not get positions in time (the sequencer is blocked or down)."""
-
-    title = "Event positions not yet assigned"
-    status = 503
+from services.registry.errors import SequencingTimeout
 
 
 @dataclass(frozen=True)
