@@ -39,7 +39,7 @@ class IngestStore:
 
     async def _rows(self, sql: str, **params: object) -> list[dict[str, object]]:
         result = await self.conn.execute(text(sql.format(s=self.s)), params)
-        return [dict(r) for r in result.mappings()]
+        return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
     async def lock_checkpoint(self) -> int:
         rows = await self._rows("SELECT position FROM {s}.checkpoint WHERE id = 1 FOR UPDATE")
