@@ -175,7 +175,9 @@ async def _drain(
 
 
 async def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    from services.common.observability import configure_logging
+
+    configure_logging("relay", RegistrySettings().log_level)
     stop_event = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
