@@ -63,7 +63,7 @@ Subscribe NHS Improvement to webhooks:
   TOKEN=$(.venv/bin/remit token --scope subscriptions:write --org nhs-improvement)
   curl -s -X POST {notifier}/v1/subscriptions -H "Authorization: Bearer $TOKEN" \\
        -H 'Content-Type: application/json' \\
-       -d '{{"kind": "webhook", "url": "https://example.org/remit-hook"}}'
+       -d '{{"channel": "webhook", "url": "https://example.org/remit-hook"}}'
 
 Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
 """

@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import httpx
@@ -45,10 +45,17 @@ class Supervisor:
     """Starts each service, copies its output with a ``[name]`` prefix, restarts it when it
     dies (with a growing delay, reset after a minute of health), and stops all on request."""
 
-    def __init__(self, specs: list[ServiceSpec], colour: bool | None = None) -> None:
+    def __init__(
+        self,
+        specs: list[ServiceSpec],
+        colour: bool | None = None,
+        sink: Callable[[str, str], None] | None = None,
+    ) -> None:
+        """``sink(name, line)`` receives each output line (default: print with a prefix)."""
         self.children = [Supervised(spec) for spec in specs]
         self.stopping = asyncio.Event()
         self.colour = sys.stdout.isatty() if colour is None else colour
+        self.sink = sink or self._print
         self._tasks: list[asyncio.Task[None]] = []
 
     def start(self) -> None:
@@ -103,7 +110,7 @@ class Supervisor:
                 return
             child.restarts += 1
             delay = 0.5 if time.monotonic() - started > 60 else min(delay * 2, 30.0)
-            self._say(child.spec.name, f"exited with {code}; restarting in {delay:.1f}s")
+            self.sink(child.spec.name, f"exited with {code}; restarting in {delay:.1f}s")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.stopping.wait(), delay)
 
@@ -117,9 +124,9 @@ class Supervisor:
     async def _copy_output(self, child: Supervised) -> None:
         assert child.process and child.process.stdout
         async for raw in child.process.stdout:
-            self._say(child.spec.name, raw.decode("utf-8", "replace").rstrip())
+            self.sink(child.spec.name, raw.decode("utf-8", "replace").rstrip())
 
-    def _say(self, name: str, line: str) -> None:
+    def _print(self, name: str, line: str) -> None:
         prefix = f"[{name:<11}]"
         if self.colour:
             prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"

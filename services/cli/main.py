@@ -127,7 +127,7 @@ def subscriptions_list(org: OrgOption = None, as_json: JsonFlag = False) -> None
     """List subscriptions (one organisation's, or all with admin)."""
     with _client(_settings().notifier_url, ["subscriptions:read", "subscriptions:write"], org) as c:
         rows = check(c.get("/v1/subscriptions"))
-    emit(rows, as_json, ("id", "organisation_id", "kind", "target", "status"))
+    emit(rows, as_json, ("id", "organisation_id", "channel", "url", "email", "status"))
 
 
 @subscriptions_app.command("add")
@@ -144,7 +144,7 @@ def subscriptions_add(
     if (url is None) == (email is None):
         fail("give exactly one of --url and --email", 2)
     body: dict[str, object] = {
-        "kind": "webhook" if url else "email",
+        "channel": "webhook" if url else "email",
         "event_types": event_type or [],
     }
     body["url" if url else "email"] = url or email
