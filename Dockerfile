@@ -1,0 +1,74 @@
+# syntax=docker/dockerfile:1
+# Remit images: one builder, one slim runtime, one target per process.
+#
+#   docker build --target registry    -t remit/registry .      # HTTP 8001
+#   docker build --target projections -t remit/projections .   # HTTP 8002
+#   docker build --target notifier    -t remit/notifier .      # HTTP 8003
+#   docker build --target tools       -t remit/tools .         # remit CLI, migrations, topics, import
+#
+# No secrets here: every REMIT_* value that matters is given at run time (docs/configuration.md).
+# tests/unit/deploy/test_dockerfile.py checks this file statically (CI has no Docker engine).
+
+ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+
+# ---- builder: the project and its runtime dependencies (no dev extras) in /opt/remit ----------
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PYTHONDONTWRITEBYTECODE=1
+RUN python -m venv /opt/remit
+ENV PATH=/opt/remit/bin:$PATH
+WORKDIR /src
+# Dependencies first, from pyproject.toml alone, so this layer is rebuilt only when it changes.
+COPY pyproject.toml ./
+RUN mkdir -p schemas services infra \
+ && touch schemas/__init__.py services/__init__.py infra/__init__.py \
+ && pip install . \
+ && pip uninstall -y remit \
+ && rm -rf build ./*.egg-info schemas services infra
+COPY schemas ./schemas
+COPY services ./services
+COPY infra ./infra
+RUN pip install --no-deps . && python -m compileall -q /opt/remit
+
+# ---- runtime: slim, non-root, nothing but the venv -------------------------------------------
+FROM ${PYTHON_IMAGE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PATH=/opt/remit/bin:$PATH
+RUN groupadd --system --gid 10001 remit \
+ && useradd --system --uid 10001 --gid remit --home-dir /app --no-create-home \
+      --shell /usr/sbin/nologin remit
+COPY --from=builder /opt/remit /opt/remit
+WORKDIR /app
+USER remit
+STOPSIGNAL SIGTERM
+
+# ---- registry: write side (serve migrates first; the relay runs in-process) -------------------
+FROM runtime AS registry
+EXPOSE 8001
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8001/healthz', timeout=4)"]
+CMD ["python", "-m", "services.registry", "serve"]
+
+# ---- projections: read models ----------------------------------------------------------------
+FROM runtime AS projections
+ENV REMIT_HOST=0.0.0.0
+EXPOSE 8002
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/healthz', timeout=4)"]
+CMD ["python", "-m", "services.projections"]
+
+# ---- notifier: email and webhook alerts ------------------------------------------------------
+FROM runtime AS notifier
+ENV REMIT_HOST=0.0.0.0
+EXPOSE 8003
+HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8003/healthz', timeout=4)"]
+CMD ["python", "-m", "services.notifier"]
+
+# ---- tools: the remit CLI, the init job (migrations + topics) and the datasets ---------------
+FROM runtime AS tools
+COPY --chown=root:root data ./data
+COPY --chown=root:root tools/compose/init_stack.py ./tools/compose/init_stack.py
+CMD ["remit", "--help"]

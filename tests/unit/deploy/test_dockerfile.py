@@ -1,0 +1,82 @@
+"""The Dockerfile, checked without a Docker engine: targets, user, secrets, ports, commands."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.unit.deploy import support
+from tools.compose.config_table import env_names
+
+STAGES = support.parse_dockerfile()
+TARGETS = ("registry", "projections", "notifier", "tools")
+
+
+def _all(stage: str, instruction: str) -> list[str]:
+    """Arguments of ``instruction`` in ``stage`` and the stages it builds on, nearest first."""
+    return [
+        args
+        for s in support.lineage(STAGES, stage)
+        for name, args in reversed(s.instructions)
+        if name == instruction
+    ]
+
+
+def test_every_target_compose_builds_exists() -> None:
+    built = {
+        svc["build"]["target"] for svc in support.compose()["services"].values() if "build" in svc
+    }
+    assert built <= set(STAGES) and set(TARGETS) <= set(STAGES)
+
+
+def test_one_python_311_slim_base() -> None:
+    bases = {s.base for s in STAGES.values() if s.base not in STAGES}
+    assert bases == {"${PYTHON_IMAGE}"}
+    assert "ARG PYTHON_IMAGE=python:3.11-slim" in support.DOCKERFILE.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_targets_run_as_a_non_root_user_from_a_slim_stage(target: str) -> None:
+    users = _all(target, "USER")
+    assert users and users[0].split(":")[0] not in ("root", "0")
+    assert "builder" not in [s.name for s in support.lineage(STAGES, target)]
+
+
+def test_the_builder_installs_no_dev_extras() -> None:
+    runs = " ".join(args for name, args in STAGES["builder"].instructions if name == "RUN")
+    assert "pip install" in runs and "[dev]" not in runs
+
+
+def test_no_secret_is_baked_in() -> None:
+    for stage in STAGES.values():
+        for name, args in stage.instructions:
+            if name in ("ENV", "ARG", "LABEL"):
+                assert not re.search(r"SECRET|PASSWORD|TOKEN", args, re.I), (stage.name, args)
+            if name in ("COPY", "ADD"):
+                assert ".env" not in args.split(), (stage.name, args)
+    ignore = (support.ROOT / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ignore[ignore.index("**") :][0] == "**" and "!.env" not in ignore
+
+
+@pytest.mark.parametrize("target", support.HTTP_SERVICES)
+def test_services_expose_and_healthcheck_their_port(target: str) -> None:
+    port = support.require_settings(target).model_fields["port"].default
+    assert _all(target, "EXPOSE") == [str(port)]
+    probe = _all(target, "HEALTHCHECK")[0]
+    assert f"http://127.0.0.1:{port}/healthz" in probe and "urllib" in probe
+
+
+@pytest.mark.parametrize("target", support.HTTP_SERVICES)
+def test_env_baked_into_a_target_names_its_settings(target: str) -> None:
+    fields = env_names(support.require_settings(target))
+    for args in _all(target, "ENV"):
+        for key in re.findall(r"(REMIT_\w+)=", args):
+            assert key in fields, f"{target}: {key}"
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_default_commands_name_real_entry_points(target: str) -> None:
+    command = json.loads(_all(target, "CMD")[0])
+    assert support.resolve_command(command) is None
