@@ -121,8 +121,8 @@ class SmtpSink:
         self.controller.stop()
 
 
-async def eventually(check: Callable[[], bool], timeout: float = 20.0, step: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
+async def eventually(check: Callable[[], bool], within: float = 20.0, step: float = 0.05) -> None:
+    deadline = time.monotonic() + within
     while not check():
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")

@@ -1,0 +1,115 @@
+"""Access control between organisations, SSRF refusals, and dead-lettering of bad records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from schemas.wire import DLQ_HEADER_CONSUMER, DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
+from tests.integration.notifier.support import Receiver, eventually
+from tests.support.smith import smith_events
+
+pytestmark = pytest.mark.integration
+A, B = "nhs-improvement", "nhs-england"
+
+
+async def test_one_organisation_cannot_see_or_touch_another(
+    notifier: Any, receiver: Receiver
+) -> None:
+    async with notifier(run_consumer=False, run_workers=False) as h:
+        theirs = await h.subscribe(B, channel="webhook", url=receiver.url("/b"))
+        mine = await h.subscribe(A, channel="email", email="a@a.test")
+        base = f"/v1/subscriptions/{theirs['id']}"
+        for method, path in (
+            ("GET", base),
+            ("DELETE", base),
+            ("POST", f"{base}/rotate-secret"),
+            ("POST", f"{base}/enable"),
+            ("POST", f"{base}/disable"),
+            ("POST", f"{base}/recover?since=2020-01-01T00:00:00Z"),
+        ):
+            response = await h.api.request(method, path, headers=h.token(A))
+            assert response.status_code == 404, (method, path, response.text)
+            assert response.headers["content-type"] == "application/problem+json"
+        listed = await h.api.get("/v1/subscriptions", headers=h.token(A, "subscriptions:read"))
+        assert [s["id"] for s in listed.json()] == [mine["id"]]
+        assert "secret" not in listed.json()[0]
+        assert (await h.api.get(base)).status_code == 401
+        read_only = h.token(B, "subscriptions:read")
+        assert (await h.api.get(base, headers=read_only)).status_code == 200
+        assert (await h.api.post(f"{base}/disable", headers=read_only)).status_code == 403
+        wrong = h.token(B, "registry:write")
+        assert (await h.api.get(base, headers=wrong)).status_code == 403
+        hijack = await h.api.post(
+            "/v1/subscriptions",
+            headers=h.token(A),
+            json={"channel": "email", "email": "x@x.test", "organisation_id": B},
+        )
+        assert hijack.status_code == 403
+        admin = await h.api.get("/v1/subscriptions", headers=h.token(None, "admin"))
+        assert {s["id"] for s in admin.json()} == {mine["id"], theirs["id"]}
+        deliveries = await h.api.get(
+            "/v1/deliveries", params={"subscription_id": theirs["id"]}, headers=h.token(A)
+        )
+        assert deliveries.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://10.0.0.8/hook",
+        "http://192.168.1.10/hook",
+        "http://169.254.169.254/latest/meta-data",
+        "http://[fd00:ec2::254]/",
+        "http://[::1]:8080/",
+        "http://127.0.0.2/hook",
+        "http://0.0.0.0/",
+        "http://user:pw@127.0.0.1/hook",
+        "ftp://127.0.0.1/hook",
+    ],
+)
+async def test_unsafe_webhook_targets_are_refused(notifier: Any, url: str) -> None:
+    async with notifier(run_consumer=False, run_workers=False) as h:
+        response = await h.api.post(
+            "/v1/subscriptions", json={"channel": "webhook", "url": url}, headers=h.token(A)
+        )
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
+    notifier: Any, receiver: Receiver, kafka_bootstrap: str
+) -> None:
+    events = list(smith_events())
+    async with notifier() as h:
+        await h.subscribe(
+            A, channel="webhook", url=receiver.url("/a"), event_types=["ActionCommitted"]
+        )
+        await h.publish(events[:10])
+        await h.producer.send_and_wait(
+            h.topic, key=b"junk", value=b"{not json", headers=[("ce_id", b"x")]
+        )
+        await h.publish(events[10:])
+        await eventually(lambda: len(receiver.at("/a")) == 1)
+        dlq = AIOKafkaConsumer(
+            h.settings.dead_letter_topic,
+            bootstrap_servers=kafka_bootstrap,
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
+        await dlq.start()
+        try:
+            record = await dlq.getone()
+        finally:
+            await dlq.stop()
+        metrics = (await h.api.get("/metrics")).text
+        ready = await h.api.get("/readyz")
+    headers = dict(record.headers)
+    assert record.key == b"junk" and record.value == b"{not json"
+    assert headers[DLQ_HEADER_CONSUMER].decode() == h.settings.consumer_group
+    assert headers[DLQ_HEADER_SOURCE_OFFSET] == b"10"
+    assert headers[DLQ_HEADER_REASON]
+    assert "remit_notifier_dead_letters_total" in metrics
+    assert ready.status_code == 200

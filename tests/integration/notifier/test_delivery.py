@@ -1,0 +1,159 @@
+"""Retries, 410, disabling after continuous failure, and a hanging receiver."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import pytest
+
+from tests.integration.notifier.support import Received, Receiver, SmtpSink, eventually
+from tests.support.smith import smith_events
+
+pytestmark = pytest.mark.integration
+NHSI = "nhs-improvement"
+ONLY_ACTION = ["ActionCommitted"]
+
+
+async def _deliveries(h: Any, org: str, sub_id: str) -> list[dict[str, Any]]:
+    response = await h.api.get(
+        "/v1/deliveries", params={"subscription_id": sub_id}, headers=h.token(org)
+    )
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
+async def test_failing_then_succeeding_receiver_gets_one_success(
+    notifier: Any, receiver: Receiver
+) -> None:
+    async def flaky(_: Received, before: int) -> tuple[int, dict[str, str]]:
+        return (503, {}) if before < 3 else (200, {})
+
+    receiver.behaviours["/flaky"] = flaky
+    async with notifier() as h:
+        sub = await h.subscribe(
+            NHSI, channel="webhook", url=receiver.url("/flaky"), event_types=ONLY_ACTION
+        )
+        await h.publish(smith_events())
+        await eventually(lambda: len(receiver.at("/flaky")) == 4)
+        await asyncio.sleep(0.3)
+        [delivery] = await _deliveries(h, NHSI, sub["id"])
+    calls = receiver.at("/flaky")
+    assert len(calls) == 4 and len({c.headers["webhook-id"] for c in calls}) == 1
+    assert delivery["status"] == "delivered"
+    assert [a["status_code"] for a in delivery["attempts"]] == [503, 503, 503, 200]
+    assert [a["outcome"] for a in delivery["attempts"]] == ["failed"] * 3 + ["delivered"]
+    assert all(a["next_attempt_at"] for a in delivery["attempts"][:3])
+
+
+async def test_retry_after_and_dead_letter_then_manual_retry(
+    notifier: Any, receiver: Receiver
+) -> None:
+    async def down(_: Received, before: int) -> tuple[int, dict[str, str]]:
+        return (500, {}) if before < 5 else (200, {})
+
+    receiver.behaviours["/down"] = down
+    async with notifier() as h:
+        sub = await h.subscribe(
+            NHSI, channel="webhook", url=receiver.url("/down"), event_types=ONLY_ACTION
+        )
+        await h.publish(smith_events())
+        await eventually(lambda: len(receiver.at("/down")) == 5)
+        await asyncio.sleep(0.3)
+        [dead] = await _deliveries(h, NHSI, sub["id"])
+        assert dead["status"] == "dead" and len(dead["attempts"]) == 5
+        retried = await h.api.post(f"/v1/deliveries/{dead['id']}/retry", headers=h.token(NHSI))
+        assert retried.status_code == 202
+        await eventually(lambda: len(receiver.at("/down")) == 6)
+        await asyncio.sleep(0.3)
+        [done] = await _deliveries(h, NHSI, sub["id"])
+    assert done["status"] == "delivered"
+
+
+async def test_gone_disables_and_enable_resumes(notifier: Any, receiver: Receiver) -> None:
+    gone = True
+
+    async def maybe_gone(_: Received, __: int) -> tuple[int, dict[str, str]]:
+        return (410, {}) if gone else (200, {})
+
+    receiver.behaviours["/gone"] = maybe_gone
+    async with notifier() as h:
+        sub = await h.subscribe(
+            NHSI, channel="webhook", url=receiver.url("/gone"), event_types=ONLY_ACTION
+        )
+        await h.publish(smith_events())
+        await eventually(lambda: len(receiver.at("/gone")) == 1)
+        url = f"/v1/subscriptions/{sub['id']}"
+
+        async def status() -> str:
+            return str((await h.api.get(url, headers=h.token(NHSI))).json()["status"])
+
+        for _ in range(100):
+            if await status() == "disabled":
+                break
+            await asyncio.sleep(0.05)
+        assert await status() == "disabled"
+        await asyncio.sleep(0.5)
+        assert len(receiver.at("/gone")) == 1  # nothing attempted while disabled
+        gone = False
+        enabled = await h.api.post(f"{url}/enable", headers=h.token(NHSI))
+        assert enabled.json()["status"] == "active"
+        await eventually(lambda: len(receiver.at("/gone")) == 2)
+    assert (
+        receiver.at("/gone")[1].headers["webhook-id"]
+        == receiver.at("/gone")[0].headers["webhook-id"]
+    )
+
+
+async def test_continuous_failure_disables_and_tells_the_organisation(
+    notifier: Any, receiver: Receiver, smtp: SmtpSink
+) -> None:
+    async def broken(_: Received, __: int) -> tuple[int, dict[str, str]]:
+        return 500, {}
+
+    receiver.behaviours["/broken"] = broken
+    async with notifier(disable_after_s=0.5, retry_schedule_s=(0.2,) * 20) as h:
+        sub = await h.subscribe(
+            NHSI, channel="webhook", url=receiver.url("/broken"), event_types=ONLY_ACTION
+        )
+        await h.subscribe(NHSI, channel="email", email="ops@nhsi.test", event_types=["None"])
+        await h.publish(smith_events())
+        await eventually(
+            lambda: any("disabled" in str(m["Subject"]) for _, m in smtp.messages), within=10
+        )
+        got = await h.api.get(f"/v1/subscriptions/{sub['id']}", headers=h.token(NHSI))
+        count = len(receiver.at("/broken"))
+        await asyncio.sleep(0.5)
+        [job] = await _deliveries(h, NHSI, sub["id"])
+    assert got.json()["status"] == "disabled"
+    assert len(receiver.at("/broken")) == count  # paused
+    assert job["status"] == "pending"  # nothing lost
+    rcpts = [r for r, m in smtp.messages if "disabled" in str(m["Subject"])]
+    assert rcpts == [["ops@nhsi.test"]]
+
+
+async def test_hanging_receiver_does_not_delay_another(notifier: Any, receiver: Receiver) -> None:
+    release = asyncio.Event()
+
+    async def hang(_: Received, __: int) -> tuple[int, dict[str, str]]:
+        await release.wait()
+        return 200, {}
+
+    receiver.behaviours["/slow"] = hang
+    async with notifier(http_timeout_s=10.0) as h:
+        await h.subscribe(
+            ACADEMY := "nhs-leadership-academy", channel="webhook", url=receiver.url("/slow")
+        )
+        await h.subscribe(
+            NHSI, channel="webhook", url=receiver.url("/fast"), event_types=ONLY_ACTION
+        )
+        start = time.monotonic()
+        await h.publish(smith_events())
+        await eventually(lambda: len(receiver.at("/fast")) == 1, within=10)
+        fast_after = receiver.at("/fast")[0].at - start
+        slow_in_flight = len(receiver.at("/slow"))
+        release.set()
+    assert fast_after < 2.0, fast_after
+    assert 1 <= slow_in_flight <= 2  # per-subscription in-flight limit
+    assert ACADEMY
