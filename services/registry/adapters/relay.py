@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -21,6 +23,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
+from schemas.envelope import DomainEvent
+from services.registry import metrics
 from services.registry.adapters.db import APPENDED_CHANNEL, SEQUENCED_CHANNEL, Tables
 from services.registry.adapters.db import create_engine as create_db_engine
 from services.registry.adapters.event_store import read_after
@@ -148,6 +152,12 @@ async def _relay_loop(
         await _wait_any([wake, stop_event], settings.relay_poll_interval_s)
 
 
+def _observe_published(batch: Sequence[tuple[int, DomainEvent]]) -> None:
+    now = datetime.now(UTC)
+    for _, event in batch:
+        metrics.PUBLISH_LATENCY.observe((now - event.recorded_at).total_seconds())
+
+
 async def _drain(
     connection: AsyncConnection,
     tables: Tables,
@@ -167,6 +177,7 @@ async def _drain(
         if not batch:
             return
         await publisher.publish(batch, stop_event)
+        _observe_published(batch)
         async with connection.begin():
             await connection.execute(advance_sql, {"last": batch[-1][0]})
         log.debug("relay: published positions %d..%d", batch[0][0], batch[-1][0])
