@@ -1,4 +1,4 @@
-"""Entry point: ``python -m services.projections [serve|consume|rebuild|checksum]``."""
+"""Entry point: ``python -m services.projections [serve|consume|migrate|rebuild|checksum]``."""
 
 from __future__ import annotations
 

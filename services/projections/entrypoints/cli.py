@@ -1,4 +1,4 @@
-"""``python -m services.projections [serve|consume|rebuild|checksum]``."""
+"""``python -m services.projections [serve|consume|migrate|rebuild|checksum]``."""
 
 from __future__ import annotations
 
@@ -41,6 +41,15 @@ async def checksum(settings: ProjectionsSettings, schema: str | None = None) -> 
         await engine.dispose()
 
 
+async def migrate(settings: ProjectionsSettings) -> str:
+    """Create the control schema and a first (empty) data schema if missing; idempotent."""
+    engine = create_async_engine(settings.database_dsn)
+    try:
+        return await store.ensure(engine, settings.db_schema)
+    finally:
+        await engine.dispose()
+
+
 async def consume(settings: ProjectionsSettings) -> None:
     """Run only the consumer (no HTTP) until cancelled."""
     wired = bootstrap(settings)
@@ -60,6 +69,8 @@ def main(argv: list[str]) -> int:
         uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
     elif command == "consume":
         asyncio.run(consume(settings))
+    elif command == "migrate":
+        print(asyncio.run(migrate(settings)))
     elif command == "rebuild":
         print(asyncio.run(run_rebuild(settings)))
     elif command == "checksum":
