@@ -114,9 +114,11 @@ class RequestContext:
                 ).observe(time.perf_counter() - started)
 
 
-def install(app: FastAPI, service: str) -> None:
-    """Add the middleware and ``GET /metrics`` (Prometheus text format)."""
+def install(app: FastAPI, service: str, metrics_endpoint: bool = True) -> None:
+    """Add the middleware and (unless the service serves its own) ``GET /metrics``."""
     app.add_middleware(RequestContext, service=service)
+    if not metrics_endpoint:
+        return
 
     @app.get("/metrics", tags=["ops"], include_in_schema=False)
     async def metrics() -> Response:

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.common import problems
+from services.common import observability, problems
 from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.routers import (
@@ -49,6 +49,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, ProjectionError)
+    observability.install(app, "projections", metrics_endpoint=False)
 
     async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, NotCaughtUp)

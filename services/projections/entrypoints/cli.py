@@ -9,6 +9,7 @@ import structlog
 import uvicorn
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common.observability import configure_logging
 from services.projections.adapters import store
 from services.projections.adapters.kafka import KafkaDeadLetterPublisher
 from services.projections.bootstrap import bootstrap
@@ -63,10 +64,11 @@ async def consume(settings: ProjectionsSettings) -> None:
 def main(argv: list[str]) -> int:
     settings = ProjectionsSettings()
     command = argv[0] if argv else "serve"
+    configure_logging("projections", settings.log_level)
     if command == "serve":
         from services.projections.entrypoints.app import create_app
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port)
+        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
     elif command == "consume":
         asyncio.run(consume(settings))
     elif command == "migrate":

@@ -110,6 +110,13 @@ class Projector:
             async with conn.begin_nested():
                 await apply_one(conn, schema, positioned)
             out.applied += 1
+            log.info(
+                "event_applied",
+                position=positioned.position,
+                event_type=positioned.event.type,
+                stream_id=positioned.event.stream_id,
+                correlation_id=positioned.event.correlation_id,
+            )
         except Exception as exc:  # one poison event must not stop the batch
             reason = f"{type(exc).__name__}: {exc}"
             log.warning(
