@@ -1,0 +1,1 @@
+"""Baselines measured in the same run as Remit: the eventsourcing library and pgbench."""

@@ -1,0 +1,1 @@
+"""One module per workload; each has ``run(ctx) -> dict`` and writes nothing itself."""
