@@ -9,7 +9,7 @@ from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from services.common import problems
+from services.common import observability, problems
 from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.config import NotifierSettings
 from services.notifier.entrypoints import metrics
@@ -37,6 +37,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, NotifierError)
+    observability.install(app, "notifier", metrics_endpoint=False)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(subscriptions.router)
     app.include_router(deliveries.router)
@@ -68,6 +69,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     @app.get("/metrics", tags=["ops"])
     async def prometheus() -> Response:
         """Prometheus metrics."""
-        return Response(generate_latest(metrics.REGISTRY), media_type=CONTENT_TYPE_LATEST)
+        body = generate_latest(metrics.REGISTRY) + generate_latest()
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return app

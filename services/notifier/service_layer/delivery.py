@@ -78,6 +78,8 @@ class Delivery:
         disabled = await self.jobs.finish(job, result, self.disable_after)
         log.info(
             "delivery_attempt",
+            correlation_id=job.event.get("correlation_id"),
+            webhook_id=job.webhook_id,
             job_id=str(job.id),
             subscription_id=str(job.subscription_id),
             attempt=job.attempt,

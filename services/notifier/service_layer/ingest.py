@@ -49,7 +49,16 @@ async def ingest(
             await store.load_knowledge(known, pe)
             affected = resolve(pe.event, known)
             rules = await store.rules_for(affected.organisations())
-            jobs += await store.store_jobs(pe, plan(pe.event.type, affected, rules), now)
+            stored = await store.store_jobs(pe, plan(pe.event.type, affected, rules), now)
+            jobs += stored
+            log.info(
+                "event_ingested",
+                position=pe.position,
+                event_type=pe.event.type,
+                correlation_id=pe.event.correlation_id,
+                affected=sorted(affected.organisations()),
+                jobs=stored,
+            )
             changes = evolve(known, pe.event)
             known.merge(changes)
             dirty.merge(changes)
