@@ -74,7 +74,7 @@ async def stack(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Stack]
             },
         ),
     ]
-    result = Stack(*(s.url for s in specs), topic=topic)
+    result = Stack(specs[0].url, specs[1].url, specs[2].url, topic=topic)
     supervisor = Supervisor(
         specs, colour=False, sink=lambda name, line: result.logs.append((name, line))
     )
