@@ -59,11 +59,13 @@ Try:
   curl -s {projections}/v1/organisations/nhs-improvement | python -m json.tool
   curl -s {projections}/v1/reviews/smith-review/summary | python -m json.tool
 
-Subscribe NHS Improvement to webhooks:
+Subscribe NHS Improvement to alerts (email lands in the mail folder above; a webhook URL must
+resolve to a public address, or be allow-listed in REMIT_WEBHOOK_ALLOW_HOSTS):
   TOKEN=$(.venv/bin/remit token --scope subscriptions:write --org nhs-improvement)
   curl -s -X POST {notifier}/v1/subscriptions -H "Authorization: Bearer $TOKEN" \\
        -H 'Content-Type: application/json' \\
-       -d '{{"channel": "webhook", "url": "https://example.org/remit-hook"}}'
+       -d '{{"channel": "email", "email": "alerts@nhs-improvement.example"}}'
+  .venv/bin/remit subscriptions add --org nhs-improvement --url https://hooks.example.org/remit
 
 Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
 """

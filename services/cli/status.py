@@ -6,10 +6,10 @@ import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 
-def _metric_sum(text: str, prefix: str) -> float | None:
+def _metric_sum(text: str, suffix: str) -> float | None:
     total, found = 0.0, False
     for family in text_string_to_metric_families(text):
-        if family.name.startswith(prefix):
+        if family.name.endswith(suffix):
             for sample in family.samples:
                 total += sample.value
                 found = True
@@ -26,8 +26,8 @@ def collect(urls: dict[str, str]) -> list[dict[str, object]]:
                 row["ready"] = ready.status_code == 200
                 row["detail"] = ready.json().get("problems") or ready.json().get("status", "")
                 metrics = client.get(f"{url}/metrics").text
-                row["lag"] = _metric_sum(metrics, "remit_consumer_lag")
-                row["backlog"] = _metric_sum(metrics, "remit_registry_outbox_backlog")
+                row["lag"] = _metric_sum(metrics, "_consumer_lag")
+                row["backlog"] = _metric_sum(metrics, "_outbox_backlog")
             except (httpx.HTTPError, ValueError) as exc:
                 row["detail"] = f"unreachable: {exc}"
             rows.append(row)

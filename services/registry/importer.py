@@ -40,6 +40,7 @@ def import_commands(
             headers={
                 "Content-Type": "application/json",
                 "Idempotency-Key": f"{dataset.dataset}:{key}",
+                "X-Correlation-Id": f"{dataset.dataset}:{key}",
             },
         )
         summary.commands += 1
