@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import signal
 import sys
 import time
 import traceback
@@ -48,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="profile in --quick too")
     args = parser.parse_args(argv)
     chosen = [w for w in args.only.split(",") if w]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: stop the stack
     began = time.monotonic()
     stack = BenchStack.start()
     ctx = Context(stack, quick=args.quick, profile=args.profile or not (args.no_profile or args.quick))

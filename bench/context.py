@@ -21,9 +21,9 @@ class Context:
     def log_dir(self) -> Path:
         return self.stack.settings.state_dir / "logs"
 
-    def registry(self, workload: str, database: str, **env: str) -> Service:
-        """A registry (API + in-process relay) on a fresh database of its own."""
-        url = self.stack.fresh_database(database)
+    def registry(self, workload: str, database: str, fresh: bool = True, **env: str) -> Service:
+        """A registry (API + in-process relay) on a database of its own, fresh by default."""
+        url = (self.stack.fresh_database if fresh else self.stack.sqlalchemy_url)(database)
         return Service(
             "registry",
             "services.registry",

@@ -61,7 +61,7 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
                 rows.append(row)
 
         await schedule(cfg["phases"], lambda phase, t: pick(busy, skipped, phase, t, fire))
-    return {"rows": rows, "skipped": skipped}
+    return {"rows": rows, "skipped": skipped, "dropped": DROPPED}
 
 
 def read_url(command_url: str) -> str:
@@ -86,6 +86,12 @@ def pick(busy: list[bool], skipped: list[int], phase: int, t: float, fire: Any) 
     return None
 
 
+MAX_IN_FLIGHT = 256
+"""Beyond this many outstanding requests a tick is dropped (counted), so an overloaded service
+cannot make the generator itself the bottleneck."""
+DROPPED: dict[int, int] = {}
+
+
 async def schedule(phases: list[list[float]], launch: Any) -> None:
     tasks: set[asyncio.Task[None]] = set()
     for phase, (rate, seconds) in enumerate(phases):
@@ -96,6 +102,9 @@ async def schedule(phases: list[list[float]], launch: Any) -> None:
             delay = at - time.time()
             if delay > 0:
                 await asyncio.sleep(delay)
+            if len(tasks) >= MAX_IN_FLIGHT:
+                DROPPED[phase] = DROPPED.get(phase, 0) + 1
+                continue
             coro = launch(phase, at)
             if coro is not None:
                 task = asyncio.create_task(coro)
@@ -127,7 +136,7 @@ async def queries(cfg: dict[str, Any]) -> dict[str, Any]:
             rows.append(row)
 
         await schedule(cfg["phases"], lambda phase, t: one(phase, t))
-    return {"rows": rows}
+    return {"rows": rows, "dropped": DROPPED}
 
 
 def main(config_path: str, out_path: str) -> None:

@@ -98,11 +98,15 @@ def sample_waits(dsn: str, stop: threading.Event) -> dict[str, float]:
     return {k: round(v / samples, 3) for k, v in counts.most_common(10)} if samples else {}
 
 
+def py_spy() -> str | None:
+    local = Path(sys.executable).parent / "py-spy"
+    return str(local) if local.exists() else shutil.which("py-spy")
+
+
 def during(pid: int, dsn: str, seconds: float, load: Callable[[float], Any],
            name: str) -> dict[str, Any]:
     """Profile ``pid`` for ``seconds`` while ``load(seconds + 1)`` runs."""
-    local = Path(sys.executable).parent / "py-spy"
-    spy = str(local) if local.exists() else shutil.which("py-spy")
+    spy = py_spy()
     out_path = str(RESULTS / f"profile-{name}.txt")
     proc = None
     if spy:

@@ -49,17 +49,25 @@ def figures(run: Run, extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
 
 async def remit_level(base_url: str, level: int, warmup: float, duration: float,
-                      first: bool) -> Run:
-    lanes = mix.Mix(tag=f"w1c{level}", lanes=level)
+                      first: bool, tag: str = "", more_urls: tuple[str, ...] = ()) -> Run:
+    """``more_urls``: further registry processes; lanes are spread over all of them."""
+    tag = tag or f"w1c{level}"
+    lanes = mix.Mix(tag=tag, lanes=level)
     async with mix.client(base_url, max(level, 8)) as http:
         await mix.run_setup(http, lanes, with_orgs=first)
+        others = [mix.client(url, max(level, 8)) for url in more_urls]
+        clients = [http, *others]
 
         async def step(lane: int, k: int) -> None:
             url, body, _ = lanes.request(lane, k)
-            await mix.post(http, url, body, f"w1c{level}-{lane}-{k}")
+            await mix.post(clients[lane % len(clients)], url, body, f"{tag}-{lane}-{k}")
             lanes.succeeded(url, body)
 
-        return await closed_loop(level, warmup, duration, step)
+        try:
+            return await closed_loop(level, warmup, duration, step)
+        finally:
+            for other in others:
+                await other.aclose()
 
 
 async def event_sizes(dsn: str) -> dict[str, int]:
@@ -155,10 +163,28 @@ def run(ctx: Context) -> dict[str, Any]:
                 registry.pid, dsn, seconds=10,
                 load=lambda secs: asyncio.run(remit_level(registry.url, 16, 0.5, secs, False)),
                 name="append-registry")
+        if not ctx.quick:
+            result["variant_two_registry_processes_16_clients"] = two_processes(
+                ctx, registry.url, warmup, duration, rows)
     result["event_sizes_target"] = sizes
     result["stored_sizes"] = stored_sizes(ctx)
     result["targets"] = targets(rows)
     return result
+
+
+def two_processes(ctx: Context, url: str, warmup: float, duration: float,
+                  rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The cheap fix a uvicorn ``--workers 2`` would give: a second registry process on the
+    same database (relay off), lanes split between the two."""
+    second = ctx.registry("append", "bench_append", fresh=False, REMIT_RUN_RELAY="false")
+    with second:
+        second.start()
+        run16 = asyncio.run(remit_level(url, 16, warmup, duration, False, tag="w1v2p",
+                                        more_urls=(second.url,)))
+    one = next((r["remit"]["commands_per_s"] for r in rows if r["clients"] == 16), None)
+    out = figures(run16)
+    out["over_one_process_at_16"] = ratio(out["commands_per_s"], one)
+    return out
 
 
 def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:

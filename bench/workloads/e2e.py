@@ -171,7 +171,8 @@ def run(ctx: Context) -> dict[str, Any]:
     figures = []
     for i, (rate, seconds) in enumerate(phases):
         rows = [r for r in out["rows"] if r["phase"] == i]
-        figures.append(phase_figures(rows, rate, seconds, out["skipped"][i], kafka.arrivals,
+        skipped = out["skipped"][i] + out.get("dropped", {}).get(str(i), 0)
+        figures.append(phase_figures(rows, rate, seconds, skipped, kafka.arrivals,
                                      None if "c" in result["skipped"] else hooks.arrivals,
                                      "b" not in result["skipped"]))
     result["phases"] = figures

@@ -1,0 +1,121 @@
+"""Workload 4: read-model queries under an open-loop 500 requests/s from another process.
+
+10k recommendations (500 reviews of 20; 1k in --quick) and their bodies, responses, progress and
+transfers go straight to a fresh topic; the projections service consumes them; then
+``bench.opengen`` (its own process) sends an organisation view, a review's board summary and an
+as-of organisation view in turn at 500/s for 30 s (10 s in --quick). Latency is measured from
+the scheduled send time. The baseline is the same generator against the service's /healthz (the
+HTTP stack with no query), same rate, same run. The events are loaded with
+``services.projections rebuild`` (faster than the live consumer), then ``serve`` starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import history
+from bench.context import Context
+from bench.services import Service
+from bench.stats import ratio, summarise
+
+TOPIC = "bench.queries.events"
+RATE = 500
+
+
+def wait_caught_up(url: str, position: int, within_s: float) -> float:
+    began = time.monotonic()
+    while time.monotonic() - began < within_s:
+        try:
+            answer = httpx.get(f"{url}/v1/organisations/org-0",
+                               params={"min_position": position}, timeout=30)
+            if answer.status_code == 200:
+                return time.monotonic() - began
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise TimeoutError(f"projections did not reach position {position} within {within_s}s")
+
+
+def load(base_url: str, urls: list[list[str]], seconds: float) -> list[dict[str, Any]]:
+    work = Path(tempfile.mkdtemp(prefix="queries-"))
+    cfg = {"mode": "queries", "base_url": base_url, "urls": urls,
+           "phases": [[RATE, seconds]], "connections": 64}
+    (work / "cfg.json").write_text(json.dumps(cfg))
+    done = subprocess.run([sys.executable, "-m", "bench.opengen", str(work / "cfg.json"),
+                           str(work / "out.json")], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"opengen failed: {done.stderr[-2000:]}")
+    out = json.loads((work / "out.json").read_text())
+    rows: list[dict[str, Any]] = out["rows"]
+    for row in rows:
+        row["dropped_total"] = sum(out["dropped"].values())
+    return rows
+
+
+def figures(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
+    ok = [r for r in rows if r.get("status") == 200]
+    return {
+        "requests": len(rows), "ok": len(ok), "achieved_per_s": round(len(ok) / seconds, 1),
+        "not_ok": len(rows) - len(ok),
+        "dropped_over_256_in_flight": rows[0]["dropped_total"] if rows else 0,
+        "latency_from_schedule": summarise([r["done"] - r["scheduled"] for r in ok]),
+        "service_time": summarise([r["done"] - r["sent"] for r in ok]),
+    }
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    reviews, total = (50, 3_000) if ctx.quick else (500, 15_000)
+    seconds = 5.0 if ctx.quick else 30.0
+    ctx.stack.fresh_topic(TOPIC)
+    generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total, reviews=reviews))
+    env = {"REMIT_DATABASE_URL": ctx.stack.fresh_database("bench_queries"),
+           "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap, "REMIT_EVENTS_TOPIC": TOPIC,
+           "REMIT_CONSUMER_GROUP": "bench-queries", "REMIT_HOST": "127.0.0.1"}
+    middle = datetime(2015, 1, 1, tzinfo=UTC) + timedelta(seconds=30 * total // 2)
+    n_orgs = generated["organisations"]
+    urls: list[list[str]] = []
+    for i in range(300):
+        urls.append(["organisation", f"/v1/organisations/org-{i % n_orgs}"])
+        urls.append(["board_summary", f"/v1/reviews/review-{i % reviews}/summary"])
+        urls.append(["as_of", f"/v1/organisations/org-{(i * 7) % n_orgs}"
+                              f"?as_of={middle.isoformat().replace('+00:00', 'Z')}"])
+    began = time.monotonic()
+    for step in ("migrate", "rebuild"):
+        done = subprocess.run([sys.executable, "-m", "services.projections", step],
+                              env={**os.environ, **env}, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"projections {step} failed: {done.stdout[-1500:]}")
+    rebuilt_s = time.monotonic() - began
+    with Service("projections", "services.projections", "queries", ctx.log_dir, env=env,
+                 args=("serve",)) as projections:
+        projections.start()
+        catch_up = wait_caught_up(projections.url, total, 900) + rebuilt_s
+        print(f"  queries: projections consumed {total} events in {catch_up:.0f}s", flush=True)
+        rows = load(projections.url, urls, seconds)
+        base_rows = load(projections.url, [["healthz", "/healthz"]], seconds)
+    by_kind = {kind: figures([r for r in rows if r["kind"] == kind], seconds)
+               for kind in ("organisation", "board_summary", "as_of")}
+    overall = figures(rows, seconds)
+    baseline = figures(base_rows, seconds)
+    p99 = overall["latency_from_schedule"]["p99_ms"]
+    return {
+        "workload": "queries", "offered_per_s": RATE, "seconds": seconds,
+        "loaded": {"events": total, "recommendations": generated["recommendations"],
+                   "catch_up_s": round(catch_up, 1),
+                   "load_events_per_s": round(total / catch_up) if catch_up else None},
+        "overall": overall, "by_kind": by_kind, "baseline_healthz": baseline,
+        "p99_over_healthz_p99": ratio(p99, baseline["latency_from_schedule"]["p99_ms"]),
+        "targets": {"p99_ms": {"value": p99, "target": 10, "met": None if p99 is None
+                               else p99 < 10}},
+    }

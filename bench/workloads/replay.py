@@ -1,0 +1,120 @@
+"""Workload 3: rebuild the projections from a synthetic topic vs a bare consumer of it.
+
+1M events (20k in --quick) go straight to a fresh topic (``bench.history``); then
+``python -m services.projections rebuild`` runs against a fresh database, and
+``bench.baselines.bare_consumer`` reads the same topic doing nothing. Both are child processes;
+their peak RSS comes from ``wait4``'s rusage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench import history, profile, services
+from bench.context import RESULTS, Context
+
+TOPIC = "bench.replay.events"
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str, int]:
+    """(seconds, exit status, output tail, peak RSS KiB) of a child process."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode(errors="replace")
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - began, proc.returncode, output[-3000:], usage.ru_maxrss
+
+
+CALIBRATION = 20_000
+BUDGET_S = 420.0
+PROJECTIONS = [sys.executable, "-m", "services.projections"]
+
+
+def rebuild(ctx: Context, topic: str, database: str) -> tuple[float, str, int]:
+    env = {
+        "REMIT_DATABASE_URL": ctx.stack.fresh_database(database),
+        "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap,
+        "REMIT_EVENTS_TOPIC": topic,
+        "REMIT_CONSUMER_GROUP": f"bench-{database}",
+    }
+    _, code, out, _ = timed([*PROJECTIONS, "migrate"], env)
+    if code != 0:
+        raise RuntimeError(f"projections migrate failed ({code}):\n{out}")
+    seconds, code, out, rss = timed([*PROJECTIONS, "rebuild"], env)
+    if code != 0:
+        raise RuntimeError(f"projections rebuild failed ({code}):\n{out}")
+    if ctx.profile:
+        env["REMIT_DATABASE_URL"] = ctx.stack.fresh_database(database + "_prof")
+        timed([*PROJECTIONS, "migrate"], env)
+        raw = RESULTS / "profile-replay-rebuild.txt"
+        spy = profile.py_spy()
+        if spy:
+            timed([spy, "record", "-r", "100", "--nonblocking", "-f", "raw", "-o", str(raw),
+                   "--", *PROJECTIONS, "rebuild"], env)
+            PROFILES[topic] = profile.summarise_raw(str(raw), seconds)
+    return seconds, out, rss
+
+
+PROFILES: dict[str, Any] = {}
+
+
+def run(ctx: Context) -> dict[str, Any]:
+    total = CALIBRATION if ctx.quick else 1_000_000
+    small = f"{TOPIC}.{CALIBRATION}"
+    ctx.stack.fresh_topic(small)
+    asyncio.run(history.produce(ctx.stack.bootstrap, small, CALIBRATION))
+    calib_s, out, rss = rebuild(ctx, small, "bench_replay_small")
+    services.PEAKS.setdefault("replay", {})["projections_rebuild"] = rss
+    calib_rate = CALIBRATION / calib_s
+    print(f"  replay: rebuild of {CALIBRATION} events: {calib_rate:.0f} events/s", flush=True)
+    topic = small
+    seconds, not_run = calib_s, None
+    if total > CALIBRATION:
+        topic = TOPIC
+        ctx.stack.fresh_topic(TOPIC)
+        generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total))
+        print(f"  replay: {total} events produced in {generated['seconds']}s", flush=True)
+        if total / calib_rate > BUDGET_S:
+            not_run = (f"not run on {total} events: at the {calib_rate:.0f} events/s measured on "
+                       f"{CALIBRATION} it would take ~{total / calib_rate / 60:.0f} min, over "
+                       f"this workload's {BUDGET_S / 60:.0f} min budget; figures are the "
+                       f"{CALIBRATION}-event rebuild's")
+            total = CALIBRATION
+        else:
+            seconds, out, rss2 = rebuild(ctx, TOPIC, "bench_replay")
+            services.PEAKS["replay"]["projections_rebuild"] = max(rss, rss2)
+    else:
+        generated = {"events": CALIBRATION}
+    bare_s, bcode, bout, brss = timed(
+        [sys.executable, "-m", "bench.baselines.bare_consumer", ctx.stack.bootstrap, small,
+         str(CALIBRATION)], {}) if topic == small else timed(
+        [sys.executable, "-m", "bench.baselines.bare_consumer", ctx.stack.bootstrap, TOPIC,
+         str(total)], {})
+    if bcode != 0:
+        raise RuntimeError(f"bare consumer failed:\n{bout}")
+    inner = json.loads(bout.strip().splitlines()[-1])["seconds"]
+    services.PEAKS["replay"]["bare_consumer"] = brss
+    rebuild_rate = total / seconds
+    bare_rate = total / inner
+    return {
+        "workload": "replay",
+        "generated": generated,
+        "rebuild": {"events": total, "seconds_wall_incl_startup": round(seconds, 2),
+                    "large_rebuild": not_run or "ran", "profile": PROFILES.get(topic),
+                    "events_per_s": round(rebuild_rate), "output_tail": out[-600:]},
+        "bare_consumer": {"events": total, "seconds_reading": round(inner, 2),
+                          "seconds_wall_incl_startup": round(bare_s, 2),
+                          "events_per_s": round(bare_rate)},
+        "rebuild_over_bare": round(rebuild_rate / bare_rate, 3),
+        "targets": {"rebuild_events_per_s": {"value": round(rebuild_rate), "target": 100_000,
+                                             "met": rebuild_rate >= 100_000}},
+    }
