@@ -63,5 +63,10 @@ lint: deps
 run: install
 	$(PY) -m infra run
 
-bench:
-	@echo "bench: not yet"
+bench: install
+	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m bench
+
+bench-quick: install
+	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	$(PY) -m bench --quick
