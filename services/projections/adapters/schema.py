@@ -1,7 +1,8 @@
 """DDL of the read model. The control schema (``db_schema``) holds the pointer to the active data
 schema and the dead letters; each data schema (``<db_schema>_v<n>``) holds one complete read
 model. The read model is disposable, so its DDL is code (no Alembic): a rebuild creates a new
-version instead of migrating the old one.
+version instead of migrating the old one. :data:`SHAPE` numbers the DDL; a data schema records
+the shape it was built with, and one of an older shape needs a rebuild (``/readyz`` says so).
 """
 
 from __future__ import annotations
@@ -9,13 +10,26 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+SHAPE = 2
+"""1: first read model. 2: lookup columns (board_key, cross_references, responsibilities'
+org_ids) and the indexes the per-view lookups use."""
+
 DOC_COLUMNS: dict[str, tuple[str, ...]] = {
     "organisations": ("name", "kind", "status", "parent_id", "accountable_to_id"),
     "reviews": ("title",),
-    "recommendations": ("review_id", "parent_id", "response_kind", "delivery_status", "org_ids"),
-    "responsibilities": ("holder_id",),
+    "recommendations": (
+        "review_id",
+        "parent_id",
+        "response_kind",
+        "delivery_status",
+        "org_ids",
+        "cross_references",
+        "board_key",
+    ),
+    "responsibilities": ("holder_id", "org_ids"),
     "actions": ("owner_id",),
 }
+ARRAY_COLUMNS = frozenset({"org_ids", "cross_references"})
 
 
 def control_ddl(control: str) -> list[str]:
@@ -48,15 +62,16 @@ def control_ddl(control: str) -> list[str]:
 def data_ddl(schema: str) -> list[str]:
     statements = [f"CREATE SCHEMA IF NOT EXISTS {schema}"]
     for table, columns in DOC_COLUMNS.items():
-        extra = "".join(f", {c} {'text[]' if c == 'org_ids' else 'text'}" for c in columns)
+        extra = "".join(f", {c} {'text[]' if c in ARRAY_COLUMNS else 'text'}" for c in columns)
         statements.append(
             f"""CREATE TABLE IF NOT EXISTS {schema}.{table} (
                 id text PRIMARY KEY, version integer NOT NULL, last_position bigint NOT NULL,
                 doc jsonb NOT NULL{extra})"""
         )
     statements += [
-        f"CREATE INDEX IF NOT EXISTS rec_review ON {schema}.recommendations (review_id)",
-        f"CREATE INDEX IF NOT EXISTS rec_orgs ON {schema}.recommendations USING gin (org_ids)",
+        f"CREATE TABLE IF NOT EXISTS {schema}.shape (shape integer NOT NULL)",
+        f"INSERT INTO {schema}.shape SELECT {SHAPE} WHERE NOT EXISTS (SELECT FROM {schema}.shape)",
+        *_lookup_indexes(schema),
         f"""CREATE TABLE IF NOT EXISTS {schema}.events (
             position bigint PRIMARY KEY,
             event_id uuid NOT NULL UNIQUE,
@@ -73,6 +88,9 @@ def data_ddl(schema: str) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS ev_orgs ON {schema}.events USING gin (org_ids)",
         f"CREATE INDEX IF NOT EXISTS ev_recs ON {schema}.events USING gin (rec_ids)",
         f"CREATE INDEX IF NOT EXISTS ev_effective ON {schema}.events (effective_at, position)",
+        f"CREATE INDEX IF NOT EXISTS ev_stream ON {schema}.events "
+        "(stream_id text_pattern_ops, position)",
+        f"CREATE INDEX IF NOT EXISTS ev_review ON {schema}.events ((payload->>'review_id'))",
         f"""CREATE TABLE IF NOT EXISTS {schema}.checkpoint (
             topic text NOT NULL, partition integer NOT NULL,
             kafka_offset bigint NOT NULL, position bigint NOT NULL,
@@ -80,6 +98,26 @@ def data_ddl(schema: str) -> list[str]:
             PRIMARY KEY (topic, partition))""",
     ]
     return statements
+
+
+def _lookup_indexes(schema: str) -> list[str]:
+    """Indexes of the per-view lookups (:mod:`~services.projections.domain.needs`)."""
+    indexes = {
+        "org_parent": "organisations (parent_id)",
+        "org_kind": "organisations (kind)",
+        "rec_review": "recommendations (review_id)",
+        "rec_parent": "recommendations (parent_id)",
+        "rec_orgs": "recommendations USING gin (org_ids)",
+        "rec_xrefs": "recommendations USING gin (cross_references)",
+        "rec_board": 'recommendations (board_key COLLATE "C") WHERE board_key IS NOT NULL',
+        "rec_board_review": 'recommendations (review_id, board_key COLLATE "C") '
+        "WHERE board_key IS NOT NULL",
+        "rec_summary": "recommendations (review_id, response_kind, delivery_status) "
+        "WHERE board_key IS NOT NULL",
+        "resp_orgs": "responsibilities USING gin (org_ids)",
+        "action_owner": "actions (owner_id)",
+    }
+    return [f"CREATE INDEX IF NOT EXISTS {n} ON {schema}.{on}" for n, on in indexes.items()]
 
 
 async def execute_all(conn: AsyncConnection, statements: list[str]) -> None:

@@ -28,6 +28,7 @@ from services.projections.domain.model import (
     Review,
     World,
 )
+from services.projections.domain.needs import filter_values
 from services.projections.domain.refs import (
     Refs,
     concerned_organisations,
@@ -60,7 +61,7 @@ def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _doc_class(kind: str) -> type[Doc]:
+def doc_class(kind: str) -> type[Doc]:
     classes: dict[str, type[Doc]] = {
         "organisations": Organisation,
         "reviews": Review,
@@ -106,7 +107,7 @@ async def load(conn: AsyncConnection, schema: str, wanted: Refs | None = None) -
         if wanted is not None:
             sql += " WHERE id = ANY(:ids)"
             params["ids"] = sorted(wanted[kind])
-        cls = _doc_class(kind)
+        cls = doc_class(kind)
         for (doc,) in await conn.execute(text(sql), params):
             parsed = cls.model_validate(_json(doc))
             getattr(world, kind)[parsed.id] = parsed
@@ -120,14 +121,9 @@ def _row(kind: str, doc: Doc) -> dict[str, Any]:
         "last_position": doc.last_position,
         "doc": doc.model_dump_json(),
     }
+    computed = filter_values(kind, doc)
     for column in DOC_COLUMNS[kind]:
-        row[column] = getattr(doc, column, None)
-    if isinstance(doc, Recommendation):
-        row["response_kind"] = doc.response_kind
-        row["delivery_status"] = doc.delivery.status
-        row["org_ids"] = (
-            sorted(set(doc.response.lead_ids + doc.response.supporting_ids)) if doc.response else []
-        )
+        row[column] = computed[column] if column in computed else getattr(doc, column, None)
     return row
 
 
@@ -210,7 +206,7 @@ async def position(conn: AsyncConnection, schema: str) -> int:
     return int(row[0] or 0)
 
 
-def _bound_sql(bound: Bound) -> tuple[str, dict[str, Any]]:
+def bound_sql(bound: Bound) -> tuple[str, dict[str, Any]]:
     if bound.position is not None:
         return " AND position <= :bound_pos", {"bound_pos": bound.position}
     if bound.as_of is not None:
@@ -222,17 +218,17 @@ async def history(
     conn: AsyncConnection, schema: str, column: str, entity_id: str, bound: Bound
 ) -> list[HistoryEntry]:
     """Stored events whose ``org_ids``/``rec_ids`` name ``entity_id``, in position order."""
-    where, params = _bound_sql(bound)
+    where, params = bound_sql(bound)
     sql = (
         "SELECT position, type, stream_id, stream_version, occurred_at, recorded_at, payload "
-        f"FROM {schema}.events WHERE :id = ANY({column}){where} ORDER BY position"
+        f"FROM {schema}.events WHERE {column} @> ARRAY[CAST(:id AS text)]{where} ORDER BY position"
     )
     rows = await conn.execute(text(sql), {"id": entity_id, **params})
     return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], _json(r[6])) for r in rows]
 
 
 async def events_until(conn: AsyncConnection, schema: str, bound: Bound) -> list[PositionedEvent]:
-    where, params = _bound_sql(bound)
+    where, params = bound_sql(bound)
     sql = f"SELECT position, payload FROM {schema}.events WHERE true{where} ORDER BY position"
     rows = await conn.execute(text(sql), params)
     return [PositionedEvent(decode(_json(payload)), int(pos)) for pos, payload in rows]

@@ -1,7 +1,10 @@
 """The fold: one rule per event type, shared by the live consumer, the rebuild and as-of reads.
 
 ``apply(world, positioned)`` mutates the documents of ``world`` that the event concerns. The
-caller must have loaded (at least) the documents named by :func:`refs`. Per-stream order is
+caller must have loaded (at least) the documents named by :func:`refs`. A rule writes only its
+stream's document (and placeholders for bodies it names); the one read of another document is
+a hand-over keeping its bodies' names as they were. As-of reads rely on this to fold only the
+streams a view needs (:mod:`~services.projections.domain.needs`). Per-stream order is
 checked against each document's stream version: a version already applied is skipped (a
 duplicate), a missing version raises :class:`StreamOutOfOrder` when ``strict``; as-of-by-date
 folds are lenient because filtering by date may leave holes in a stream.
@@ -57,14 +60,16 @@ def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> 
     """Fold one event into ``world``; return False when it was already applied (a duplicate)."""
     event, position = positioned.event, positioned.position
     kind, entity_id = stream_of(event.stream_id)
-    doc = _stream_doc(world, kind, entity_id)
-    if event.stream_version <= doc.version:
+    found: Doc | None = getattr(world, kind).get(entity_id)
+    version = found.version if found is not None else 0
+    if event.stream_version <= version:
         return False
-    if strict and event.stream_version != doc.version + 1:
+    if strict and event.stream_version != version + 1:
         raise StreamOutOfOrder(
-            f"{event.stream_id} is at version {doc.version}; got version {event.stream_version}"
+            f"{event.stream_id} is at version {version}; got version {event.stream_version}"
         )
     _RULES[type(event)](world, event, position)
+    doc = _stream_doc(world, kind, entity_id)
     doc.version = event.stream_version
     doc.last_position = position
     return True
@@ -90,10 +95,18 @@ def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = 
 
 def fold(events: list[PositionedEvent], *, strict: bool = True) -> World:
     """The world after ``events`` (in position order); events that cannot apply are left out."""
-    world = World()
+    return fold_into(World(), events, strict=strict)
+
+
+def fold_into(world: World, events: list[PositionedEvent], *, strict: bool = True) -> World:
+    """:func:`fold` onto ``world`` (as-of reads add streams to a world step by step).
+
+    No snapshot per event: :func:`apply` refuses an out-of-order event before it changes
+    anything, and any other error ends the fold.
+    """
     for positioned in sorted(events, key=lambda p: p.position):
         try:
-            apply_isolated(world, positioned, strict=strict)
+            apply(world, positioned, strict=strict)
         except StreamOutOfOrder:
             continue
     return world

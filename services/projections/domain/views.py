@@ -92,12 +92,24 @@ def _status(world: World, org: Organisation) -> Json:
 
 def sub_points(world: World, rec_id: str) -> list[Recommendation]:
     subs = [r for r in world.recommendations.values() if r.parent_id == rec_id]
-    return sorted(subs, key=_number_key)
+    return sorted(subs, key=sort_key)
 
 
-def _number_key(rec: Recommendation) -> tuple[int, str]:
-    digits = "".join(c for c in rec.number or "" if c.isdigit())
-    return (int(digits) if digits else 0, rec.number or "")
+def sort_key(rec: Recommendation) -> str:
+    """Order of recommendations everywhere: review, number by its digits, label, id.
+
+    A string so that the store can keep it in a column and page in the same order
+    (``ORDER BY board_key COLLATE "C"``: byte order of UTF-8 is code-point order).
+    """
+    digits = "".join(c for c in rec.number or "" if c.isdigit()).lstrip("0") or "0"
+    return "\x01".join(
+        (rec.review_id or "", f"{len(digits):03d}{digits}", rec.number or "", rec.id)
+    )
+
+
+def board_key(rec: Recommendation) -> str | None:
+    """:func:`sort_key` of a recommendation on the board (top-level, in a review), else None."""
+    return sort_key(rec) if rec.parent_id is None and rec.review_id is not None else None
 
 
 def recommendation_brief(world: World, rec: Recommendation) -> Json:
@@ -124,11 +136,7 @@ def _roles(world: World, org_id: str, role: str) -> list[Json]:
         for r in world.recommendations.values()
         if r.response is not None and org_id in getattr(r.response, role)
     ]
-    return [recommendation_brief(world, r) for r in sorted(found, key=_sort_rec)]
-
-
-def _sort_rec(rec: Recommendation) -> tuple[str, tuple[int, str]]:
-    return (rec.review_id or "", _number_key(rec))
+    return [recommendation_brief(world, r) for r in sorted(found, key=sort_key)]
 
 
 def _handovers(world: World, org_id: str, field: str) -> list[Json]:
@@ -210,8 +218,8 @@ def board(
 ) -> list[Json]:
     """Top-level recommendations (sub-points nested), filtered."""
     rows = []
-    for rec in sorted(world.recommendations.values(), key=_sort_rec):
-        if rec.parent_id is not None or rec.review_id is None:
+    for rec in sorted(world.recommendations.values(), key=sort_key):
+        if board_key(rec) is None:
             continue
         involved = rec.response.lead_ids + rec.response.supporting_ids if rec.response else []
         if (
@@ -224,20 +232,37 @@ def board(
     return rows
 
 
-def review_summary(world: World, review_id: str) -> Json:
-    """Counts of top-level recommendations: response kind × delivery status."""
+Counts = dict[tuple[str, str], int]
+"""Recommendations on the board by (response kind, delivery status)."""
+
+
+def board_counts(world: World, review_id: str) -> Counts:
+    """:data:`Counts` of a review's board (the store answers the same with a GROUP BY)."""
+    counts: Counts = {}
+    for rec in world.recommendations.values():
+        if rec.review_id == review_id and board_key(rec) is not None:
+            cell = (rec.response_kind, rec.delivery.status)
+            counts[cell] = counts.get(cell, 0) + 1
+    return counts
+
+
+def review_summary(world: World, review_id: str, counts: Counts | None = None) -> Json:
+    """Counts of top-level recommendations: response kind × delivery status.
+
+    ``counts`` defaults to :func:`board_counts` over ``world`` (which then needs every
+    recommendation of the review); given, ``world`` needs only the review.
+    """
     review = world.reviews.get(review_id)
     if review is None or review.title is None:
         raise NotFound(f"no review {review_id!r}")
     matrix: dict[str, dict[str, int]] = {}
     by_response: dict[str, int] = {}
     by_delivery: dict[str, int] = {}
-    for row in board(world, review=review_id):
-        kind, status = row["response"], row["delivery"]
-        matrix.setdefault(kind, {}).setdefault(status, 0)
-        matrix[kind][status] += 1
-        by_response[kind] = by_response.get(kind, 0) + 1
-        by_delivery[status] = by_delivery.get(status, 0) + 1
+    cells = board_counts(world, review_id) if counts is None else counts
+    for (kind, status), n in sorted(cells.items()):
+        matrix.setdefault(kind, {})[status] = n
+        by_response[kind] = by_response.get(kind, 0) + n
+        by_delivery[status] = by_delivery.get(status, 0) + n
     return {
         "review": {"id": review.id, "title": review.title, "author": review.author},
         "recommendation_count": review.recommendation_count,

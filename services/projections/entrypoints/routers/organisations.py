@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.domain import views
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
 from services.projections.entrypoints.responses import answer
 
@@ -23,7 +22,7 @@ async def list_organisations(
 ) -> Response:
     """List organisations, optionally by kind and status."""
     async with reader.snapshot(bound, min_position) as snap:
-        items = views.organisation_list(await snap.world(), kind, status)
+        items = await snap.organisations(kind, status)
         return answer(request, snap, {"items": items}, items)
 
 
@@ -38,7 +37,7 @@ async def get_organisation(
     """One organisation: names, status, links, responsibilities, recommendations, history."""
     async with reader.snapshot(bound, min_position) as snap:
         history = await snap.history("org_ids", organisation_id)
-        view = views.organisation_view(await snap.world(), organisation_id, history)
+        view = await snap.organisation(organisation_id, history)
         rows = [
             {k: v for k, v in h.as_json().items() if k != "event"}
             | {"summary": _summary(h.payload)}

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.projections.domain import views
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
 from services.projections.entrypoints.responses import answer
 
@@ -17,6 +16,7 @@ ResponseFilter = Literal[
     "implement_in_full", "partially_implement", "future_discussion", "not_implement", "no_response"
 ]
 DeliveryFilter = Literal["not_started", "in_progress", "delivered", "blocked", "unknown"]
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
 @router.get("")
@@ -28,11 +28,21 @@ async def board(
     response: ResponseFilter | None = None,
     delivery: DeliveryFilter | None = None,
     organisation: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
+    offset: Annotated[int, Query(ge=0)] = 0,
     min_position: MinPosition = None,
 ) -> Response:
-    """The board: recommendations with response and delivery, filtered."""
+    """The board: recommendations with response and delivery, filtered, one page."""
+    filters = {
+        "review_id": review,
+        "response_kind": response,
+        "delivery_status": delivery,
+        "organisation": organisation,
+    }
     async with reader.snapshot(bound, min_position) as snap:
-        items = views.board(await snap.world(), review, response, delivery, organisation)
+        items = await snap.board_page(filters, limit, offset)
+        more, items = len(items) > limit, items[:limit]
+        page = {"limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
         rows = [
             {
                 **{k: v for k, v in item.items() if k not in ("leads", "supporters", "sub_points")},
@@ -42,7 +52,7 @@ async def board(
             }
             for item in items
         ]
-        return answer(request, snap, {"items": items}, rows)
+        return answer(request, snap, {**page, "items": items}, rows)
 
 
 @router.get("/{recommendation_id}")
@@ -56,5 +66,5 @@ async def get_recommendation(
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
     async with reader.snapshot(bound, min_position) as snap:
         timeline = await snap.history("rec_ids", recommendation_id)
-        view = views.recommendation_view(await snap.world(), recommendation_id, timeline)
+        view = await snap.recommendation(recommendation_id, timeline)
         return answer(request, snap, view)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.domain import views
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
 from services.projections.entrypoints.responses import answer
 
@@ -22,5 +21,5 @@ async def lineage(
 ) -> Response:
     """A responsibility's holder now and every hand-over, names then and now."""
     async with reader.snapshot(bound, min_position) as snap:
-        view = views.lineage(await snap.world(), responsibility_id)
+        view = await snap.lineage(responsibility_id)
         return answer(request, snap, view, view["handovers"])

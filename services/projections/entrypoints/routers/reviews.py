@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.domain import views
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
 from services.projections.entrypoints.responses import answer
 
@@ -18,4 +17,4 @@ async def summary(
 ) -> Response:
     """Counts of a review's recommendations: response kind x delivery status."""
     async with reader.snapshot(bound, min_position) as snap:
-        return answer(request, snap, views.review_summary(await snap.world(), review_id))
+        return answer(request, snap, await snap.summary(review_id))

@@ -1,0 +1,273 @@
+"""A generated history for the projections' read tests (not a test module): bodies registered,
+renamed, merged, dissolved and made accountable; reviews with recommendations, sub-points and
+cross-references; responses, re-decisions and progress; responsibilities assigned and moved
+(from, to, instead of); actions with progress; a few references to bodies before they are
+registered (placeholders). ``occurred_at`` is set on some events and not in position order, so
+as-of-by-date folds meet stream holes. Deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from schemas import organisations as o
+from schemas import responsibilities as r
+from schemas import reviews as v
+from schemas.envelope import DeliveryStatus, DomainEvent, OrganisationKind, Source
+from schemas.wire import PositionedEvent
+
+START = datetime(2015, 1, 1, tzinfo=UTC)
+_SOURCE = Source(document="Generated", passage="For tests.")
+_RESPONSES = (
+    v.RecommendationAccepted,
+    v.RecommendationAdapted,
+    v.RecommendationDeferred,
+    v.RecommendationRejected,
+)
+
+
+class History:
+    def __init__(
+        self, seed: int = 7, orgs: int = 60, reviews: int = 8, recs: int = 25, resps: int = 80
+    ) -> None:
+        self.rng = random.Random(seed)
+        self.n_orgs, self.n_reviews, self.n_recs, self.n_resps = orgs, reviews, recs, resps
+        self.versions: dict[str, int] = {}
+        self.clock = START
+        self.events: list[DomainEvent] = []
+        self.response_ids: dict[str, str] = {}
+
+    def make(self, cls: type[DomainEvent], stream: str, **fields: Any) -> None:
+        version = self.versions.get(stream, 0) + 1
+        self.versions[stream] = version
+        self.clock += timedelta(minutes=7)
+        occurred = None
+        if self.rng.random() < 0.3:
+            occurred = self.clock - timedelta(days=self.rng.randrange(0, 400))
+        event = cls(
+            event_id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
+            stream_id=stream,
+            stream_version=version,
+            recorded_at=self.clock,
+            occurred_at=occurred,
+            source=_SOURCE,
+            actor="generated",
+            correlation_id=f"gen-{len(self.events)}",
+            **fields,
+        )
+        self.events.append(event)
+
+    def some(self, pool: list[str], k: int) -> tuple[str, ...]:
+        return tuple(self.rng.sample(pool, min(k, len(pool))))
+
+    def generate(self, total: int) -> list[PositionedEvent]:
+        self._setup()
+        steps = [self._respond, self._progress, self._move, self._body_change, self._action]
+        weights = [3, 3, 4, 1, 1]
+        while len(self.events) < total:
+            self.rng.choices(steps, weights)[0]()
+        return [PositionedEvent(e, i + 1) for i, e in enumerate(self.events)]
+
+    def _setup(self) -> None:
+        self.orgs = [f"org-{i}" for i in range(self.n_orgs)]
+        self.names = {org: f"Body {org}" for org in self.orgs}
+        self.late = self.orgs[-3:]  # named by responses before they are registered
+        for org in self.orgs[:-3]:
+            self._register(org)
+        self.recs: list[tuple[str, str]] = []
+        for i in range(self.n_reviews):
+            self._review(f"review-{i}")
+        self.resps = [f"resp-{i}" for i in range(self.n_resps)]
+        self.holders: dict[str, str] = {}
+        for resp in self.resps:
+            holder = self.rng.choice(self.orgs[:-3])
+            self.holders[resp] = holder
+            self.make(
+                r.ResponsibilityAssigned,
+                f"responsibility-{resp}",
+                responsibility_id=resp,
+                description=f"Duty {resp}",
+                holder_id=holder,
+            )
+        self.actions: list[str] = []
+
+    def _register(self, org: str) -> None:
+        kind = self.rng.choice(list(OrganisationKind))
+        self.make(
+            o.OrganisationRegistered,
+            f"organisation-{org}",
+            organisation_id=org,
+            name=self.names[org],
+            kind=kind,
+        )
+
+    def _review(self, review: str) -> None:
+        self.make(
+            v.ReviewPublished,
+            f"review-{review}",
+            review_id=review,
+            title=f"Review {review}",
+            recommendation_count=self.n_recs,
+        )
+        ids: list[str] = []
+        for j in range(self.n_recs):
+            rec = f"{review}:rec-{j}"
+            xrefs = self.some(ids, 2) if ids and self.rng.random() < 0.2 else ()
+            self._record(rec, review, str(j + 1), None, xrefs)
+            ids.append(rec)
+            if self.rng.random() < 0.15:
+                for letter in "ab":
+                    self._record(f"{rec}{letter}", review, f"{j + 1}{letter}", rec, ())
+
+    def _record(
+        self, rec: str, review: str, number: str, parent: str | None, xrefs: tuple[str, ...]
+    ) -> None:
+        self.make(
+            v.RecommendationRecorded,
+            f"recommendation-{rec}",
+            recommendation_id=rec,
+            review_id=review,
+            number=number,
+            text=f"Text of {rec}",
+            parent_id=parent,
+            cross_references=xrefs,
+        )
+        self.recs.append((rec, review))
+
+    def _respond(self) -> None:
+        rec, review = self.rng.choice(self.recs)
+        cls = self.rng.choice(_RESPONSES)
+        extra: dict[str, Any] = {"changes": ("Changed",)} if cls is v.RecommendationAdapted else {}
+        previous = self.response_ids.get(rec)
+        if previous is not None:
+            extra |= {"supersedes_event_id": previous, "revision_reason": "Re-decided"}
+        self.make(
+            cls,
+            f"recommendation-{rec}",
+            recommendation_id=rec,
+            review_id=review,
+            response_text=f"Response to {rec}",
+            lead_ids=self.some(self.orgs, self.rng.randrange(0, 3)),
+            supporting_ids=self.some(self.orgs, self.rng.randrange(0, 3)),
+            **extra,
+        )
+        self.response_ids[rec] = str(self.events[-1].event_id)
+        if self.late and self.rng.random() < 0.05:
+            self._register(self.late.pop())
+
+    def _progress(self) -> None:
+        responded = [rec for rec, _ in self.recs if rec in self.response_ids]
+        on_action = self.actions and self.rng.random() < 0.3
+        if not responded and not on_action:
+            return
+        subject = (
+            {"action_id": self.rng.choice(self.actions)}
+            if on_action
+            else {"recommendation_id": self.rng.choice(responded)}
+        )
+        stream = (
+            f"action-{subject['action_id']}"
+            if on_action
+            else f"recommendation-{subject['recommendation_id']}"
+        )
+        claimed, verified = self.some(self.orgs[:-3], 2)
+        self.make(
+            v.ImplementationProgressRecorded,
+            stream,
+            status=self.rng.choice(list(DeliveryStatus)),
+            target_date=(START + timedelta(days=self.rng.randrange(900))).date(),
+            target_date_change_reason="Moved",
+            claim=v.Claim(claimed_by=claimed, verified_by=verified),
+            **subject,
+        )
+
+    def _move(self) -> None:
+        resp = self.rng.choice(self.resps)
+        to = self.rng.choice(self.orgs)
+        if to == self.holders[resp]:
+            return
+        instead = self.rng.choice(self.orgs) if self.rng.random() < 0.2 else None
+        known_from = self.holders[resp] if self.rng.random() < 0.9 else None
+        rec = self.rng.choice(self.recs)[0] if self.rng.random() < 0.3 else None
+        self.make(
+            r.ResponsibilityTransferred,
+            f"responsibility-{resp}",
+            responsibility_id=resp,
+            description=f"Duty {resp}, v{self.versions[f'responsibility-{resp}']}",
+            from_id=known_from,
+            to_id=to,
+            instead_of_id=instead,
+            reason="Moved on",
+            recommendation_id=rec,
+        )
+        self.holders[resp] = to
+
+    def _body_change(self) -> None:
+        org, other = self.rng.sample(self.orgs[: -3 or None], 2)
+        stream, roll = f"organisation-{org}", self.rng.random()
+        rec = self.rng.choice(self.recs)[0] if self.rng.random() < 0.5 else None
+        if roll < 0.5:
+            new = f"{self.names[org]} (renamed {self.versions[stream]})"
+            self.make(
+                o.OrganisationRenamed,
+                stream,
+                organisation_id=org,
+                previous_name=self.names[org],
+                new_name=new,
+            )
+            self.names[org] = new
+        elif roll < 0.7:
+            self.make(
+                o.OrganisationMerged,
+                stream,
+                organisation_id=org,
+                parent_id=other,
+                keeps_identity=self.rng.random() < 0.5,
+                recommendation_id=rec,
+            )
+        elif roll < 0.85:
+            self.make(
+                o.AccountabilityAssigned,
+                stream,
+                organisation_id=org,
+                accountable_to_id=other,
+                recommendation_id=rec,
+            )
+        else:
+            self.make(
+                o.OrganisationDissolved,
+                stream,
+                organisation_id=org,
+                successor_ids=self.some(self.orgs, 2),
+                recommendation_id=rec,
+            )
+
+    def _action(self) -> None:
+        action = f"action-{len(self.actions)}"
+        rec, review = self.rng.choice(self.recs)
+        self.actions.append(action)
+        self.make(
+            r.ActionCommitted,
+            f"action-{action}",
+            action_id=action,
+            owner_id=self.rng.choice(self.orgs),
+            description=f"Do {action}",
+            review_id=review,
+            recommendation_id=rec if self.rng.random() < 0.5 else None,
+        )
+
+
+def generated(total: int, seed: int = 7, **sizes: int) -> list[PositionedEvent]:
+    return History(seed, **sizes).generate(total)
+
+
+def ids(events: list[PositionedEvent]) -> Iterator[tuple[str, str]]:
+    """(kind, id) of every stream in ``events``."""
+    from services.projections.domain.refs import stream_of
+
+    for stream in sorted({p.event.stream_id for p in events}):
+        yield stream_of(stream)

@@ -1,0 +1,73 @@
+"""A read model written straight into PostgreSQL, without Kafka (not a test module).
+
+``live=True`` applies event by event with the consumer's own :func:`apply_one`; otherwise the
+documents come from one in-memory fold and are bulk-saved as the rebuild does. Either way the
+read side cannot tell the difference from a consumed topic.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from schemas.wire import PositionedEvent
+from services.projections.adapters import store
+from services.projections.adapters.store import Bound
+from services.projections.domain.fold import fold
+from services.projections.service_layer.projector import apply_one
+from services.projections.service_layer.queries import ReadModel, Snapshot
+
+
+@dataclass
+class Loaded:
+    engine: AsyncEngine
+    control: str
+    schema: str
+
+    @asynccontextmanager
+    async def snapshot(self, bound: Bound | None = None) -> AsyncIterator[Snapshot]:
+        reader = ReadModel(self.engine, self.control, max_wait_s=0, poll_s=0.01)
+        async with reader.snapshot(bound or Bound(), None) as snap:
+            yield snap
+
+
+async def _write(
+    engine: AsyncEngine, schema: str, events: list[PositionedEvent], live: bool
+) -> None:
+    chunk = 2_000
+    for start in range(0, len(events), chunk):
+        part = events[start : start + chunk]
+        async with engine.begin() as conn:
+            if live:
+                for positioned in part:
+                    await apply_one(conn, schema, positioned)
+            else:
+                await store.insert_events(conn, schema, part)
+    async with engine.begin() as conn:
+        if not live:
+            await store.save(conn, schema, fold(events))
+        cp = store.Checkpoint("loaded", 0, len(events) - 1, events[-1].position)
+        await store.put_checkpoint(conn, schema, cp)
+        await conn.execute(text(f"ANALYZE {schema}.events"))
+
+
+@asynccontextmanager
+async def loaded(
+    database_url: str, events: list[PositionedEvent], live: bool = False, pool_size: int = 5
+) -> AsyncIterator[Loaded]:
+    engine = create_async_engine(database_url, pool_size=pool_size)
+    control = f"proj_{uuid.uuid4().hex[:8]}"
+    try:
+        schema = await store.ensure(engine, control)
+        await _write(engine, schema, events, live)
+        yield Loaded(engine, control, schema)
+    finally:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {control}_v1 CASCADE"))
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {control} CASCADE"))
+        await engine.dispose()
