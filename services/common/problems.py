@@ -12,6 +12,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +27,22 @@ def problem(status: int, title: str, detail: str | None = None, **extra: Any) ->
     body.update(extra)
     headers = extra.pop("headers", None) if "headers" in extra else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+"""Connection exceptions, admin/crash shutdown, "cannot connect now", too many connections."""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True if ``exc`` says the database cannot be reached now (not that the request was bad)."""
+    if isinstance(exc, OSError):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc.orig, OSError):
+        return True
+    state = str(getattr(exc.orig, "sqlstate", None) or "")
+    return state.startswith(UNAVAILABLE_SQLSTATES)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -72,8 +89,24 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
         log.exception("unhandled_error", path=request.url.path)
         return problem(500, "Internal error", "The server failed; nothing partial was stored.")
 
+    async def on_database(request: Request, exc: Exception) -> JSONResponse:
+        # Handled here (not by the catch-all, which Starlette re-raises, making the server drop
+        # the keep-alive connection): a database outage is a 503 the client may retry.
+        if not database_unavailable(exc):
+            return await on_unexpected(request, exc)
+        log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:300])
+        detail = (
+            "The database is unavailable. Retry later; a write retried with the same "
+            "Idempotency-Key is applied at most once."
+        )
+        response = problem(503, "Service unavailable", detail)
+        response.headers["Retry-After"] = "1"
+        return response
+
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(DBAPIError, on_database)
+    app.add_exception_handler(OSError, on_database)
     app.add_exception_handler(Exception, on_unexpected)
 
 
