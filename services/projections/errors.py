@@ -4,6 +4,8 @@ ProjectionError
 ├── NotFound                  404  no organisation, recommendation, review, ... with that id
 ├── BadQuery                  422  a parameter cannot be honoured (e.g. as_of with at_position)
 ├── NotCaughtUp               503  min_position was not reached in time (Retry-After)
+├── OutdatedReadModel              the active read model has an older shape: rebuild (the
+│                                  consumer waits and retries; /readyz reports it)
 └── ApplyError                     an event cannot be folded (never reaches HTTP: dead-lettered)
     └── StreamOutOfOrder           a stream version is missing or the stream never started
 """
@@ -38,6 +40,11 @@ class NotCaughtUp(ProjectionError):
         super().__init__(detail)
         self.position = position
         self.retry_after_s = retry_after_s
+
+
+class OutdatedReadModel(ProjectionError):
+    title = "Read model needs a rebuild"
+    status = 503
 
 
 class ApplyError(ProjectionError):

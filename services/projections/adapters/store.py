@@ -96,6 +96,14 @@ async def active_schema(conn: AsyncConnection, control: str, lock: str = "") -> 
     return str(row[0])
 
 
+async def shape(conn: AsyncConnection, schema: str) -> int:
+    """The DDL shape ``schema`` was built with (1 for those made before shapes were recorded)."""
+    found = await conn.execute(text("SELECT to_regclass(:t)"), {"t": f"{schema}.shape"})
+    if found.scalar() is None:
+        return 1
+    return int((await conn.execute(text(f"SELECT shape FROM {schema}.shape"))).scalar_one())
+
+
 async def load(conn: AsyncConnection, schema: str, wanted: Refs | None = None) -> World:
     """The documents named by ``wanted``, or all of them."""
     world = World()

@@ -6,7 +6,8 @@ what cannot be decoded or applied, write the checkpoint (offset + position). The
 the Kafka offset only after this returns. A redelivered record is at or below the checkpoint
 offset (or position) and is skipped. If the batch starts past ``checkpoint offset + 1`` (the
 consumer ran ahead of the database, e.g. after a rebuild switched schemas or a failed batch), the
-transaction writes nothing and the caller seeks back.
+transaction writes nothing and the caller seeks back. An active read model of an older shape
+(:data:`~services.projections.adapters.schema.SHAPE`) is refused until a rebuild replaces it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
 from services.projections.adapters import dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
+from services.projections.adapters.schema import SHAPE
 from services.projections.domain.fold import apply
 from services.projections.domain.ordering import standing
 from services.projections.domain.refs import refs
+from services.projections.errors import OutdatedReadModel
 
 log = structlog.get_logger(__name__)
 
@@ -69,6 +72,8 @@ class Projector:
     async def project(self, topic: str, partition: int, records: Sequence[Any]) -> Outcome:
         async with self.engine.begin() as conn:
             schema = await store.active_schema(conn, self.control, lock="SHARE")
+            if (built := await store.shape(conn, schema)) != SHAPE:
+                raise OutdatedReadModel(f"{schema} has shape {built}, not {SHAPE}: rebuild")
             cp = await store.get_checkpoint(conn, schema, topic, partition)
             out = Outcome(position=cp.position)
             if records and records[0].offset > cp.offset + 1:

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from services.projections.adapters import dead_letters, store
+from services.projections.adapters.schema import SHAPE
 from services.projections.entrypoints import metrics
 from services.projections.entrypoints.deps import Wired
 
@@ -21,7 +22,8 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(wired: Wired) -> JSONResponse:
-    """Ready: database reachable, consumer running, no unacknowledged dead letters."""
+    """Ready: database reachable, read model of this code's shape, consumer running, no
+    unacknowledged dead letters."""
     reasons: list[str] = []
     position, degraded = 0, False
     try:
@@ -29,6 +31,8 @@ async def readyz(wired: Wired) -> JSONResponse:
             schema = await store.active_schema(conn, wired.settings.db_schema)
             position = await store.position(conn, schema)
             unacked = await dead_letters.unacknowledged(conn, wired.settings.db_schema)
+            if (built := await store.shape(conn, schema)) != SHAPE:
+                reasons.append(f"read model has shape {built}, this code reads {SHAPE}: rebuild")
             degraded = unacked > 0
             metrics.UNACKED.set(unacked)
             metrics.POSITION.set(position)
