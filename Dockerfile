@@ -41,6 +41,8 @@ RUN groupadd --system --gid 10001 remit \
       --shell /usr/sbin/nologin remit
 COPY --from=builder /opt/remit /opt/remit
 WORKDIR /app
+# Services listen on every interface inside the container (they default to loopback elsewhere).
+ENV REMIT_HOST=0.0.0.0
 USER remit
 STOPSIGNAL SIGTERM
 
@@ -53,7 +55,6 @@ CMD ["python", "-m", "services.registry", "serve"]
 
 # ---- projections: read models ----------------------------------------------------------------
 FROM runtime AS projections
-ENV REMIT_HOST=0.0.0.0
 EXPOSE 8002
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/healthz', timeout=4)"]
@@ -61,7 +62,6 @@ CMD ["python", "-m", "services.projections"]
 
 # ---- notifier: email and webhook alerts ------------------------------------------------------
 FROM runtime AS notifier
-ENV REMIT_HOST=0.0.0.0
 EXPOSE 8003
 HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8003/healthz', timeout=4)"]

@@ -55,7 +55,7 @@ class Notifier:
         await producer.start()
         await kafka.start()
         self._closers += [kafka, producer]
-        dlq = DeadLetterPublisher(producer, s.dead_letter_topic, s.consumer_group)
+        dlq = DeadLetterPublisher(producer, s.dlq_topic, s.consumer_group)
         self.consumer = EventConsumer(
             kafka, dlq, self.engine, s.db_schema, s.consumer_batch_size, self.pool.poke
         )

@@ -2,35 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field, model_validator
 
-from pydantic import Field, PostgresDsn, StringConstraints, model_validator
-from pydantic_settings import SettingsConfigDict
-
-from services.common.auth import AuthSettings
+from services.common.settings import ServiceSettings, SqlIdentifier
 from services.notifier.domain.retry import DEFAULT_SCHEDULE
 
-SqlIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,62}$")]
 
-
-class NotifierSettings(AuthSettings):
-    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
-
-    database_url: PostgresDsn = PostgresDsn("postgresql+asyncpg://postgres@127.0.0.1:55432/remit")
+class NotifierSettings(ServiceSettings):
     db_schema: SqlIdentifier = "notifier"
-    db_pool_size: int = Field(default=10, ge=1)
-
-    kafka_bootstrap: str = "127.0.0.1:59092"
-    events_topic: str = "remit.events"
-    dead_letter_topic: str = "remit.events.dlq"
     consumer_group: str = "remit-notifier"
     consumer_batch_size: int = Field(default=500, ge=1)
     run_consumer: bool = True
     run_workers: bool = True
 
-    host: str = "127.0.0.1"
     port: int = 8003
-    max_body_bytes: int = 64 * 1024
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -58,7 +44,3 @@ class NotifierSettings(AuthSettings):
         if self.environment == "production" and not self.webhook_require_https:
             raise ValueError("REMIT_WEBHOOK_REQUIRE_HTTPS must be true in production")
         return self
-
-    @property
-    def database_dsn(self) -> str:
-        return str(self.database_url)

@@ -5,28 +5,13 @@ Defaults point at the local stack (``python -m infra up``); they are for develop
 
 from __future__ import annotations
 
-from typing import Annotated
+from pydantic import Field, model_validator
 
-from pydantic import Field, PostgresDsn, StringConstraints, model_validator
-from pydantic_settings import SettingsConfigDict
-
-from schemas.wire import DEAD_LETTER_TOPIC, EVENTS_TOPIC
-from services.common.auth import AuthSettings
-
-SqlIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,50}$")]
-"""A lower-case PostgreSQL identifier (short enough for a ``_vNNN`` suffix), safe to splice."""
+from services.common.settings import ServiceSettings, SqlIdentifier
 
 
-class ProjectionsSettings(AuthSettings):
-    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
-
-    database_url: PostgresDsn = PostgresDsn("postgresql+asyncpg://postgres@127.0.0.1:55432/remit")
+class ProjectionsSettings(ServiceSettings):
     db_schema: SqlIdentifier = "projections"
-    db_pool_size: int = Field(default=10, ge=1)
-
-    kafka_bootstrap: str = "127.0.0.1:59092"
-    events_topic: str = EVENTS_TOPIC
-    dlq_topic: str = DEAD_LETTER_TOPIC
     consumer_group: str = "remit-projections"
     batch_max_records: int = Field(default=500, ge=1)
     poll_timeout_ms: int = Field(default=500, ge=10)
@@ -36,7 +21,6 @@ class ProjectionsSettings(AuthSettings):
     min_position_poll_s: float = Field(default=0.05, gt=0)
     rebuild_batch_size: int = Field(default=5_000, ge=1)
 
-    host: str = "127.0.0.1"
     port: int = 8002
     run_consumer: bool = True
 
@@ -51,7 +35,3 @@ class ProjectionsSettings(AuthSettings):
         if self.environment == "production" and self.projections_crash_after_db_commit:
             raise ValueError("REMIT_PROJECTIONS_CRASH_AFTER_DB_COMMIT is for tests only")
         return self
-
-    @property
-    def database_dsn(self) -> str:
-        return str(self.database_url)

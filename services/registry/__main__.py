@@ -20,7 +20,7 @@ def default(ctx: typer.Context) -> None:
 
 
 @cli.command()
-def serve(host: str = "0.0.0.0", migrate_first: bool = True) -> None:
+def serve(migrate_first: bool = True) -> None:
     """Serve the HTTP API (and run the outbox relay in-process unless REMIT_RUN_RELAY=false)."""
     settings = RegistrySettings()
     configure_logging("registry", settings.log_level)
@@ -28,7 +28,7 @@ def serve(host: str = "0.0.0.0", migrate_first: bool = True) -> None:
         migrate()
     from services.registry.entrypoints.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=settings.port, log_config=None)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
 
 
 @cli.command()

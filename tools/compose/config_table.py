@@ -43,7 +43,6 @@ MEANINGS: dict[str, str] = {
     "kafka_bootstrap": "Kafka bootstrap servers (`host:port[,host:port]`)",
     "events_topic": "Topic of the domain events",
     "dlq_topic": "Topic that receives events that could not be processed",
-    "dead_letter_topic": "Topic that receives events that could not be processed",
     "kafka_request_timeout_ms": "Kafka producer request timeout",
     "consumer_group": "Kafka consumer group id",
     "consumer_batch_size": "Most records taken from Kafka per batch",

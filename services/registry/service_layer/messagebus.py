@@ -13,6 +13,7 @@ from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
 from services.registry.errors import (
     ConcurrencyConflict,
+    DomainRuleViolated,
     IdempotencyKeyReused,
     PreconditionFailed,
 )
@@ -99,8 +100,11 @@ async def execute(
                     idempotency_key, StoredResponse(digest, 201, _describe(events))
                 )
             await uow.commit()
-    except ConcurrencyConflict:
-        if idempotency_key:  # a concurrent retry of the same request may have won the race
+    except (ConcurrencyConflict, DomainRuleViolated):
+        # A concurrent retry of the same request may have committed between our look-up and our
+        # decision: its events then conflict with ours, or make ours break a rule
+        # ("already registered"). Either way the stored answer is the one to give.
+        if idempotency_key:
             async with uow_factory() as uow:
                 if stored := await uow.idempotency.get(idempotency_key):
                     return await _replay(stored, digest, positions)

@@ -94,7 +94,7 @@ async def notifier(
     @asynccontextmanager
     async def run(**overrides: Any) -> AsyncIterator[Harness]:
         topic = await make_topic("notifier")
-        overrides.setdefault("dead_letter_topic", await make_topic("notifier-dlq"))
+        overrides.setdefault("dlq_topic", await make_topic("notifier-dlq"))
         settings = make_settings(database_url, kafka_bootstrap, topic, smtp.port, **overrides)
         app = create_app(settings)
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")

@@ -94,7 +94,7 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
         await h.publish(events[10:])
         await eventually(lambda: len(receiver.at("/a")) == 1)
         dlq = AIOKafkaConsumer(
-            h.settings.dead_letter_topic,
+            h.settings.dlq_topic,
             bootstrap_servers=kafka_bootstrap,
             auto_offset_reset="earliest",
             group_id=None,

@@ -83,7 +83,7 @@ async def test_sigkill_and_restart_loses_nothing(
         kafka_bootstrap,
         topic,
         25,
-        dead_letter_topic=dlq,
+        dlq_topic=dlq,
         port=port,
         workers=4,
         max_in_flight_per_subscription=1,

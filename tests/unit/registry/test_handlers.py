@@ -15,6 +15,7 @@ from services.registry.errors import (
     PreconditionFailed,
     UnknownEntity,
 )
+from services.registry.service_layer.ports import StoredResponse
 from tests.unit.registry.conftest import SOURCE, Bus
 
 
@@ -351,3 +352,25 @@ async def test_concurrent_append_to_the_same_version_conflicts(bus: Bus) -> None
     [event] = bus.events()
     with pytest.raises(ConcurrencyConflict):
         await bus.uow.events.append([event])
+
+
+async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus) -> None:
+    """The first attempt commits after the retry looked its key up: the retry's decision then
+    breaks a rule ('already registered'), and the stored answer must be returned instead."""
+    body = cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other")
+    first = await bus.run(body, idempotency_key="k")
+    stored = bus.uow.idempotency.committed.pop("k")
+    original_get = bus.uow.idempotency.get
+    calls = 0
+
+    async def get_missing_once(key: str) -> StoredResponse | None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            bus.uow.idempotency.committed["k"] = stored  # lands just after our look-up
+            return None
+        return await original_get(key)
+
+    bus.uow.idempotency.get = get_missing_once  # type: ignore[method-assign]
+    again = await bus.run(body, idempotency_key="k")
+    assert again.replayed and again.events == first.events

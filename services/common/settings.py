@@ -1,0 +1,36 @@
+"""What every Remit service is configured with; each service's ``config.py`` adds its own.
+
+All variables carry the prefix ``REMIT_``. Defaults point at the local stack (``make run``) and
+are for development; production refuses the unsafe ones (see :class:`AuthSettings`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, PostgresDsn, StringConstraints
+from pydantic_settings import SettingsConfigDict
+
+from schemas.wire import DEAD_LETTER_TOPIC, EVENTS_TOPIC
+from services.common.auth import AuthSettings
+
+SqlIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,50}$")]
+"""A lower-case PostgreSQL identifier, safe to splice into SQL unquoted (short enough for a
+``_vNNN`` suffix)."""
+
+
+class ServiceSettings(AuthSettings):
+    model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
+
+    database_url: PostgresDsn = PostgresDsn("postgresql+asyncpg://postgres@127.0.0.1:55432/remit")
+    db_pool_size: int = Field(default=10, ge=1)
+    kafka_bootstrap: str = "127.0.0.1:59092"
+    events_topic: str = EVENTS_TOPIC
+    dlq_topic: str = DEAD_LETTER_TOPIC
+    host: str = "127.0.0.1"
+    max_body_bytes: int = Field(default=256 * 1024, ge=1024)
+
+    @property
+    def database_dsn(self) -> str:
+        """The SQLAlchemy URL (``postgresql+asyncpg://...``) as a string."""
+        return str(self.database_url)
