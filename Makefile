@@ -58,7 +58,7 @@ schemas-check: deps
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy infra schemas services tests
+	$(VENV)/bin/mypy infra schemas services tests tools bench
 
 run: install
 	$(PY) -m infra run

@@ -133,7 +133,10 @@ async def test_sigkill_and_restart_loses_nothing(
         before = len(receiver.at("/hook"))
         assert before < len(expected), "killed too late to test anything"
         proc = _start(env)
-        seen = lambda: {c.headers["webhook-id"] for c in receiver.at("/hook")}  # noqa: E731
+
+        def seen() -> set[str]:
+            return {c.headers["webhook-id"] for c in receiver.at("/hook")}
+
         await eventually(lambda: seen() >= expected, within=60)
         await asyncio.sleep(0.5)
     finally:

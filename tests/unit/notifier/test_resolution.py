@@ -7,8 +7,8 @@ from uuid import uuid4
 
 import pytest
 
-from schemas.envelope import DomainEvent, Source
-from schemas.reviews import Claim, DeliveryStatus, ImplementationProgressRecorded
+from schemas.envelope import DeliveryStatus, DomainEvent, Source
+from schemas.reviews import Claim, ImplementationProgressRecorded
 from schemas.wire import PositionedEvent
 from services.notifier.domain.knowledge import Knowledge, evolve, fold
 from services.notifier.domain.reasons import Reason as R
