@@ -32,7 +32,8 @@ class Context:
             env={
                 "REMIT_DATABASE_URL": url,
                 "REMIT_KAFKA_BOOTSTRAP": self.stack.bootstrap,
+                "REMIT_HOST": "127.0.0.1",
                 **env,
             },
-            args=("serve", "--host", "127.0.0.1"),
+            args=("serve",),
         )

@@ -26,6 +26,7 @@ import httpx
 
 from bench import history
 from bench.context import Context
+from bench.cpu import CpuWindow
 from bench.services import Service
 from bench.stats import ratio, summarise
 
@@ -47,16 +48,23 @@ def wait_caught_up(url: str, position: int, within_s: float) -> float:
     raise TimeoutError(f"projections did not reach position {position} within {within_s}s")
 
 
-def load(base_url: str, urls: list[list[str]], seconds: float) -> list[dict[str, Any]]:
+def load(base_url: str, urls: list[list[str]], seconds: float,
+         service_pid: int) -> list[dict[str, Any]]:
     work = Path(tempfile.mkdtemp(prefix="queries-"))
     cfg = {"mode": "queries", "base_url": base_url, "urls": urls,
            "phases": [[RATE, seconds]], "connections": 64}
     (work / "cfg.json").write_text(json.dumps(cfg))
-    done = subprocess.run([sys.executable, "-m", "bench.opengen", str(work / "cfg.json"),
-                           str(work / "out.json")], capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"opengen failed: {done.stderr[-2000:]}")
+    gen = subprocess.Popen([sys.executable, "-m", "bench.opengen", str(work / "cfg.json"),
+                            str(work / "out.json")], stderr=subprocess.PIPE)
+    cpu = CpuWindow({"service": service_pid, "generator": gen.pid}).begin()
+    time.sleep(seconds * 0.8)
+    used = cpu.end()
+    _, err = gen.communicate()
+    if gen.returncode != 0:
+        raise RuntimeError(f"opengen failed: {err.decode()[-2000:]}")
     out = json.loads((work / "out.json").read_text())
+    out["rows"] = out["rows"] or [{}]
+    out["rows"][0]["cpu"] = used
     rows: list[dict[str, Any]] = out["rows"]
     for row in rows:
         row["dropped_total"] = sum(out["dropped"].values())
@@ -65,7 +73,9 @@ def load(base_url: str, urls: list[list[str]], seconds: float) -> list[dict[str,
 
 def figures(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     ok = [r for r in rows if r.get("status") == 200]
+    cpu = next((r["cpu"] for r in rows if "cpu" in r), None)
     return {
+        "cpu_during_first_80pct": cpu,
         "requests": len(rows), "ok": len(ok), "achieved_per_s": round(len(ok) / seconds, 1),
         "not_ok": len(rows) - len(ok),
         "dropped_over_256_in_flight": rows[0]["dropped_total"] if rows else 0,
@@ -102,9 +112,9 @@ def run(ctx: Context) -> dict[str, Any]:
         projections.start()
         catch_up = wait_caught_up(projections.url, total, 900) + rebuilt_s
         print(f"  queries: projections consumed {total} events in {catch_up:.0f}s", flush=True)
-        rows = load(projections.url, urls, seconds)
-        base_rows = load(projections.url, [["healthz", "/healthz"]], seconds)
-    by_kind = {kind: figures([r for r in rows if r["kind"] == kind], seconds)
+        rows = load(projections.url, urls, seconds, projections.pid)
+        base_rows = load(projections.url, [["healthz", "/healthz"]], seconds, projections.pid)
+    by_kind = {kind: figures([r for r in rows if r.get("kind") == kind], seconds)
                for kind in ("organisation", "board_summary", "as_of")}
     overall = figures(rows, seconds)
     baseline = figures(base_rows, seconds)
