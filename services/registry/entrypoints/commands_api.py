@@ -11,8 +11,10 @@ import inspect
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Response
-from pydantic import BaseModel
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 
+from schemas.envelope import Identifier
 from services.registry.domain.commands import Command
 from services.registry.entrypoints.deps import (
     CorrelationId,
@@ -28,7 +30,8 @@ from services.registry.entrypoints.models import (
 )
 from services.registry.service_layer.messagebus import CommandResult
 
-PathId = Annotated[str, Path(min_length=1, max_length=120)]
+PathId = Annotated[Identifier, Path()]
+"""Path ids obey the same rule as the command fields they fill (checked before the handler)."""
 
 
 def accepted(result: CommandResult, response: Response) -> CommandAccepted:
@@ -60,8 +63,12 @@ def add_command_route(
     async def endpoint(**kwargs: Any) -> CommandAccepted:
         body: BaseModel = kwargs["body"]
         fields = {**body.model_dump(), **{f: kwargs[p] for p, f in mapping.items()}}
+        try:
+            cmd = command.model_validate(fields)
+        except ValidationError as exc:  # body and path together may still break a rule: 422
+            raise RequestValidationError(exc.errors(include_url=False)) from None
         result = await kwargs["registry"].submit(
-            command.model_validate(fields),
+            cmd,
             caller=kwargs["caller"],
             idempotency_key=kwargs["idempotency_key"],
             expected_version=kwargs["expected_version"],
