@@ -52,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the finally: stop the stack
     began = time.monotonic()
     stack = BenchStack.start()
-    ctx = Context(stack, quick=args.quick, profile=args.profile or not (args.no_profile or args.quick))
+    ctx = Context(
+        stack, quick=args.quick, profile=args.profile or not (args.no_profile or args.quick)
+    )
     env = environment(stack, args.quick)
     broken: list[str] = []
     try:

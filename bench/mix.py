@@ -65,16 +65,28 @@ class Mix:
             for org in self.orgs:
                 body = {"organisation_id": org, "name": f"Body {org}", "kind": "arms_length_body"}
                 out.append(("/v1/organisations", {**body, "source": source(rng, org)}))
-        review = {"review_id": self.review, "title": f"Review {self.tag}",
-                  "recommendation_count": 0, "source": source(rng, "title page")}
+        review = {
+            "review_id": self.review,
+            "title": f"Review {self.tag}",
+            "recommendation_count": 0,
+            "source": source(rng, "title page"),
+        }
         out.append(("/v1/reviews", review))
         for lane in range(self.lanes):
             for n in range(RESPONSIBILITIES_PER_LANE):
                 rid = self.responsibility(lane, n)
                 self.holders[rid] = self.org(lane)
-                out.append(("/v1/responsibilities", {
-                    "responsibility_id": rid, "description": sentence(rng, 120),
-                    "holder_id": self.org(lane), "source": source(rng, rid)}))
+                out.append(
+                    (
+                        "/v1/responsibilities",
+                        {
+                            "responsibility_id": rid,
+                            "description": sentence(rng, 120),
+                            "holder_id": self.org(lane),
+                            "source": source(rng, rid),
+                        },
+                    )
+                )
         return out
 
     def request(self, lane: int, k: int) -> tuple[str, dict[str, Any], str]:
@@ -84,16 +96,28 @@ class Mix:
         rng = self.rng
         where = source(rng, f"Recommendation {n}")
         if op == 0:
-            body = {"recommendation_id": rec, "number": str(n), "text": sentence(rng, 450),
-                    "source": where}
+            body = {
+                "recommendation_id": rec,
+                "number": str(n),
+                "text": sentence(rng, 450),
+                "source": where,
+            }
             return f"/v1/reviews/{self.review}/recommendations", body, "record"
         if op == 1:
-            body = {"response": "implement_in_full", "response_text": sentence(rng, 300),
-                    "lead_ids": [self.org(lane)], "source": where}
+            body = {
+                "response": "implement_in_full",
+                "response_text": sentence(rng, 300),
+                "lead_ids": [self.org(lane)],
+                "source": where,
+            }
             return f"/v1/recommendations/{rec}/response", body, "respond"
         if op == 2:
-            body = {"status": "in_progress", "evidence": sentence(rng, 200),
-                    "claim": {"claimed_by": self.org(lane)}, "source": where}
+            body = {
+                "status": "in_progress",
+                "evidence": sentence(rng, 200),
+                "claim": {"claimed_by": self.org(lane)},
+                "source": where,
+            }
             return f"/v1/recommendations/{rec}/progress", body, "progress"
         rid = self.responsibility(lane, n)
         holder = self.holders[rid]

@@ -7,7 +7,7 @@ import asyncio
 import json
 import threading
 import time
-from typing import Any
+from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer
 
@@ -30,7 +30,7 @@ class Background:
     async def main(self, stop: asyncio.Event) -> None:
         raise NotImplementedError
 
-    def start(self) -> Background:
+    def start(self) -> Self:
         self._thread.start()
         if not self._ready.wait(60):
             raise TimeoutError(f"{type(self).__name__} did not start")
@@ -51,8 +51,12 @@ class KafkaArrivals(Background):
 
     async def main(self, stop: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
-            self.topic, bootstrap_servers=self.bootstrap, auto_offset_reset="earliest",
-            enable_auto_commit=False, group_id=None, fetch_max_wait_ms=5,
+            self.topic,
+            bootstrap_servers=self.bootstrap,
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+            group_id=None,
+            fetch_max_wait_ms=5,
         )
         await consumer.start()
         self._ready.set()

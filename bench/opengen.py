@@ -31,17 +31,25 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
     skipped = [0] * len(cfg["phases"])
     busy = [False] * lanes.lanes
     step = [0] * lanes.lanes
-    async with mix.client(cfg["registry"], lanes.lanes) as http, httpx.AsyncClient(
-        base_url=cfg.get("projections") or "http://unused", timeout=30,
-        limits=httpx.Limits(max_connections=lanes.lanes),
-    ) as reads:
+    async with (
+        mix.client(cfg["registry"], lanes.lanes) as http,
+        httpx.AsyncClient(
+            base_url=cfg.get("projections") or "http://unused",
+            timeout=30,
+            limits=httpx.Limits(max_connections=lanes.lanes),
+        ) as reads,
+    ):
         await mix.run_setup(http, lanes, with_orgs=False)
 
         async def fire(lane: int, phase: int, scheduled: float) -> None:
             k = step[lane]
             url, body, op = lanes.request(lane, k)
-            row: dict[str, Any] = {"phase": phase, "op": op, "scheduled": scheduled,
-                                   "sent": time.time()}
+            row: dict[str, Any] = {
+                "phase": phase,
+                "op": op,
+                "scheduled": scheduled,
+                "sent": time.time(),
+            }
             try:
                 result = await mix.post(http, url, body, f"{lanes.tag}-{lane}-{k}")
                 row["response"] = time.time()
@@ -50,8 +58,9 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
                 lanes.succeeded(url, body)
                 step[lane] = k + 1
                 if cfg.get("projections") and result["position"]:
-                    answer = await reads.get(read_url(url), params={
-                        "min_position": result["position"]})
+                    answer = await reads.get(
+                        read_url(url), params={"min_position": result["position"]}
+                    )
                     row["read"] = time.time()
                     row["read_status"] = answer.status_code
             except Exception as exc:
@@ -118,15 +127,22 @@ async def schedule(phases: list[list[float]], launch: Any) -> None:
 async def queries(cfg: dict[str, Any]) -> dict[str, Any]:
     urls: list[list[str]] = cfg["urls"]  # [label, url]
     rows: list[dict[str, Any]] = []
-    async with httpx.AsyncClient(base_url=cfg["base_url"], timeout=30, limits=httpx.Limits(
-            max_connections=cfg.get("connections", 64))) as http:
+    async with httpx.AsyncClient(
+        base_url=cfg["base_url"],
+        timeout=30,
+        limits=httpx.Limits(max_connections=cfg.get("connections", 64)),
+    ) as http:
         counter = [0]
 
         async def one(phase: int, scheduled: float) -> None:
             kind, url = urls[counter[0] % len(urls)]
             counter[0] += 1
-            row: dict[str, Any] = {"phase": phase, "kind": kind,
-                                   "scheduled": scheduled, "sent": time.time()}
+            row: dict[str, Any] = {
+                "phase": phase,
+                "kind": kind,
+                "scheduled": scheduled,
+                "sent": time.time(),
+            }
             try:
                 response = await http.get(url)
                 row["status"] = response.status_code

@@ -76,9 +76,11 @@ def summarise_raw(path: str, seconds: float) -> dict[str, Any]:
         "samples": total,
         "busy_fraction_of_one_core": round(total / (RATE * seconds), 3),
         "self_time_by_package": {k: round(v / total, 3) for k, v in by_package.most_common(12)}
-        if total else {},
+        if total
+        else {},
         "top_leaf_functions": {k: round(v / total, 3) for k, v in by_leaf.most_common(12)}
-        if total else {},
+        if total
+        else {},
     }
 
 
@@ -103,17 +105,32 @@ def py_spy() -> str | None:
     return str(local) if local.exists() else shutil.which("py-spy")
 
 
-def during(pid: int, dsn: str, seconds: float, load: Callable[[float], Any],
-           name: str) -> dict[str, Any]:
+def during(
+    pid: int, dsn: str, seconds: float, load: Callable[[float], Any], name: str
+) -> dict[str, Any]:
     """Profile ``pid`` for ``seconds`` while ``load(seconds + 1)`` runs."""
     spy = py_spy()
     out_path = str(RESULTS / f"profile-{name}.txt")
     proc = None
     if spy:
         proc = subprocess.Popen(
-            [spy, "record", "-p", str(pid), "-d", str(int(seconds)), "-r", str(RATE),
-             "--nonblocking", "-f", "raw", "-o", out_path],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [
+                spy,
+                "record",
+                "-p",
+                str(pid),
+                "-d",
+                str(int(seconds)),
+                "-r",
+                str(RATE),
+                "--nonblocking",
+                "-f",
+                "raw",
+                "-o",
+                out_path,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
     stop = threading.Event()
     waits: dict[str, float] = {}

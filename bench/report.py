@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from bench.context import RESULTS
@@ -67,20 +66,49 @@ def append_section(r: dict[str, Any]) -> list[str]:
     rows = []
     for lv in r["levels"]:
         rm, es, pg = lv["remit"], lv["eventsourcing"], lv["pgbench"]
-        rows.append([str(lv["clients"]), f(rm["commands_per_s"]), *lat(rm["latency"]),
-                     f(es["commands_per_s"]), *lat(es["latency"]),
-                     f(pg["commands_per_s"]), *lat(pg["latency"]),
-                     f(lv["remit_over_eventsourcing"], 2), f(lv["remit_over_pgbench"], 3),
-                     f(rm.get("registry_cores"), 2), f(rm.get("machine_busy"), 2)])
+        rows.append(
+            [
+                str(lv["clients"]),
+                f(rm["commands_per_s"]),
+                *lat(rm["latency"]),
+                f(es["commands_per_s"]),
+                *lat(es["latency"]),
+                f(pg["commands_per_s"]),
+                *lat(pg["latency"]),
+                f(lv["remit_over_eventsourcing"], 2),
+                f(lv["remit_over_pgbench"], 3),
+                f(rm.get("registry_cores"), 2),
+                f(rm.get("machine_busy"), 2),
+            ]
+        )
     sizes = r.get("stored_sizes", {})
-    out = [f"Closed loop, {r['warmup_s']:g} s warm-up + {r['duration_s']:g} s measured per cell. "
-           "Latency in ms. Average stored event size: Remit "
-           f"{f(sizes.get('remit_payload_bytes'), 0)} B (payload jsonb as text), eventsourcing "
-           f"{f(sizes.get('eventsourcing_state_bytes'), 0)} B (state), pgbench "
-           f"{f(sizes.get('pgbench_payload_bytes'), 0)} B.", ""]
-    out += table(["clients", "Remit cmd/s", "p50", "p99", "eventsourcing cmd/s", "p50", "p99",
-                  "pgbench tx/s", "p50", "p99", "Remit/es", "Remit/pgbench",
-                  "registry cores", "machine busy"], rows)
+    out = [
+        f"Closed loop, {r['warmup_s']:g} s warm-up + {r['duration_s']:g} s measured per cell. "
+        "Latency in ms. Average stored event size: Remit "
+        f"{f(sizes.get('remit_payload_bytes'), 0)} B (payload jsonb as text), eventsourcing "
+        f"{f(sizes.get('eventsourcing_state_bytes'), 0)} B (state), pgbench "
+        f"{f(sizes.get('pgbench_payload_bytes'), 0)} B.",
+        "",
+    ]
+    out += table(
+        [
+            "clients",
+            "Remit cmd/s",
+            "p50",
+            "p99",
+            "eventsourcing cmd/s",
+            "p50",
+            "p99",
+            "pgbench tx/s",
+            "p50",
+            "p99",
+            "Remit/es",
+            "Remit/pgbench",
+            "registry cores",
+            "machine busy",
+        ],
+        rows,
+    )
     return out + profile_lines(r.get("profile"), "registry at 16 clients")
 
 
@@ -90,46 +118,92 @@ def profile_lines(p: dict[str, Any] | None, what: str) -> list[str]:
     py = p.get("python") if "python" in p else p
     out = [f"Profile ({what}, py-spy):"]
     if isinstance(py, dict):
-        out.append(f"busy {f(py.get('busy_fraction_of_one_core'), 2)} of one core; self time by "
-                   "package: " + ", ".join(f"{k} {v:.0%}" for k, v in
-                                          py.get("self_time_by_package", {}).items()))
+        out.append(
+            f"busy {f(py.get('busy_fraction_of_one_core'), 2)} of one core; self time by "
+            "package: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in py.get("self_time_by_package", {}).items())
+        )
     elif py:
         out.append(str(py))
     if p.get("pg_active_backends_by_wait"):
-        out.append("; PostgreSQL active backends by wait event (mean count): " + ", ".join(
-            f"{k} {v}" for k, v in p["pg_active_backends_by_wait"].items()))
+        out.append(
+            "; PostgreSQL active backends by wait event (mean count): "
+            + ", ".join(f"{k} {v}" for k, v in p["pg_active_backends_by_wait"].items())
+        )
     return [" ".join(out), ""]
 
 
 def e2e_section(r: dict[str, Any]) -> list[str]:
-    out = [f"Open loop from a separate process; the steady phase is the "
-           f"{f(r['steady']['offered_per_s'])}/s one. Knee (highest offered rate answered at "
-           f">= 95 % with HTTP p99 < 1 s): **{f(r.get('knee_offered_per_s'))} commands/s**. "
-           "Latencies in ms from the HTTP response (negative: the record was on Kafka before "
-           "the client had read the answer).", ""]
+    out = [
+        f"Open loop from a separate process; the steady phase is the "
+        f"{f(r['steady']['offered_per_s'])}/s one. Knee (highest offered rate answered at "
+        f">= 95 % with HTTP p99 < 1 s): **{f(r.get('knee_offered_per_s'))} commands/s**. "
+        "Latencies in ms from the HTTP response (negative: the record was on Kafka before "
+        "the client had read the answer).",
+        "",
+    ]
     for key, why in r.get("skipped", {}).items():
         out += [f"({key}) {why.splitlines()[0]}", ""]
     rows = []
     for p in r["phases"]:
         keys = ("p50", "p95", "p99", "p999")
-        rows.append([f(p["offered_per_s"]), f(p["seconds"]), f(p["answered_per_s"]),
-                     f(p["skipped_all_lanes_busy"]), *lat(p["http_latency_from_schedule"]),
-                     *lat(p["a_response_to_kafka"], keys),
-                     *lat(p.get("b_response_to_read_model"), keys),
-                     *lat(p.get("c_response_to_webhook"), keys)])
-    return out + table(["offered/s", "s", "answered/s", "skipped", "HTTP p50", "HTTP p99",
-                        "(a) Kafka p50", "p95", "p99", "p99.9", "(b) read model p50", "p95",
-                        "p99", "p99.9", "(c) webhook p50", "p95", "p99", "p99.9"], rows)
+        rows.append(
+            [
+                f(p["offered_per_s"]),
+                f(p["seconds"]),
+                f(p["answered_per_s"]),
+                f(p["skipped_all_lanes_busy"]),
+                *lat(p["http_latency_from_schedule"]),
+                *lat(p["a_response_to_kafka"], keys),
+                *lat(p.get("b_response_to_read_model"), keys),
+                *lat(p.get("c_response_to_webhook"), keys),
+            ]
+        )
+    return out + table(
+        [
+            "offered/s",
+            "s",
+            "answered/s",
+            "skipped",
+            "HTTP p50",
+            "HTTP p99",
+            "(a) Kafka p50",
+            "p95",
+            "p99",
+            "p99.9",
+            "(b) read model p50",
+            "p95",
+            "p99",
+            "p99.9",
+            "(c) webhook p50",
+            "p95",
+            "p99",
+            "p99.9",
+        ],
+        rows,
+    )
 
 
 def replay_section(r: dict[str, Any]) -> list[str]:
     if "rebuild" not in r:
         return [str(r.get("skipped") or r.get("broken")), ""]
     rb, bare = r["rebuild"], r["bare_consumer"]
-    out = table(["events", "projections rebuild events/s", "bare aiokafka consumer events/s",
-                 "rebuild/bare"],
-                [[f(rb["events"]), f(rb["events_per_s"]), f(bare["events_per_s"]),
-                  f(r["rebuild_over_bare"], 3)]])
+    out = table(
+        [
+            "events",
+            "projections rebuild events/s",
+            "bare aiokafka consumer events/s",
+            "rebuild/bare",
+        ],
+        [
+            [
+                f(rb["events"]),
+                f(rb["events_per_s"]),
+                f(bare["events_per_s"]),
+                f(r["rebuild_over_bare"], 3),
+            ]
+        ],
+    )
     if rb.get("large_rebuild") != "ran":
         out += [f"The 1M-event rebuild was {rb['large_rebuild']}.", ""]
     return out + profile_lines(rb.get("profile"), "rebuild")
@@ -137,23 +211,49 @@ def replay_section(r: dict[str, Any]) -> list[str]:
 
 def queries_section(r: dict[str, Any]) -> list[str]:
     keys = ("p50", "p95", "p99", "p999")
-    rows = [[k, f(v["achieved_per_s"]), f(v["not_ok"]),
-             f(v.get("dropped_over_256_in_flight")), *lat(v["latency_from_schedule"], keys),
-             *lat(v["service_time"], ("p50", "p99"))]
-            for k, v in [*r["by_kind"].items(), ("all", r["overall"]),
-                         ("baseline: /healthz", r["baseline_healthz"])]]
+    rows = [
+        [
+            k,
+            f(v["achieved_per_s"]),
+            f(v["not_ok"]),
+            f(v.get("dropped_over_256_in_flight")),
+            *lat(v["latency_from_schedule"], keys),
+            *lat(v["service_time"], ("p50", "p99")),
+        ]
+        for k, v in [
+            *r["by_kind"].items(),
+            ("all", r["overall"]),
+            ("baseline: /healthz", r["baseline_healthz"]),
+        ]
+    ]
     loaded = r["loaded"]
-    return [f"{f(loaded['recommendations'])} recommendations ({f(loaded['events'])} events, "
-            f"loaded by rebuild + consumer at {f(loaded['load_events_per_s'])} events/s); offered "
-            f"{r['offered_per_s']}/s for {r['seconds']:g} s, open loop from a separate "
-            "process; latency from the scheduled send (ms).", ""] + table(
-        ["query", "achieved/s", "errors", "dropped (all kinds)", "p50", "p95", "p99", "p99.9", "service p50",
-         "service p99"], rows)
+    return [
+        f"{f(loaded['recommendations'])} recommendations ({f(loaded['events'])} events, "
+        f"loaded by rebuild + consumer at {f(loaded['load_events_per_s'])} events/s); offered "
+        f"{r['offered_per_s']}/s for {r['seconds']:g} s, open loop from a separate "
+        "process; latency from the scheduled send (ms).",
+        "",
+    ] + table(
+        [
+            "query",
+            "achieved/s",
+            "errors",
+            "dropped (all kinds)",
+            "p50",
+            "p95",
+            "p99",
+            "p99.9",
+            "service p50",
+            "service p99",
+        ],
+        rows,
+    )
 
 
 def memory_section(r: dict[str, Any]) -> list[str]:
-    rows = [[w, s, f(kib / 1024, 0)] for w, per in r["peak_rss_kib"].items()
-            for s, kib in per.items()]
+    rows = [
+        [w, s, f(kib / 1024, 0)] for w, per in r["peak_rss_kib"].items() for s, kib in per.items()
+    ]
     return table(["workload", "process", "peak RSS MiB (VmHWM)"], rows)
 
 
@@ -163,21 +263,28 @@ def generate() -> None:
     env = next((r["environment"] for r in results.values() if r), None)
     if env is None:
         return
-    out = ["# Benchmarks", "",
-           "Generated by `make bench` (`python -m bench`) from `bench/results/*.json`; do not "
-           "edit by hand (the analysis comes from `bench/analysis.md`). Every figure is next to "
-           "a baseline measured in the same run on the same PostgreSQL and Kafka.", "",
-           "`make bench` (full, < 30 min on 2 cores) or `make bench-quick` (CI smoke, < 3 min, "
-           "fails only if a workload breaks) start a private PostgreSQL + Kafka on free ports in "
-           "a temporary directory, run the services as child processes, and write "
-           "`bench/results/<workload>.json` (`quick-*.json` for the smoke run, not committed). "
-           "`python -m bench --only append,e2e --no-profile` runs a subset. These are not "
-           "tests: nothing asserts a figure.", ""]
+    out = [
+        "# Benchmarks",
+        "",
+        "Generated by `make bench` (`python -m bench`) from `bench/results/*.json`; do not "
+        "edit by hand (the analysis comes from `bench/analysis.md`). Every figure is next to "
+        "a baseline measured in the same run on the same PostgreSQL and Kafka.",
+        "",
+        "`make bench` (full, < 30 min on 2 cores) or `make bench-quick` (CI smoke, < 3 min, "
+        "fails only if a workload breaks) start a private PostgreSQL + Kafka on free ports in "
+        "a temporary directory, run the services as child processes, and write "
+        "`bench/results/<workload>.json` (`quick-*.json` for the smoke run, not committed). "
+        "`python -m bench --only append,e2e --no-profile` runs a subset. These are not "
+        "tests: nothing asserts a figure.",
+        "",
+    ]
     out += environment(env) + ["## Targets", ""] + targets(results)
-    sections = (("1. Append throughput", "append", append_section),
-                ("2. End to end", "e2e", e2e_section),
-                ("3. Replay", "replay", replay_section),
-                ("4. Queries", "queries", queries_section))
+    sections = (
+        ("1. Append throughput", "append", append_section),
+        ("2. End to end", "e2e", e2e_section),
+        ("3. Replay", "replay", replay_section),
+        ("4. Queries", "queries", queries_section),
+    )
     for title, name, render in sections:
         r = results[name]
         out += [f"## {title}", ""]

@@ -14,8 +14,13 @@ from aiokafka import AIOKafkaConsumer
 
 
 async def main(bootstrap: str, topic: str, count: int) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=None,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
     await consumer.start()
     began = time.perf_counter()
     seen = 0

@@ -49,7 +49,7 @@ class Responsibility(Aggregate):
         self.holder = to_id
 
 
-class Registry(Application):
+class Registry(Application[UUID]):
     def record(self, body: dict[str, Any]) -> UUID:
         rec = Recommendation(body)
         self.save(rec)
@@ -107,7 +107,7 @@ def main(config_path: str, out_path: str) -> None:
     errors: list[str] = []
 
     def lane(c: int) -> None:
-        k, rec = 0, None
+        k, rec = 0, UUID(int=0)
         while (now := time.perf_counter()) < end:
             n, op = divmod(k, 4)
             try:

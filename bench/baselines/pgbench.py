@@ -37,8 +37,9 @@ def script(event_type: str, size: int) -> str:
     )
 
 
-def run(port: int, dbname: str, clients: int, warmup_s: float, duration_s: float,
-        sizes: dict[str, int]) -> dict[str, object]:
+def run(
+    port: int, dbname: str, clients: int, warmup_s: float, duration_s: float, sizes: dict[str, int]
+) -> dict[str, object]:
     work = Path(tempfile.mkdtemp(prefix="pgbench-"))
     args = []
     for op, size in sizes.items():
@@ -47,9 +48,24 @@ def run(port: int, dbname: str, clients: int, warmup_s: float, duration_s: float
         args += ["-f", f"{path}@1"]
     total = int(round(warmup_s + duration_s))
     command = [
-        str(bin_dir() / "pgbench"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-        "-n", "-c", str(clients), "-j", str(clients), "-T", str(total),
-        "-l", f"--log-prefix={work}/log", *args, dbname,
+        str(bin_dir() / "pgbench"),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-U",
+        "postgres",
+        "-n",
+        "-c",
+        str(clients),
+        "-j",
+        str(clients),
+        "-T",
+        str(total),
+        "-l",
+        f"--log-prefix={work}/log",
+        *args,
+        dbname,
     ]
     done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=work)
     if done.returncode != 0:

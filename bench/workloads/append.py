@@ -48,8 +48,15 @@ def figures(run: Run, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     }
 
 
-async def remit_level(base_url: str, level: int, warmup: float, duration: float,
-                      first: bool, tag: str = "", more_urls: tuple[str, ...] = ()) -> Run:
+async def remit_level(
+    base_url: str,
+    level: int,
+    warmup: float,
+    duration: float,
+    first: bool,
+    tag: str = "",
+    more_urls: tuple[str, ...] = (),
+) -> Run:
     """``more_urls``: further registry processes; lanes are spread over all of them."""
     tag = tag or f"w1c{level}"
     lanes = mix.Mix(tag=tag, lanes=level)
@@ -83,14 +90,26 @@ async def event_sizes(dsn: str) -> dict[str, int]:
     return {op: by_type.get(t, 1000) for op, t in EVENT_TYPES.items()}
 
 
-def eventsourcing_level(ctx: Context, level: int, warmup: float, duration: float,
-                        sizes: dict[str, int]) -> dict[str, Any]:
+def eventsourcing_level(
+    ctx: Context, level: int, warmup: float, duration: float, sizes: dict[str, int]
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="es-"))
-    cfg = {"clients": level, "port": ctx.stack.settings.pg_port, "dbname": "bench_es",
-           "warmup_s": warmup, "duration_s": duration, "sizes": sizes}
+    cfg = {
+        "clients": level,
+        "port": ctx.stack.settings.pg_port,
+        "dbname": "bench_es",
+        "warmup_s": warmup,
+        "duration_s": duration,
+        "sizes": sizes,
+    }
     (work / "cfg.json").write_text(json.dumps(cfg))
-    command = [sys.executable, "-m", "bench.baselines.eventsourcing_worker",
-               str(work / "cfg.json"), str(work / "out.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "bench.baselines.eventsourcing_worker",
+        str(work / "cfg.json"),
+        str(work / "out.json"),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"eventsourcing worker failed: {done.stderr[-2000:]}")
@@ -99,8 +118,9 @@ def eventsourcing_level(ctx: Context, level: int, warmup: float, duration: float
     return figures(run, {"errors": out["error_count"]})
 
 
-def pgbench_level(ctx: Context, level: int, warmup: float, duration: float,
-                  sizes: dict[str, int]) -> dict[str, Any]:
+def pgbench_level(
+    ctx: Context, level: int, warmup: float, duration: float, sizes: dict[str, int]
+) -> dict[str, Any]:
     out = pgbench.run(ctx.stack.settings.pg_port, "bench_pgbench", level, warmup, duration, sizes)
     latencies = out["latencies"]
     assert isinstance(latencies, list)
@@ -135,8 +155,12 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.stack.psql(pgbench.DDL, "bench_pgbench")
     rows: list[dict[str, Any]] = []
     sizes: dict[str, int] = {}
-    result: dict[str, Any] = {"workload": "append", "levels": rows,
-                              "warmup_s": warmup, "duration_s": duration}
+    result: dict[str, Any] = {
+        "workload": "append",
+        "levels": rows,
+        "warmup_s": warmup,
+        "duration_s": duration,
+    }
     with ctx.registry("append", "bench_append") as registry:
         registry.start()
         dsn = ctx.stack.libpq_url("bench_append")
@@ -148,39 +172,55 @@ def run(ctx: Context) -> dict[str, Any]:
                 sizes = asyncio.run(event_sizes(dsn))
             es = eventsourcing_level(ctx, level, warmup, duration, sizes)
             ceiling = pgbench_level(ctx, level, warmup, duration, sizes)
-            rows.append({
-                "clients": level, "remit": remit, "eventsourcing": es, "pgbench": ceiling,
-                "remit_over_eventsourcing": ratio(remit["commands_per_s"], es["commands_per_s"]),
-                "remit_over_pgbench": ratio(remit["commands_per_s"], ceiling["commands_per_s"]),
-            })
-            print(f"  append c={level}: remit {remit['commands_per_s']}/s "
-                  f"es {es['commands_per_s']}/s pgbench {ceiling['commands_per_s']}/s | p50 "
-                  f"{remit['latency']['p50_ms']}/{es['latency']['p50_ms']}/"
-                  f"{ceiling['latency']['p50_ms']} ms | errors {remit['errors']}/{es['errors']}"
-                  f" {remit['error_samples'][:1]} {es['error_samples'][:1]}", flush=True)
+            rows.append(
+                {
+                    "clients": level,
+                    "remit": remit,
+                    "eventsourcing": es,
+                    "pgbench": ceiling,
+                    "remit_over_eventsourcing": ratio(
+                        remit["commands_per_s"], es["commands_per_s"]
+                    ),
+                    "remit_over_pgbench": ratio(remit["commands_per_s"], ceiling["commands_per_s"]),
+                }
+            )
+            print(
+                f"  append c={level}: remit {remit['commands_per_s']}/s "
+                f"es {es['commands_per_s']}/s pgbench {ceiling['commands_per_s']}/s | p50 "
+                f"{remit['latency']['p50_ms']}/{es['latency']['p50_ms']}/"
+                f"{ceiling['latency']['p50_ms']} ms | errors {remit['errors']}/{es['errors']}"
+                f" {remit['error_samples'][:1]} {es['error_samples'][:1]}",
+                flush=True,
+            )
         if ctx.profile:
             result["profile"] = profile.during(
-                registry.pid, dsn, seconds=10,
+                registry.pid,
+                dsn,
+                seconds=10,
                 load=lambda secs: asyncio.run(remit_level(registry.url, 16, 0.5, secs, False)),
-                name="append-registry")
+                name="append-registry",
+            )
         if not ctx.quick:
             result["variant_two_registry_processes_16_clients"] = two_processes(
-                ctx, registry.url, warmup, duration, rows)
+                ctx, registry.url, warmup, duration, rows
+            )
     result["event_sizes_target"] = sizes
     result["stored_sizes"] = stored_sizes(ctx)
     result["targets"] = targets(rows)
     return result
 
 
-def two_processes(ctx: Context, url: str, warmup: float, duration: float,
-                  rows: list[dict[str, Any]]) -> dict[str, Any]:
+def two_processes(
+    ctx: Context, url: str, warmup: float, duration: float, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The cheap fix a uvicorn ``--workers 2`` would give: a second registry process on the
     same database (relay off), lanes split between the two."""
     second = ctx.registry("append", "bench_append", fresh=False, REMIT_RUN_RELAY="false")
     with second:
         second.start()
-        run16 = asyncio.run(remit_level(url, 16, warmup, duration, False, tag="w1v2p",
-                                        more_urls=(second.url,)))
+        run16 = asyncio.run(
+            remit_level(url, 16, warmup, duration, False, tag="w1v2p", more_urls=(second.url,))
+        )
     one = next((r["remit"]["commands_per_s"] for r in rows if r["clients"] == 16), None)
     out = figures(run16)
     out["over_one_process_at_16"] = ratio(out["commands_per_s"], one)
@@ -192,8 +232,14 @@ def targets(rows: list[dict[str, Any]]) -> dict[str, Any]:
     es16 = by.get(16, {}).get("remit_over_eventsourcing")
     pg8 = by.get(8, {}).get("remit_over_pgbench")
     return {
-        "remit_over_eventsourcing_at_16": {"value": es16, "target": 5.0,
-                                           "met": None if es16 is None else es16 >= 5.0},
-        "remit_over_pgbench_at_8": {"value": pg8, "target": 0.5,
-                                    "met": None if pg8 is None else pg8 >= 0.5},
+        "remit_over_eventsourcing_at_16": {
+            "value": es16,
+            "target": 5.0,
+            "met": None if es16 is None else es16 >= 5.0,
+        },
+        "remit_over_pgbench_at_8": {
+            "value": pg8,
+            "target": 0.5,
+            "met": None if pg8 is None else pg8 >= 0.5,
+        },
     }

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +31,8 @@ from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
 
 TOPIC = "bench.e2e.events"
-FULL_PHASES = [[50, 10], [100, 10], [200, 60], [300, 10], [400, 10]]
-QUICK_PHASES = [[10, 4], [25, 6]]
+FULL_PHASES: list[list[float]] = [[50, 10], [100, 10], [200, 60], [300, 10], [400, 10]]
+QUICK_PHASES: list[list[float]] = [[10, 4], [25, 6]]
 STEADY = {"full": 2, "quick": 1}
 
 
@@ -62,14 +63,17 @@ def service_env(ctx: Context, database: str, group: str) -> dict[str, str]:
     }
 
 
-async def subscribe(notifier_url: str, hook: str, orgs: list[str]) -> None:
+async def subscribe(notifier_url: str, hook: str, orgs: Sequence[str]) -> None:
     async with httpx.AsyncClient(base_url=notifier_url, timeout=30) as http:
         for org in orgs:
-            token = issue_token(RegistrySettings(), f"bench-{org}", ["subscriptions:write"],
-                                organisation_id=org)
+            token = issue_token(
+                RegistrySettings(), f"bench-{org}", ["subscriptions:write"], organisation_id=org
+            )
             answer = await http.post(
-                "/v1/subscriptions", json={"channel": "webhook", "url": hook},
-                headers={"Authorization": f"Bearer {token}"})
+                "/v1/subscriptions",
+                json={"channel": "webhook", "url": hook},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             if answer.status_code != 201:
                 raise RuntimeError(f"subscribe {org}: {answer.status_code} {answer.text[:300]}")
 
@@ -80,31 +84,53 @@ async def register_orgs(registry_url: str) -> None:
         await mix.run_setup(http, setup, with_orgs=True)
 
 
-def generate(ctx: Context, registry: str, projections: str | None,
-             phases: list[list[float]]) -> dict[str, Any]:
+def generate(
+    ctx: Context, registry: str, projections: str | None, phases: list[list[float]]
+) -> dict[str, Any]:
     work = Path(tempfile.mkdtemp(prefix="opengen-"))
-    cfg = {"mode": "commands", "registry": registry, "projections": projections,
-           "phases": phases, "tag": "e2e", "lanes": 32 if ctx.quick else 128}
+    cfg = {
+        "mode": "commands",
+        "registry": registry,
+        "projections": projections,
+        "phases": phases,
+        "tag": "e2e",
+        "lanes": 32 if ctx.quick else 128,
+    }
     (work / "cfg.json").write_text(json.dumps(cfg))
-    done = subprocess.run([sys.executable, "-m", "bench.opengen", str(work / "cfg.json"),
-                           str(work / "out.json")], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.opengen", str(work / "cfg.json"), str(work / "out.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"opengen failed: {done.stderr[-2000:]}")
     result: dict[str, Any] = json.loads((work / "out.json").read_text())
     return result
 
 
-def phase_figures(rows: list[dict[str, Any]], rate: float, seconds: float, skipped: int,
-                  kafka: dict[str, float], hooks: dict[str, float] | None,
-                  reads_on: bool) -> dict[str, Any]:
+def phase_figures(
+    rows: list[dict[str, Any]],
+    rate: float,
+    seconds: float,
+    skipped: int,
+    kafka: dict[str, float],
+    hooks: dict[str, float] | None,
+    reads_on: bool,
+) -> dict[str, Any]:
     ok = [r for r in rows if "response" in r]
     http = [r["response"] - r["scheduled"] for r in ok]
-    to_kafka = [kafka[r["event_ids"][0]] - r["response"] for r in ok
-                if r["event_ids"] and r["event_ids"][0] in kafka]
+    to_kafka = [
+        kafka[r["event_ids"][0]] - r["response"]
+        for r in ok
+        if r["event_ids"] and r["event_ids"][0] in kafka
+    ]
     out: dict[str, Any] = {
-        "offered_per_s": rate, "seconds": seconds,
+        "offered_per_s": rate,
+        "seconds": seconds,
         "answered_per_s": round(len(ok) / seconds, 1),
-        "errors": len(rows) - len(ok), "skipped_all_lanes_busy": skipped,
+        "errors": len(rows) - len(ok),
+        "skipped_all_lanes_busy": skipped,
         "http_latency_from_schedule": summarise(http),
         "a_response_to_kafka": summarise(to_kafka),
         "a_missing": sum(1 for r in ok if r["event_ids"] and r["event_ids"][0] not in kafka),
@@ -118,17 +144,23 @@ def phase_figures(rows: list[dict[str, Any]], rate: float, seconds: float, skipp
                 statuses[str(r["read_status"])] = statuses.get(str(r["read_status"]), 0) + 1
         out["b_not_200_by_status"] = statuses
     if hooks is not None:
-        alerted = [hooks[r["event_ids"][0]] - r["response"] for r in ok
-                   if r["event_ids"] and r["event_ids"][0] in hooks]
+        alerted = [
+            hooks[r["event_ids"][0]] - r["response"]
+            for r in ok
+            if r["event_ids"] and r["event_ids"][0] in hooks
+        ]
         out["c_response_to_webhook"] = summarise(alerted)
         out["c_commands_with_webhook"] = len(alerted)
     return out
 
 
 def knee(phases: list[dict[str, Any]]) -> float | None:
-    good = [p["offered_per_s"] for p in phases
-            if p["answered_per_s"] >= 0.95 * p["offered_per_s"]
-            and (p["http_latency_from_schedule"]["p99_ms"] or 1e9) < 1000]
+    good = [
+        p["offered_per_s"]
+        for p in phases
+        if p["answered_per_s"] >= 0.95 * p["offered_per_s"]
+        and (p["http_latency_from_schedule"]["p99_ms"] or 1e9) < 1000
+    ]
     return max(good) if good else None
 
 
@@ -139,9 +171,14 @@ def run(ctx: Context) -> dict[str, Any]:
     kafka = KafkaArrivals(ctx.stack.bootstrap, TOPIC).start()
     hooks = WebhookReceiver().start()
     registry = ctx.registry("e2e", "bench_e2e", REMIT_EVENTS_TOPIC=TOPIC)
-    projections = Service("projections", "services.projections", "e2e", ctx.log_dir,
-                          env=service_env(ctx, "bench_e2e_proj", "bench-e2e-proj"),
-                          args=("serve",))
+    projections = Service(
+        "projections",
+        "services.projections",
+        "e2e",
+        ctx.log_dir,
+        env=service_env(ctx, "bench_e2e_proj", "bench-e2e-proj"),
+        args=("serve",),
+    )
     env = service_env(ctx, "bench_e2e_notif", "bench-e2e-notif")
     env["REMIT_WEBHOOK_ALLOW_HOSTS"] = '["127.0.0.1"]'
     env["REMIT_WEBHOOK_ALLOW_NETWORKS"] = '["127.0.0.0/8"]'
@@ -153,14 +190,14 @@ def run(ctx: Context) -> dict[str, Any]:
             result["skipped"]["b"] = f"skipped: {why}"
         if why := start_optional(notifier):
             result["skipped"]["c"] = f"skipped: {why}"
-        elif why := _try(lambda: asyncio.run(subscribe(notifier.url, hooks.url, mix.Mix(
-                tag="x", lanes=0).orgs))):
+        elif why := _try(
+            lambda: asyncio.run(subscribe(notifier.url, hooks.url, mix.Mix(tag="x", lanes=0).orgs))
+        ):
             result["skipped"]["c"] = f"skipped: subscribing failed: {why}"
             notifier.stop()
         pids = {s.name: s.pid for s in (registry, projections, notifier) if s.process}
         cpu = CpuWindow(pids).begin()
-        out = generate(ctx, registry.url, projections.url if projections.process else None,
-                       phases)
+        out = generate(ctx, registry.url, projections.url if projections.process else None, phases)
         result["cpu"] = cpu.end()
         time.sleep(3)  # stragglers: relay, projections, webhooks
     finally:
@@ -172,9 +209,17 @@ def run(ctx: Context) -> dict[str, Any]:
     for i, (rate, seconds) in enumerate(phases):
         rows = [r for r in out["rows"] if r["phase"] == i]
         skipped = out["skipped"][i] + out.get("dropped", {}).get(str(i), 0)
-        figures.append(phase_figures(rows, rate, seconds, skipped, kafka.arrivals,
-                                     None if "c" in result["skipped"] else hooks.arrivals,
-                                     "b" not in result["skipped"]))
+        figures.append(
+            phase_figures(
+                rows,
+                rate,
+                seconds,
+                skipped,
+                kafka.arrivals,
+                None if "c" in result["skipped"] else hooks.arrivals,
+                "b" not in result["skipped"],
+            )
+        )
     result["phases"] = figures
     result["steady"] = figures[STEADY["quick" if ctx.quick else "full"]]
     result["knee_offered_per_s"] = knee(figures)

@@ -38,8 +38,9 @@ def wait_caught_up(url: str, position: int, within_s: float) -> float:
     began = time.monotonic()
     while time.monotonic() - began < within_s:
         try:
-            answer = httpx.get(f"{url}/v1/organisations/org-0",
-                               params={"min_position": position}, timeout=30)
+            answer = httpx.get(
+                f"{url}/v1/organisations/org-0", params={"min_position": position}, timeout=30
+            )
             if answer.status_code == 200:
                 return time.monotonic() - began
         except httpx.HTTPError:
@@ -48,14 +49,22 @@ def wait_caught_up(url: str, position: int, within_s: float) -> float:
     raise TimeoutError(f"projections did not reach position {position} within {within_s}s")
 
 
-def load(base_url: str, urls: list[list[str]], seconds: float,
-         service_pid: int) -> list[dict[str, Any]]:
+def load(
+    base_url: str, urls: list[list[str]], seconds: float, service_pid: int
+) -> list[dict[str, Any]]:
     work = Path(tempfile.mkdtemp(prefix="queries-"))
-    cfg = {"mode": "queries", "base_url": base_url, "urls": urls,
-           "phases": [[RATE, seconds]], "connections": 64}
+    cfg = {
+        "mode": "queries",
+        "base_url": base_url,
+        "urls": urls,
+        "phases": [[RATE, seconds]],
+        "connections": 64,
+    }
     (work / "cfg.json").write_text(json.dumps(cfg))
-    gen = subprocess.Popen([sys.executable, "-m", "bench.opengen", str(work / "cfg.json"),
-                            str(work / "out.json")], stderr=subprocess.PIPE)
+    gen = subprocess.Popen(
+        [sys.executable, "-m", "bench.opengen", str(work / "cfg.json"), str(work / "out.json")],
+        stderr=subprocess.PIPE,
+    )
     cpu = CpuWindow({"service": service_pid, "generator": gen.pid}).begin()
     time.sleep(seconds * 0.8)
     used = cpu.end()
@@ -76,7 +85,9 @@ def figures(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
     cpu = next((r["cpu"] for r in rows if "cpu" in r), None)
     return {
         "cpu_during_first_80pct": cpu,
-        "requests": len(rows), "ok": len(ok), "achieved_per_s": round(len(ok) / seconds, 1),
+        "requests": len(rows),
+        "ok": len(ok),
+        "achieved_per_s": round(len(ok) / seconds, 1),
         "not_ok": len(rows) - len(ok),
         "dropped_over_256_in_flight": rows[0]["dropped_total"] if rows else 0,
         "latency_from_schedule": summarise([r["done"] - r["scheduled"] for r in ok]),
@@ -89,43 +100,67 @@ def run(ctx: Context) -> dict[str, Any]:
     seconds = 5.0 if ctx.quick else 30.0
     ctx.stack.fresh_topic(TOPIC)
     generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total, reviews=reviews))
-    env = {"REMIT_DATABASE_URL": ctx.stack.fresh_database("bench_queries"),
-           "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap, "REMIT_EVENTS_TOPIC": TOPIC,
-           "REMIT_CONSUMER_GROUP": "bench-queries", "REMIT_HOST": "127.0.0.1"}
+    env = {
+        "REMIT_DATABASE_URL": ctx.stack.fresh_database("bench_queries"),
+        "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap,
+        "REMIT_EVENTS_TOPIC": TOPIC,
+        "REMIT_CONSUMER_GROUP": "bench-queries",
+        "REMIT_HOST": "127.0.0.1",
+    }
     middle = datetime(2015, 1, 1, tzinfo=UTC) + timedelta(seconds=30 * total // 2)
     n_orgs = generated["organisations"]
     urls: list[list[str]] = []
     for i in range(300):
         urls.append(["organisation", f"/v1/organisations/org-{i % n_orgs}"])
         urls.append(["board_summary", f"/v1/reviews/review-{i % reviews}/summary"])
-        urls.append(["as_of", f"/v1/organisations/org-{(i * 7) % n_orgs}"
-                              f"?as_of={middle.isoformat().replace('+00:00', 'Z')}"])
+        urls.append(
+            [
+                "as_of",
+                f"/v1/organisations/org-{(i * 7) % n_orgs}"
+                f"?as_of={middle.isoformat().replace('+00:00', 'Z')}",
+            ]
+        )
     began = time.monotonic()
     for step in ("migrate", "rebuild"):
-        done = subprocess.run([sys.executable, "-m", "services.projections", step],
-                              env={**os.environ, **env}, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "services.projections", step],
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"projections {step} failed: {done.stdout[-1500:]}")
     rebuilt_s = time.monotonic() - began
-    with Service("projections", "services.projections", "queries", ctx.log_dir, env=env,
-                 args=("serve",)) as projections:
+    with Service(
+        "projections", "services.projections", "queries", ctx.log_dir, env=env, args=("serve",)
+    ) as projections:
         projections.start()
         catch_up = wait_caught_up(projections.url, total, 900) + rebuilt_s
         print(f"  queries: projections consumed {total} events in {catch_up:.0f}s", flush=True)
         rows = load(projections.url, urls, seconds, projections.pid)
         base_rows = load(projections.url, [["healthz", "/healthz"]], seconds, projections.pid)
-    by_kind = {kind: figures([r for r in rows if r.get("kind") == kind], seconds)
-               for kind in ("organisation", "board_summary", "as_of")}
+    by_kind = {
+        kind: figures([r for r in rows if r.get("kind") == kind], seconds)
+        for kind in ("organisation", "board_summary", "as_of")
+    }
     overall = figures(rows, seconds)
     baseline = figures(base_rows, seconds)
     p99 = overall["latency_from_schedule"]["p99_ms"]
     return {
-        "workload": "queries", "offered_per_s": RATE, "seconds": seconds,
-        "loaded": {"events": total, "recommendations": generated["recommendations"],
-                   "catch_up_s": round(catch_up, 1),
-                   "load_events_per_s": round(total / catch_up) if catch_up else None},
-        "overall": overall, "by_kind": by_kind, "baseline_healthz": baseline,
+        "workload": "queries",
+        "offered_per_s": RATE,
+        "seconds": seconds,
+        "loaded": {
+            "events": total,
+            "recommendations": generated["recommendations"],
+            "catch_up_s": round(catch_up, 1),
+            "load_events_per_s": round(total / catch_up) if catch_up else None,
+        },
+        "overall": overall,
+        "by_kind": by_kind,
+        "baseline_healthz": baseline,
         "p99_over_healthz_p99": ratio(p99, baseline["latency_from_schedule"]["p99_ms"]),
-        "targets": {"p99_ms": {"value": p99, "target": 10, "met": None if p99 is None
-                               else p99 < 10}},
+        "targets": {
+            "p99_ms": {"value": p99, "target": 10, "met": None if p99 is None else p99 < 10}
+        },
     }

@@ -25,8 +25,9 @@ TOPIC = "bench.replay.events"
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str, int]:
     """(seconds, exit status, output tail, peak RSS KiB) of a child process."""
     began = time.perf_counter()
-    proc = subprocess.Popen(command, env={**os.environ, **env}, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        command, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
     assert proc.stdout is not None
     output = proc.stdout.read().decode(errors="replace")
     _, status, usage = os.wait4(proc.pid, 0)
@@ -58,8 +59,23 @@ def rebuild(ctx: Context, topic: str, database: str) -> tuple[float, str, int]:
         raw = RESULTS / "profile-replay-rebuild.txt"
         spy = profile.py_spy()
         if spy:
-            timed([spy, "record", "-r", "100", "--nonblocking", "-f", "raw", "-o", str(raw),
-                   "--", *PROJECTIONS, "rebuild"], env)
+            timed(
+                [
+                    spy,
+                    "record",
+                    "-r",
+                    "100",
+                    "--nonblocking",
+                    "-f",
+                    "raw",
+                    "-o",
+                    str(raw),
+                    "--",
+                    *PROJECTIONS,
+                    "rebuild",
+                ],
+                env,
+            )
             PROFILES[topic] = profile.summarise_raw(str(raw), seconds)
     return seconds, out, rss
 
@@ -84,21 +100,43 @@ def run(ctx: Context) -> dict[str, Any]:
         generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total))
         print(f"  replay: {total} events produced in {generated['seconds']}s", flush=True)
         if total / calib_rate > BUDGET_S:
-            not_run = (f"not run on {total} events: at the {calib_rate:.0f} events/s measured on "
-                       f"{CALIBRATION} it would take ~{total / calib_rate / 60:.0f} min, over "
-                       f"this workload's {BUDGET_S / 60:.0f} min budget; figures are the "
-                       f"{CALIBRATION}-event rebuild's")
+            not_run = (
+                f"not run on {total} events: at the {calib_rate:.0f} events/s measured on "
+                f"{CALIBRATION} it would take ~{total / calib_rate / 60:.0f} min, over "
+                f"this workload's {BUDGET_S / 60:.0f} min budget; figures are the "
+                f"{CALIBRATION}-event rebuild's"
+            )
             total = CALIBRATION
         else:
             seconds, out, rss2 = rebuild(ctx, TOPIC, "bench_replay")
             services.PEAKS["replay"]["projections_rebuild"] = max(rss, rss2)
     else:
         generated = {"events": CALIBRATION}
-    bare_s, bcode, bout, brss = timed(
-        [sys.executable, "-m", "bench.baselines.bare_consumer", ctx.stack.bootstrap, small,
-         str(CALIBRATION)], {}) if topic == small else timed(
-        [sys.executable, "-m", "bench.baselines.bare_consumer", ctx.stack.bootstrap, TOPIC,
-         str(total)], {})
+    bare_s, bcode, bout, brss = (
+        timed(
+            [
+                sys.executable,
+                "-m",
+                "bench.baselines.bare_consumer",
+                ctx.stack.bootstrap,
+                small,
+                str(CALIBRATION),
+            ],
+            {},
+        )
+        if topic == small
+        else timed(
+            [
+                sys.executable,
+                "-m",
+                "bench.baselines.bare_consumer",
+                ctx.stack.bootstrap,
+                TOPIC,
+                str(total),
+            ],
+            {},
+        )
+    )
     if bcode != 0:
         raise RuntimeError(f"bare consumer failed:\n{bout}")
     inner = json.loads(bout.strip().splitlines()[-1])["seconds"]
@@ -108,13 +146,26 @@ def run(ctx: Context) -> dict[str, Any]:
     return {
         "workload": "replay",
         "generated": generated,
-        "rebuild": {"events": total, "seconds_wall_incl_startup": round(seconds, 2),
-                    "large_rebuild": not_run or "ran", "profile": PROFILES.get(topic),
-                    "events_per_s": round(rebuild_rate), "output_tail": out[-600:]},
-        "bare_consumer": {"events": total, "seconds_reading": round(inner, 2),
-                          "seconds_wall_incl_startup": round(bare_s, 2),
-                          "events_per_s": round(bare_rate)},
+        "rebuild": {
+            "events": total,
+            "seconds_wall_incl_startup": round(seconds, 2),
+            "large_rebuild": not_run or "ran",
+            "profile": PROFILES.get(topic),
+            "events_per_s": round(rebuild_rate),
+            "output_tail": out[-600:],
+        },
+        "bare_consumer": {
+            "events": total,
+            "seconds_reading": round(inner, 2),
+            "seconds_wall_incl_startup": round(bare_s, 2),
+            "events_per_s": round(bare_rate),
+        },
         "rebuild_over_bare": round(rebuild_rate / bare_rate, 3),
-        "targets": {"rebuild_events_per_s": {"value": round(rebuild_rate), "target": 100_000,
-                                             "met": rebuild_rate >= 100_000}},
+        "targets": {
+            "rebuild_events_per_s": {
+                "value": round(rebuild_rate),
+                "target": 100_000,
+                "met": rebuild_rate >= 100_000,
+            }
+        },
     }
