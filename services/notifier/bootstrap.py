@@ -86,7 +86,7 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
     delivery = Delivery(
         jobs=JobStore(engine, settings.db_schema),
         subscriptions=store,
-        webhooks=WebhookSender(http, allow),
+        webhooks=WebhookSender(http, allow, total_timeout_s=settings.http_timeout_s),
         email=EmailSender(
             settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_timeout_s
         ),

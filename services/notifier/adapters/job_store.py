@@ -61,6 +61,8 @@ class ClaimedJob:
     url: str | None
     email: str | None
     secrets: tuple[str, ...]
+    lease_until: datetime
+    """The claim token: the outcome is recorded only while this lease is still ours."""
 
 
 @dataclass(frozen=True)
@@ -89,22 +91,26 @@ class JobStore:
         self, now: datetime, lease: timedelta, per_subscription: int, limit: int = 1
     ) -> list[ClaimedJob]:
         async with self.engine.begin() as conn:
-            params = {"now": now, "lease": now + lease, "per_sub": per_subscription}
+            lease_until = now + lease
+            params = {"now": now, "lease": lease_until, "per_sub": per_subscription}
             ids = (await conn.execute(self._sql(_CLAIM), {**params, "limit": limit})).scalars()
             found = list(ids)
             if not found:
                 return []
             rows = (await conn.execute(self._sql(_DETAILS), {"ids": found})).mappings()
-            return [_claimed(dict(r), now) for r in rows]
+            return [_claimed(dict(r), now, lease_until) for r in rows]
 
     async def finish(self, job: ClaimedJob, result: Result, disable_after: timedelta) -> str | None:
         """Store the attempt and its consequences; return a reason if the subscription was
         disabled by this attempt (so its organisation can be told), else ``None``."""
         async with self.engine.begin() as conn:
-            await self._record(conn, job, result)
+            if not await self._record(conn, job, result):
+                return None
             return await self._subscription_effect(conn, job, result, disable_after)
 
-    async def _record(self, conn: AsyncConnection, job: ClaimedJob, r: Result) -> None:
+    async def _record(self, conn: AsyncConnection, job: ClaimedJob, r: Result) -> bool:
+        """Log the attempt; settle the job only if our claim still holds (a worker whose lease
+        ran out must not overwrite what the worker that re-claimed the job recorded)."""
         await conn.execute(
             self._sql(
                 "INSERT INTO {s}.attempts (job_id, attempt, started_at, duration_ms, "
@@ -122,11 +128,12 @@ class JobStore:
                 "n": r.next_attempt_at,
             },
         )
-        await conn.execute(
+        settled = await conn.execute(
             self._sql(
                 "UPDATE {s}.jobs SET status = :st, next_attempt_at = coalesce(:n, next_attempt_at),"
                 " lease_until = NULL, last_error = :e, updated_at = :t,"
-                " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END WHERE id = :j"
+                " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END"
+                " WHERE id = :j AND status = 'in_flight' AND lease_until = :lease"
             ),
             {
                 "st": r.job_status,
@@ -135,8 +142,10 @@ class JobStore:
                 "t": r.started_at,
                 "j": job.id,
                 "gone": r.effect == "gone",
+                "lease": job.lease_until,
             },
         )
+        return bool(getattr(settled, "rowcount", 0))
 
     async def _subscription_effect(
         self, conn: AsyncConnection, job: ClaimedJob, r: Result, disable_after: timedelta
@@ -181,7 +190,7 @@ class JobStore:
         return bool(getattr(result, "rowcount", 0))
 
 
-def _claimed(row: dict[str, Any], now: datetime) -> ClaimedJob:
+def _claimed(row: dict[str, Any], now: datetime, lease_until: datetime) -> ClaimedJob:
     secrets = [row["secret"]] if row["secret"] else []
     until = row["previous_secret_until"]
     if row["previous_secret"] and until is not None and until > now:
@@ -200,4 +209,5 @@ def _claimed(row: dict[str, Any], now: datetime) -> ClaimedJob:
         url=row["url"],
         email=row["email"],
         secrets=tuple(secrets),
+        lease_until=lease_until,
     )

@@ -63,14 +63,29 @@ def signature_header(secrets: Sequence[str], msg_id: str, at: datetime, body: st
 
 
 class WebhookSender:
+    """``total_timeout_s`` bounds the whole attempt (DNS, connect, every byte): a receiver that
+    trickles its answer cannot hold a worker past it. The response body is never read."""
+
     def __init__(
-        self, client: httpx.AsyncClient, allow: AllowList, resolver: Resolver = resolve_host
+        self,
+        client: httpx.AsyncClient,
+        allow: AllowList,
+        resolver: Resolver = resolve_host,
+        total_timeout_s: float = 15.0,
     ) -> None:
         self.client = client
         self.allow = allow
         self.resolver = resolver
+        self.total_timeout_s = total_timeout_s
 
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
+        try:
+            async with asyncio.timeout(self.total_timeout_s):
+                return await self._send(url, msg_id, body, secrets)
+        except TimeoutError:
+            return Outcome("timeout", error=f"no answer within {self.total_timeout_s:g} s")
+
+    async def _send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
         try:
             target, address = await check_target(url, self.allow, self.resolver)
         except ValueError as exc:
@@ -86,10 +101,12 @@ class WebhookSender:
         }
         pinned = target.copy_with(host=str(address))
         extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
+        request = self.client.build_request(
+            "POST", pinned, content=body.encode(), headers=headers, extensions=extensions
+        )
         try:
-            response = await self.client.post(
-                pinned, content=body.encode(), headers=headers, extensions=extensions
-            )
+            response = await self.client.send(request, stream=True)
+            await response.aclose()
         except httpx.TimeoutException as exc:
             return Outcome("timeout", error=f"timed out: {type(exc).__name__}")
         except httpx.HTTPError as exc:
