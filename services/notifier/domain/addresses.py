@@ -3,6 +3,10 @@
 A webhook host is safe only if *every* address it resolves to is public, or the operator's
 allow-list permits it (by host name or by network). IPv4-mapped and 6to4 IPv6 addresses are
 judged by the IPv4 address they carry.
+
+Python's ``is_global`` is not enough on its own: for IPv6 it is only ``not is_private``, which
+leaves the deprecated site-local range (fec0::/10, RFC 3879) and the documentation range
+3fff::/20 (RFC 9637, newer than Python 3.11's tables) "global". Every flag is checked first.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ class AddressClass(StrEnum):
     LOOPBACK = "loopback"
     UNSPECIFIED = "unspecified"
     LINK_LOCAL = "link_local"
+    SITE_LOCAL = "site_local"
     PRIVATE = "private"
     MULTICAST = "multicast"
     RESERVED = "reserved"
@@ -31,6 +36,7 @@ METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200")
 )
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT
+_NOT_GLOBAL_V6 = (ipaddress.ip_network("3fff::/20"),)  # documentation, unknown to 3.11
 
 
 def classify(address: IPAddress) -> AddressClass:
@@ -44,12 +50,21 @@ def classify(address: IPAddress) -> AddressClass:
         (address.is_loopback, AddressClass.LOOPBACK),
         (address.is_unspecified, AddressClass.UNSPECIFIED),
         (address.is_link_local, AddressClass.LINK_LOCAL),
+        (_is_site_local(address), AddressClass.SITE_LOCAL),
         (address.is_multicast, AddressClass.MULTICAST),
         (address.is_reserved, AddressClass.RESERVED),
         (address.is_private or _in_shared(address), AddressClass.PRIVATE),
-        (not address.is_global, AddressClass.RESERVED),
+        (not address.is_global or _unlisted_reserved(address), AddressClass.RESERVED),
     )
     return next((cls for hit, cls in checks if hit), AddressClass.PUBLIC)
+
+
+def _is_site_local(address: IPAddress) -> bool:
+    return isinstance(address, ipaddress.IPv6Address) and address.is_site_local
+
+
+def _unlisted_reserved(address: IPAddress) -> bool:
+    return isinstance(address, ipaddress.IPv6Address) and any(address in n for n in _NOT_GLOBAL_V6)
 
 
 def _in_shared(address: IPAddress) -> bool:

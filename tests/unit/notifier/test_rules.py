@@ -92,6 +92,21 @@ def test_parse_retry_after() -> None:
         ("::ffff:127.0.0.1", AddressClass.LOOPBACK),
         ("::ffff:169.254.169.254", AddressClass.METADATA),
         ("2002:a00:1::", AddressClass.PRIVATE),
+        ("fec0::1", AddressClass.SITE_LOCAL),
+        ("feff:ffff::1", AddressClass.SITE_LOCAL),
+        ("::ffff:0.0.0.0", AddressClass.UNSPECIFIED),
+        ("::", AddressClass.UNSPECIFIED),
+        ("ff05::2", AddressClass.MULTICAST),
+        ("255.255.255.255", AddressClass.RESERVED),
+        ("100::1", AddressClass.RESERVED),
+        ("::a00:1", AddressClass.RESERVED),
+        ("64:ff9b::a00:1", AddressClass.RESERVED),
+        ("5f00::1", AddressClass.RESERVED),
+        ("3fff::1", AddressClass.RESERVED),
+        ("2001:db8::1", AddressClass.PRIVATE),
+        ("192.0.2.1", AddressClass.PRIVATE),
+        ("198.18.0.1", AddressClass.PRIVATE),
+        ("2001:4860:4860::8888", AddressClass.PUBLIC),
     ],
 )
 def test_classify(address: str, kind: AddressClass) -> None:
@@ -107,6 +122,23 @@ def test_private_and_loopback_are_refused(address: ipaddress.IPv4Address) -> Non
 def test_allow_list_by_network(address: ipaddress.IPv4Address) -> None:
     allow = AllowList.of([], ["127.0.0.0/8"])
     assert refusal("localhost", [address], allow) is None
+
+
+@given(st.ip_addresses(v=6, network="fec0::/10"))
+def test_site_local_is_refused(address: ipaddress.IPv6Address) -> None:
+    assert refusal("old.example", [address], AllowList()) == (
+        f"old.example resolves to {address}, a site-local address"
+    )
+
+
+@given(st.ip_addresses(v=6))
+def test_public_means_no_flag_is_raised(address: ipaddress.IPv6Address) -> None:
+    """Mapped and 6to4 addresses are judged by the IPv4 address they carry."""
+    judged = address.ipv4_mapped or address.sixtofour or address
+    if classify(address) is AddressClass.PUBLIC:
+        flags = ("is_site_local", "is_reserved", "is_unspecified", "is_multicast", "is_private")
+        assert not any(getattr(judged, f, False) for f in flags)
+        assert not judged.is_loopback and not judged.is_link_local and judged.is_global
 
 
 def test_allow_list_by_host_and_mixed_resolution() -> None:
