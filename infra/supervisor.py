@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+LINE_LIMIT = 1 << 20
+"""Longest output line passed on whole (bytes); a longer one is cut there, never fatal."""
 COLOURS = {"registry": "\033[36m", "projections": "\033[35m", "notifier": "\033[33m"}
 RESET = "\033[0m"
 
@@ -50,8 +52,10 @@ class Supervisor:
         specs: list[ServiceSpec],
         colour: bool | None = None,
         sink: Callable[[str, str], None] | None = None,
+        line_limit: int = LINE_LIMIT,
     ) -> None:
         """``sink(name, line)`` receives each output line (default: print with a prefix)."""
+        self.line_limit = line_limit
         self.children = [Supervised(spec) for spec in specs]
         self.stopping = asyncio.Event()
         self.colour = sys.stdout.isatty() if colour is None else colour
@@ -103,6 +107,7 @@ class Supervisor:
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                limit=self.line_limit,
             )
             await self._copy_output(child)
             code = await child.process.wait()
@@ -122,8 +127,10 @@ class Supervisor:
         return env
 
     async def _copy_output(self, child: Supervised) -> None:
+        """Drain the child's output to EOF, whatever its lines: a child blocked on a full pipe
+        is a hung service."""
         assert child.process and child.process.stdout
-        async for raw in child.process.stdout:
+        while (raw := await read_line(child.process.stdout)) is not None:
             self.sink(child.spec.name, raw.decode("utf-8", "replace").rstrip())
 
     def _print(self, name: str, line: str) -> None:
@@ -131,3 +138,28 @@ class Supervisor:
         if self.colour:
             prefix = f"{COLOURS.get(name, '')}{prefix}{RESET}"
         print(f"{prefix} {line}", flush=True)
+
+
+async def read_line(stream: asyncio.StreamReader) -> bytes | None:
+    """The next line (``None`` at EOF). A line longer than the stream's limit is cut to its
+    first part, with a note of how much was dropped; the rest is read and discarded."""
+    try:
+        return await stream.readuntil(b"\n")
+    except asyncio.IncompleteReadError as exc:  # EOF: a last line without a newline, or none
+        return exc.partial or None
+    except asyncio.LimitOverrunError as exc:
+        head = await stream.read(exc.consumed)
+    dropped = await _discard_line(stream)
+    return head + f" ... [line cut: {dropped} more bytes]".encode()
+
+
+async def _discard_line(stream: asyncio.StreamReader) -> int:
+    dropped = 0
+    while True:
+        try:
+            dropped += len(await stream.readuntil(b"\n")) - 1
+            return dropped
+        except asyncio.IncompleteReadError as exc:
+            return dropped + len(exc.partial)
+        except asyncio.LimitOverrunError as exc:
+            dropped += len(await stream.read(exc.consumed))
