@@ -11,9 +11,9 @@ in its ``rec_ids``; one that sets ``review_id`` carries it in its payload. The e
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -41,6 +41,7 @@ kind (a superset: the fold and the view decide)."""
 
 
 def _parse(cls: type[Doc], raw: Any) -> Doc:
+    """A document from ``doc::text`` (parsed once, by pydantic's own JSON parser)."""
     return cls.model_validate_json(raw) if isinstance(raw, str | bytes) else cls.model_validate(raw)
 
 
@@ -63,7 +64,7 @@ async def fetch(conn: AsyncConnection, schema: str, lookups: list[Lookup], world
             continue
         params[f"v{i}"] = sorted(values)
         where = _doc_condition(lookup, f"v{i}")
-        parts.append(f"SELECT {i} AS q, doc FROM {schema}.{lookup.kind} WHERE {where}")
+        parts.append(f"SELECT {i} AS q, doc::text FROM {schema}.{lookup.kind} WHERE {where}")
     if not parts:
         return
     for q, raw in await conn.execute(text(" UNION ALL ".join(parts)), params):
@@ -103,7 +104,7 @@ async def stream_events(
     """Every stored event of ``stream_ids`` up to ``bound``, in position order."""
     where, params = bound_sql(bound)
     sql = (
-        f"SELECT position, payload FROM {schema}.events WHERE stream_id = ANY(:streams)"
+        f"SELECT position, payload::text FROM {schema}.events WHERE stream_id = ANY(:streams)"
         f"{where} ORDER BY position"
     )
     rows = await conn.execute(text(sql), {"streams": sorted(stream_ids), **params})
@@ -111,7 +112,7 @@ async def stream_events(
 
 
 def _payload(raw: Any) -> Any:
-    return json.loads(raw) if isinstance(raw, str | bytes) else raw
+    return from_json(raw) if isinstance(raw, str | bytes) else raw
 
 
 async def board_page(
@@ -130,7 +131,7 @@ async def board_page(
         else:
             where.append(f"{column} = :{column}")
     sql = (
-        f"SELECT doc FROM {schema}.recommendations WHERE {' AND '.join(where)} "
+        f"SELECT doc::text FROM {schema}.recommendations WHERE {' AND '.join(where)} "
         'ORDER BY board_key COLLATE "C" LIMIT :limit OFFSET :offset'
     )
     world = World()

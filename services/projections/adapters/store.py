@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic_core import from_json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -228,11 +229,11 @@ async def history(
     """Stored events whose ``org_ids``/``rec_ids`` name ``entity_id``, in position order."""
     where, params = bound_sql(bound)
     sql = (
-        "SELECT position, type, stream_id, stream_version, occurred_at, recorded_at, payload "
+        "SELECT position, type, stream_id, stream_version, occurred_at, recorded_at, payload::text "
         f"FROM {schema}.events WHERE {column} @> ARRAY[CAST(:id AS text)]{where} ORDER BY position"
     )
     rows = await conn.execute(text(sql), {"id": entity_id, **params})
-    return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], _json(r[6])) for r in rows]
+    return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], from_json(r[6])) for r in rows]
 
 
 async def events_until(conn: AsyncConnection, schema: str, bound: Bound) -> list[PositionedEvent]:
