@@ -45,6 +45,16 @@ def database_unavailable(exc: BaseException) -> bool:
     return state.startswith(UNAVAILABLE_SQLSTATES)
 
 
+UNSTORABLE_TEXT_SQLSTATES = ("22P05", "22021")
+"""untranslatable_character (a \\u0000 in jsonb), character_not_in_repertoire (NUL in text)."""
+
+
+def unstorable_text(exc: BaseException) -> bool:
+    """True if the database refused a string of the request (PostgreSQL cannot store NUL)."""
+    state = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    return isinstance(exc, DBAPIError) and str(state or "") in UNSTORABLE_TEXT_SQLSTATES
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {
@@ -92,6 +102,9 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
     async def on_database(request: Request, exc: Exception) -> JSONResponse:
         # Handled here (not by the catch-all, which Starlette re-raises, making the server drop
         # the keep-alive connection): a database outage is a 503 the client may retry.
+        if unstorable_text(exc):
+            detail = "A string in the request contains a character that cannot be stored (NUL)."
+            return problem(422, "Malformed request", detail)
         if not database_unavailable(exc):
             return await on_unexpected(request, exc)
         log.warning("database_unavailable", path=request.url.path, error=repr(exc)[:300])
@@ -126,18 +139,28 @@ class BodyLimit:
             await self._refuse(scope, receive, send)
             return
         received = 0
+        too_large = False
 
         async def limited() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
+                too_large = True
                 raise _TooLarge
             return message
 
+        async def unless_too_large(message: Message) -> None:
+            # FastAPI turns any error while reading the body into its own 400; once the limit
+            # is crossed, whatever the app answers is dropped and the 413 below is sent instead.
+            if not too_large:
+                await send(message)
+
         try:
-            await self.app(scope, limited, send)
+            await self.app(scope, limited, unless_too_large)
         except _TooLarge:
+            pass
+        if too_large:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
