@@ -70,3 +70,9 @@ bench: install
 bench-quick: install
 	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
 	$(PY) -m bench --quick
+
+# Quick fault drills + ordering + security tests; SOAK=1 runs only the ten-minute soak, which
+# rewrites its table in docs/reliability.md.
+.PHONY: faults
+faults: install
+	REMIT_SOAK=$(if $(SOAK),1,0) $(VENV)/bin/pytest -s $(if $(SOAK),tests/faults/test_soak.py,tests/faults tests/security)

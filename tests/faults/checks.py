@@ -54,14 +54,16 @@ class OnTopic:
     stream_version: int
 
 
-async def read_topic(bootstrap: str, until_position: int, within_s: float = 60) -> list[OnTopic]:
+async def read_topic(
+    bootstrap: str, until_position: int, within_s: float = 60, topic: str = EVENTS_TOPIC
+) -> list[OnTopic]:
     """The topic from offset 0 until a record at ``until_position`` (and the end) was read."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
     )
     await consumer.start()
     try:
-        tp = TopicPartition(EVENTS_TOPIC, 0)
+        tp = TopicPartition(topic, 0)
         consumer.assign([tp])
         await consumer.seek_to_beginning(tp)
         records: list[OnTopic] = []

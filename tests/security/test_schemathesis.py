@@ -7,7 +7,7 @@ the schema has links. Promises checked on every response:
   ``type``, ``title`` and an integer ``status`` equal to the HTTP status;
 - data that breaks the schema is refused (schemathesis' ``negative_data_rejection``).
 
-Bounded (``REMIT_FUZZ_EXAMPLES``, default 15 per operation) to stay around a minute in CI.
+Bounded (``REMIT_FUZZ_EXAMPLES``, default 10 per operation and mode) to stay around a minute in CI.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from schemathesis.checks import negative_data_rejection, not_a_server_error
 
 from tests.security.conftest import ADMIN, Services, token
 
-EXAMPLES = int(os.environ.get("REMIT_FUZZ_EXAMPLES", "15"))
+EXAMPLES = int(os.environ.get("REMIT_FUZZ_EXAMPLES", "10"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
