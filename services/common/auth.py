@@ -102,7 +102,7 @@ def bearer(request: Request) -> str | None:
 def require_scope(scope: str, settings_of: Callable[[Request], AuthSettings]) -> Any:
     """A dependency that yields the :class:`Caller` if its token grants ``scope`` (or admin)."""
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
         token = bearer(request)
         if token is None:
             raise _unauthorized("a bearer token is required")

@@ -13,6 +13,11 @@ from services.common.settings import ServiceSettings, SqlIdentifier
 class RegistrySettings(ServiceSettings):
     db_schema: SqlIdentifier = "registry"
     db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_pre_ping: bool = Field(
+        default=False,
+        description="Ping each pooled connection before use (one round trip per checkout). Off:"
+        " a connection broken by a database restart fails one request, and the pool is renewed.",
+    )
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1_000)
 
     sequencer_batch_size: int = Field(default=5_000, ge=1)

@@ -17,9 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.registry.config import RegistrySettings
 
 APPENDED_CHANNEL = "remit_appended"
-"""NOTIFY channel: a writer's transaction committed events (payload: the schema)."""
+"""NOTIFY channel: a writer's transaction committed events (payload: the schema). Sent by the
+trigger ``events_notify_appended`` (migration 0002)."""
 SEQUENCED_CHANNEL = "remit_sequenced"
-"""NOTIFY channel: a sequencer batch committed (payload: the last position given)."""
+"""NOTIFY channel: a sequencer batch committed (payload: the last position given). Sent by the
+function ``sequence_batch`` (migration 0002)."""
 UNIQUE_VIOLATION = "23505"
 
 
@@ -28,10 +30,10 @@ def create_engine(settings: RegistrySettings, **overrides: Any) -> AsyncEngine:
     options: dict[str, Any] = {
         "pool_size": settings.db_pool_size,
         "max_overflow": settings.db_max_overflow,
-        "pool_pre_ping": True,
+        "pool_pre_ping": settings.db_pool_pre_ping,
     }
     if overrides.get("poolclass") is not None:
-        options = {"pool_pre_ping": True}
+        options = {"pool_pre_ping": settings.db_pool_pre_ping}
     return create_async_engine(settings.database_dsn, **{**options, **overrides})
 
 

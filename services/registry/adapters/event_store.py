@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
-from services.registry.adapters.db import APPENDED_CHANNEL, Tables, unique_violation
+from services.registry.adapters.db import Tables, unique_violation
 from services.registry.errors import ConcurrencyConflict
 
 
@@ -45,13 +45,9 @@ class PostgresEventStore:
             return
         rows = [_row(event) for event in events]
         try:
-            await self._connection.execute(self._insert, rows)
+            await self._connection.execute(self._insert, rows)  # a trigger notifies the relay
         except IntegrityError as exc:
             raise _conflict(exc, events) from exc
-        await self._connection.execute(
-            text("SELECT pg_notify(:channel, :schema)"),
-            {"channel": APPENDED_CHANNEL, "schema": self._tables.schema},
-        )
 
 
 def _row(event: DomainEvent) -> dict[str, Any]:

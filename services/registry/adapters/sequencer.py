@@ -1,6 +1,7 @@
 """The commit-ordered sequencer: gives committed events their global positions, 1..N, no gaps.
 
-One batch is one transaction holding ``pg_advisory_xact_lock`` (writers never take it): the
+One batch is one transaction holding ``pg_advisory_xact_lock`` (writers never take it), run by
+the SQL function ``sequence_batch`` (migration 0002) so it costs one round trip: the
 committed rows still without a position get ``last_position + row_number() OVER (ORDER BY id)``,
 and ``last_position`` moves in the same transaction. Insertion order (``id``) keeps each stream in
 version order and every cause before its effect: a writer only appends after it has read the
@@ -21,7 +22,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.registry.adapters.db import SEQUENCED_CHANNEL, Tables
+from services.registry.adapters.db import Tables
 from services.registry.errors import SequencingTimeout
 
 
@@ -31,47 +32,19 @@ class Batch:
     last_position: int
 
 
-def _batch_sql(tables: Tables) -> str:
-    return f"""
-    WITH ready AS (
-        SELECT id, row_number() OVER (ORDER BY id) AS n
-        FROM {tables.events}
-        WHERE position IS NULL
-        ORDER BY id
-        LIMIT :limit
-    ), given AS (
-        UPDATE {tables.events} e SET position = s.last_position + r.n
-        FROM ready r, {tables.sequencer_state} s
-        WHERE e.id = r.id
-        RETURNING e.position
-    )
-    UPDATE {tables.sequencer_state}
-    SET last_position = last_position + (SELECT count(*) FROM given)
-    RETURNING (SELECT count(*) FROM given), last_position
-    """
-
-
 async def sequence_batch(
     connection: AsyncConnection, tables: Tables, limit: int, *, wait: bool = True
 ) -> Batch | None:
-    """One batch in the connection's current transaction; the caller commits it.
-
-    With ``wait=False`` returns ``None`` at once when another batch holds the lock.
-    """
-    lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
-    got = (await connection.execute(text(f"SELECT {lock}({tables.sequencer_lock})"))).scalar()
-    if not wait and not got:
-        return None
-    # A position, once seen, must survive a crash: never let this commit be asynchronous.
-    await connection.execute(text("SET LOCAL synchronous_commit = on"))
-    row = (await connection.execute(text(_batch_sql(tables)), {"limit": limit})).one()
-    batch = Batch(assigned=int(row[0]), last_position=int(row[1]))
-    if batch.assigned:
+    """One batch (the SQL function ``sequence_batch``, migration 0002) in the connection's
+    current transaction; the caller commits it. With ``wait=False`` returns ``None`` at once
+    when another batch holds the lock."""
+    row = (
         await connection.execute(
-            text("SELECT pg_notify(:channel, :last)"),
-            {"channel": SEQUENCED_CHANNEL, "last": str(batch.last_position)},
+            text(f"SELECT * FROM {tables.schema}.sequence_batch(:limit, :key, :wait)"),
+            {"limit": limit, "key": tables.sequencer_lock, "wait": wait},
         )
-    return batch
+    ).first()
+    return None if row is None else Batch(assigned=int(row[0]), last_position=int(row[1]))
 
 
 async def sequence_pending(connection: AsyncConnection, tables: Tables, limit: int) -> int:
@@ -106,8 +79,7 @@ class PostgresPositionSource:
         self._retry_s = retry_s
         self._batch_size = batch_size
         self._read_sql = text(
-            f"SELECT event_id, position FROM {tables.events}"
-            " WHERE event_id = ANY(:ids) AND position IS NOT NULL"
+            f"SELECT event_id, pos FROM {tables.schema}.positions_of(:ids, :limit, :key)"
         )
 
     async def positions_of(self, event_ids: Sequence[UUID]) -> dict[UUID, int]:
@@ -115,27 +87,27 @@ class PostgresPositionSource:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self._timeout_s
         async with self._engine.connect() as connection:
+            connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
             while True:
-                found = await self._read(connection, wanted)
+                found = await self._sequence_and_read(connection, wanted)
                 if len(found) == len(wanted):
                     return found
                 if loop.time() >= deadline:
                     raise self._timeout(wanted, found)
-                async with connection.begin():
-                    batch = await sequence_batch(
-                        connection, self._tables, self._batch_size, wait=False
-                    )
-                if batch is None or batch.assigned == 0:
-                    await asyncio.sleep(self._retry_s)
+                await asyncio.sleep(self._retry_s)
 
-    async def _read(self, connection: AsyncConnection, ids: list[UUID]) -> dict[UUID, int]:
-        async with connection.begin():
-            result = await connection.execute(self._read_sql, {"ids": ids})
-            return {UUID(str(event_id)): int(position) for event_id, position in result}
+    async def _sequence_and_read(
+        self, connection: AsyncConnection, ids: list[UUID]
+    ) -> dict[UUID, int]:
+        """One statement, its own transaction: sequence if needed and no one else is, then
+        read (the function ``positions_of``, migration 0002)."""
+        params = {"ids": ids, "limit": self._batch_size, "key": self._tables.sequencer_lock}
+        result = await connection.execute(self._read_sql, params)
+        return {UUID(str(event_id)): int(position) for event_id, position in result}
 
     def _timeout(self, wanted: list[UUID], found: dict[UUID, int]) -> SequencingTimeout:
         missing = [str(event_id) for event_id in wanted if event_id not in found]
         return SequencingTimeout(
             f"{len(missing)} committed event(s) got no global position within"
-            f" {self._timeout_s:g}s (an older transaction is still open?): {', '.join(missing)}"
+            f" {self._timeout_s:g}s (is the sequencer blocked?): {', '.join(missing)}"
         )

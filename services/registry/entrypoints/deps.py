@@ -11,16 +11,17 @@ from services.registry.bootstrap import Registry
 from services.registry.errors import PreconditionFailed
 
 
-def registry(request: Request) -> Registry:
+async def registry(request: Request) -> Registry:
     app_registry: Registry = request.app.state.registry
     return app_registry
 
 
 def _auth_settings(request: Request) -> AuthSettings:
-    return registry(request).settings
+    settings: AuthSettings = request.app.state.registry.settings
+    return settings
 
 
-def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
     """``If-Match: "3"`` (an ETag the registry gave) or a bare ``3``; ``*`` means any."""
     if if_match is None or if_match.strip() == "*":
         return None
