@@ -11,6 +11,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier.adapters import db
+from services.notifier.adapters.dead_letter_store import DeadLetterStore
 from services.notifier.adapters.email import EmailSender
 from services.notifier.adapters.job_store import JobStore
 from services.notifier.adapters.kafka import (
@@ -37,6 +38,7 @@ class Notifier:
     subscriptions: Subscriptions
     delivery: Delivery
     pool: WorkerPool
+    dead_letters: DeadLetterStore
     consumer: EventConsumer | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _closers: list[object] = field(default_factory=list)
@@ -105,4 +107,5 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         lease,
     )
     subs = Subscriptions(store, allow, settings.webhook_require_https)
-    return Notifier(settings, engine, http, subs, delivery, pool)
+    dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
+    return Notifier(settings, engine, http, subs, delivery, pool, dead_letters)

@@ -117,6 +117,10 @@ CREATE TABLE IF NOT EXISTS {s}.dead_letters (
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (topic, partition, "offset")
 );
+ALTER TABLE {s}.dead_letters ADD COLUMN IF NOT EXISTS kind text NOT NULL DEFAULT 'undecodable';
+ALTER TABLE {s}.dead_letters ADD COLUMN IF NOT EXISTS position bigint;
+ALTER TABLE {s}.dead_letters ADD COLUMN IF NOT EXISTS acknowledged_at timestamptz;
+ALTER TABLE {s}.dead_letters ADD COLUMN IF NOT EXISTS acknowledged_by text;
 """
 
 

@@ -23,13 +23,26 @@ from services.notifier.domain.resolution import MAX_DEPTH
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class SourceRecord:
+    """Where a consumed record came from, and its bytes (kept for a dead letter)."""
+
     topic: str
     partition: int
     offset: int
+    key: bytes | None = None
+    value: bytes | None = None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A record the consumer gave up on: ``undecodable`` or ``apply_error`` (with its
+    position). Both go to the table and the DLQ topic; the checkpoint moves past them."""
+
+    kind: str
+    source: SourceRecord
     reason: str
-    key: bytes | None
-    value: bytes | None
+    position: int | None = None
 
 
 class IngestStore:
@@ -177,15 +190,19 @@ class IngestStore:
             )
         return len(planned)
 
-    async def save_dead_letters(self, letters: Iterable[DeadLetter]) -> None:
-        for d in letters:
-            await self._rows(
-                'INSERT INTO {s}.dead_letters (topic, partition, "offset", reason, key, value) '
-                "VALUES (:t, :p, :o, :r, :k, :v) ON CONFLICT DO NOTHING",
-                t=d.topic,
-                p=d.partition,
-                o=d.offset,
-                r=d.reason,
-                k=d.key,
-                v=d.value,
-            )
+    async def save_dead_letter(self, d: DeadLetter) -> bool:
+        """Record it; False if it was already recorded (a replayed batch)."""
+        rows = await self._rows(
+            'INSERT INTO {s}.dead_letters (kind, topic, partition, "offset", position, reason, '
+            "key, value) VALUES (:kind, :t, :p, :o, :pos, :r, :k, :v) "
+            "ON CONFLICT DO NOTHING RETURNING id",
+            kind=d.kind,
+            t=d.source.topic,
+            p=d.source.partition,
+            o=d.source.offset,
+            pos=d.position,
+            r=d.reason,
+            k=d.source.key,
+            v=d.source.value,
+        )
+        return bool(rows)

@@ -11,6 +11,7 @@ from schemas.wire import (
     DLQ_HEADER_SOURCE_PARTITION,
     DLQ_HEADER_SOURCE_TOPIC,
 )
+from services.notifier.adapters.ingest_store import DeadLetter, SourceRecord
 
 
 def events_consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
@@ -29,22 +30,30 @@ def dead_letter_producer(bootstrap: str) -> AIOKafkaProducer:
     return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
 
 
+def source_of(record: ConsumerRecord[bytes, bytes]) -> SourceRecord:
+    headers = tuple((name, bytes(value)) for name, value in record.headers or ())
+    return SourceRecord(
+        record.topic, record.partition, record.offset, record.key, record.value, headers
+    )
+
+
 class DeadLetterPublisher:
     def __init__(self, producer: AIOKafkaProducer, topic: str, group: str) -> None:
         self.producer = producer
         self.topic = topic
         self.group = group
 
-    async def publish(self, record: ConsumerRecord[bytes, bytes], reason: str) -> None:
+    async def publish(self, letter: DeadLetter) -> None:
         """Original key, value and headers, plus the DLQ_HEADER_* contract headers."""
-        headers = [(name, bytes(value)) for name, value in record.headers or ()]
-        headers += [
-            (DLQ_HEADER_REASON, reason.encode()),
-            (DLQ_HEADER_SOURCE_TOPIC, record.topic.encode()),
-            (DLQ_HEADER_SOURCE_PARTITION, str(record.partition).encode()),
-            (DLQ_HEADER_SOURCE_OFFSET, str(record.offset).encode()),
+        source = letter.source
+        headers = [
+            *source.headers,
+            (DLQ_HEADER_REASON, letter.reason.encode()),
+            (DLQ_HEADER_SOURCE_TOPIC, source.topic.encode()),
+            (DLQ_HEADER_SOURCE_PARTITION, str(source.partition).encode()),
+            (DLQ_HEADER_SOURCE_OFFSET, str(source.offset).encode()),
             (DLQ_HEADER_CONSUMER, self.group.encode()),
         ]
         await self.producer.send_and_wait(
-            self.topic, key=record.key, value=record.value, headers=headers
+            self.topic, key=source.key, value=source.value, headers=headers
         )

@@ -1,8 +1,9 @@
 """The events consumer: decode, dead-letter what cannot be decoded, ingest, then commit.
 
-At-least-once: the Kafka offset is committed only after the batch's jobs, knowledge and
-checkpoint are committed in PostgreSQL. A crash in between replays the batch; the checkpoint
-makes the replay a no-op.
+At-least-once: the Kafka offset is committed only after the batch's jobs, knowledge, dead
+letters and checkpoint are committed in PostgreSQL. A crash in between replays the batch; the
+checkpoint makes the replay a no-op. An event that cannot be ingested is dead-lettered by
+:func:`ingest` (its own savepoint), so it cannot hold the batch, or the alerts after it, back.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
+from schemas.wire import UndecodableRecord, decode_record
 from services.notifier.adapters.ingest_store import DeadLetter
-from services.notifier.adapters.kafka import DeadLetterPublisher
+from services.notifier.adapters.kafka import DeadLetterPublisher, source_of
+from services.notifier.domain.resolution import resolve
 from services.notifier.entrypoints import metrics
-from services.notifier.service_layer.ingest import ingest
+from services.notifier.service_layer.ingest import Consumed, Resolver, ingest
 
 log = structlog.get_logger(__name__)
 
@@ -32,6 +34,7 @@ class EventConsumer:
         schema: str,
         batch_size: int,
         on_jobs: Callable[[], None],
+        resolver: Resolver = resolve,
     ) -> None:
         self.consumer = consumer
         self.dlq = dlq
@@ -39,6 +42,7 @@ class EventConsumer:
         self.schema = schema
         self.batch_size = batch_size
         self.on_jobs = on_jobs
+        self.resolver = resolver
         self.ready = False
         self.next_offsets: dict[TopicPartition, int] = {}
 
@@ -58,28 +62,26 @@ class EventConsumer:
                 await self._rewind()
 
     async def handle(self, tp: TopicPartition, records: list[ConsumerRecord[bytes, bytes]]) -> None:
-        events: list[PositionedEvent] = []
+        batch: list[Consumed] = []
         dead: list[DeadLetter] = []
         for record in records:
+            source = source_of(record)
             try:
-                events.append(decode_record(record.key, record.value, record.headers))
-            except UndecodableRecord as exc:
-                await self.dlq.publish(record, str(exc))
-                dead.append(
-                    DeadLetter(
-                        record.topic,
-                        record.partition,
-                        record.offset,
-                        str(exc),
-                        record.key,
-                        record.value,
-                    )
+                batch.append(
+                    Consumed(decode_record(record.key, record.value, record.headers), source)
                 )
-                metrics.DEAD_LETTERS.inc()
-                log.warning("dead_lettered", offset=record.offset, reason=str(exc))
-        result = await ingest(self.engine, self.schema, events, dead)
+            except UndecodableRecord as exc:
+                dead.append(DeadLetter("undecodable", source, str(exc)))
+                log.warning(
+                    "dead_letter", kind="undecodable", offset=record.offset, reason=str(exc)
+                )
+        result = await ingest(
+            self.engine, self.schema, batch, dead, publisher=self.dlq, resolver=self.resolver
+        )
         await self.consumer.commit({tp: records[-1].offset + 1})
         self.next_offsets[tp] = records[-1].offset + 1
+        for letter in result.dead:
+            metrics.DEAD_LETTERS.labels(letter.kind).inc()
         metrics.JOBS_CREATED.inc(result.jobs)
         metrics.CHECKPOINT.set(result.checkpoint)
         if result.jobs:

@@ -38,5 +38,6 @@ def _reader(request: Request) -> Caller:
 
 
 NotifierDep = Annotated[Notifier, Depends(_notifier)]
+Admin = Annotated[Caller, require_scope("admin", _settings)]
 Writer = Annotated[Caller, require_scope("subscriptions:write", _settings)]
 Reader = Annotated[Caller, Depends(_reader)]

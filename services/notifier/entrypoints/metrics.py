@@ -12,7 +12,15 @@ DELIVERIES = Counter(
     registry=REGISTRY,
 )
 DEAD_LETTERS = Counter(
-    "remit_notifier_dead_letters", "Undecodable records sent to the DLQ", registry=REGISTRY
+    "remit_notifier_dead_letters",
+    "Records dead-lettered (table and DLQ topic), by kind: undecodable, apply_error",
+    ["kind"],
+    registry=REGISTRY,
+)
+UNACKED = Gauge(
+    "remit_notifier_dead_letters_unacknowledged",
+    "Dead letters no operator has acknowledged",
+    registry=REGISTRY,
 )
 DEAD_DELIVERIES = Counter(
     "remit_notifier_deliveries_dead", "Deliveries that exhausted their retries", registry=REGISTRY

@@ -2,24 +2,44 @@
 
 Events at or below the checkpoint were already handled (a relay or consumer replay): they are
 skipped, and ``UNIQUE (event_id, subscription_id)`` backs that up.
+
+Each event is ingested in its own SAVEPOINT. One that fails (a poison event) is rolled back
+alone, recorded as an ``apply_error`` dead letter, and the checkpoint moves past it: the rest of
+the batch, and every alert after it, still goes out. Only a lost database connection fails the
+whole batch (the consumer then replays it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 import structlog
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from schemas.envelope import DomainEvent
 from schemas.wire import PositionedEvent
-from services.notifier.adapters.ingest_store import DeadLetter, IngestStore
+from services.notifier.adapters.ingest_store import DeadLetter, IngestStore, SourceRecord
 from services.notifier.domain.filters import plan
 from services.notifier.domain.knowledge import Knowledge, evolve
-from services.notifier.domain.resolution import resolve
+from services.notifier.domain.resolution import Affected, resolve
 
 log = structlog.get_logger(__name__)
+
+Resolver = Callable[[DomainEvent, Knowledge], Affected]
+
+
+class DeadLetterSink(Protocol):
+    async def publish(self, letter: DeadLetter) -> None: ...
+
+
+@dataclass(frozen=True)
+class Consumed:
+    event: PositionedEvent
+    source: SourceRecord
 
 
 @dataclass(frozen=True)
@@ -28,42 +48,87 @@ class Ingested:
     skipped: int
     jobs: int
     checkpoint: int
+    dead: tuple[DeadLetter, ...] = ()
+    """Dead letters recorded by this batch (not those a replay had already recorded)."""
 
 
 async def ingest(
     engine: AsyncEngine,
     schema: str,
-    events: Sequence[PositionedEvent],
+    batch: Sequence[Consumed],
     dead_letters: Sequence[DeadLetter] = (),
+    *,
+    publisher: DeadLetterSink,
+    resolver: Resolver = resolve,
 ) -> Ingested:
-    now = datetime.now(UTC)
+    """Ingest the batch; dead letters new to the table also go to the DLQ topic, before the
+    transaction commits (so a crash republishes rather than loses them)."""
     async with engine.begin() as conn:
         store = IngestStore(conn, schema)
         checkpoint = await store.lock_checkpoint()
-        fresh = sorted((e for e in events if e.position > checkpoint), key=lambda e: e.position)
-        fresh = list({e.position: e for e in fresh}.values())
-        known, dirty, jobs = Knowledge(), Knowledge(), 0
-        for pe in fresh:
-            if pe.position != checkpoint + 1:
-                log.warning("position_gap", expected=checkpoint + 1, got=pe.position)
-            await store.load_knowledge(known, pe)
-            affected = resolve(pe.event, known)
-            rules = await store.rules_for(affected.organisations())
-            stored = await store.store_jobs(pe, plan(pe.event.type, affected, rules), now)
-            jobs += stored
-            log.info(
-                "event_ingested",
-                position=pe.position,
-                event_type=pe.event.type,
-                correlation_id=pe.event.correlation_id,
-                affected=sorted(affected.organisations()),
-                jobs=stored,
-            )
-            changes = evolve(known, pe.event)
-            known.merge(changes)
-            dirty.merge(changes)
-            checkpoint = pe.position
-        await store.save_knowledge(dirty)
-        await store.save_dead_letters(dead_letters)
+        fresh = sorted((c for c in batch if c.event.position > checkpoint), key=_position)
+        fresh = list({c.event.position: c for c in fresh}.values())
+        run = _Run(store, resolver, list(dead_letters))
+        for item in fresh:
+            if item.event.position != checkpoint + 1:
+                log.warning("position_gap", expected=checkpoint + 1, got=item.event.position)
+            await run.one(item)
+            checkpoint = item.event.position
+        await store.save_knowledge(run.dirty)
+        recorded = tuple([d for d in run.dead if await store.save_dead_letter(d)])
+        for letter in recorded:
+            await publisher.publish(letter)
         await store.set_checkpoint(checkpoint)
-    return Ingested(len(fresh), len(events) - len(fresh), jobs, checkpoint)
+    return Ingested(len(fresh), len(batch) - len(fresh), run.jobs, checkpoint, recorded)
+
+
+def _position(item: Consumed) -> int:
+    return item.event.position
+
+
+class _Run:
+    """One batch's state: what is known, what changed, jobs stored, dead letters."""
+
+    def __init__(self, store: IngestStore, resolver: Resolver, dead: list[DeadLetter]) -> None:
+        self.store, self.resolver, self.dead = store, resolver, dead
+        self.known, self.dirty, self.jobs = Knowledge(), Knowledge(), 0
+        self.now = datetime.now(UTC)
+
+    async def one(self, item: Consumed) -> None:
+        pe = item.event
+        try:
+            async with self.store.conn.begin_nested():
+                changes = await self._ingest(pe)
+        except Exception as exc:  # one poison event must not stop every alert after it
+            if _connection_lost(exc):
+                raise
+            reason = f"{type(exc).__name__}: {exc}"
+            log.warning("dead_letter", kind="apply_error", position=pe.position, reason=reason)
+            self.dead.append(DeadLetter("apply_error", item.source, reason, pe.position))
+            return
+        self.known.merge(changes)
+        self.dirty.merge(changes)
+
+    async def _ingest(self, pe: PositionedEvent) -> Knowledge:
+        await self.store.load_knowledge(self.known, pe)
+        affected = self.resolver(pe.event, self.known)
+        rules = await self.store.rules_for(affected.organisations())
+        stored = await self.store.store_jobs(pe, plan(pe.event.type, affected, rules), self.now)
+        changes = evolve(self.known, pe.event)
+        self.jobs += stored
+        log.info(
+            "event_ingested",
+            position=pe.position,
+            event_type=pe.event.type,
+            correlation_id=pe.event.correlation_id,
+            affected=sorted(affected.organisations()),
+            jobs=stored,
+        )
+        return changes
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """Infrastructure, not the event: the batch is retried rather than the event discarded."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, sa_exc.InterfaceError | sa_exc.DisconnectionError)

@@ -106,10 +106,41 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
             await dlq.stop()
         metrics = (await h.api.get("/metrics")).text
         ready = await h.api.get("/readyz")
+        letters = await _acknowledge_all(h)
+        ready_after = await h.api.get("/readyz")
     headers = dict(record.headers)
     assert record.key == b"junk" and record.value == b"{not json"
     assert headers[DLQ_HEADER_CONSUMER].decode() == h.settings.consumer_group
     assert headers[DLQ_HEADER_SOURCE_OFFSET] == b"10"
     assert headers[DLQ_HEADER_REASON]
-    assert "remit_notifier_dead_letters_total" in metrics
-    assert ready.status_code == 200
+    assert 'remit_notifier_dead_letters_total{kind="undecodable"} 1.0' in metrics
+    assert ready.status_code == 503
+    assert ready.json()["reasons"] == ["degraded: unacknowledged dead letters"]
+    [letter] = letters
+    assert letter["kind"] == "undecodable" and letter["source_offset"] == 10
+    assert letter["position"] is None and letter["value"] == "{not json"
+    assert letter["consumer"] == h.settings.consumer_group
+    assert ready_after.status_code == 200, ready_after.text
+
+
+async def _acknowledge_all(h: Any) -> list[dict[str, Any]]:
+    """Only admin sees or acknowledges dead letters; acknowledging ends the degraded state."""
+    admin = h.token(None, "admin")
+    assert (await h.api.get("/v1/dead-letters", headers=h.token(A))).status_code == 403
+    assert (await h.api.get("/v1/dead-letters")).status_code == 401
+    listed = (await h.api.get("/v1/dead-letters", headers=admin)).json()
+    assert listed["degraded"] and listed["unacknowledged"] == len(listed["items"])
+    missing = await h.api.post("/v1/dead-letters/999999/acknowledge", headers=admin)
+    assert missing.status_code == 404
+    assert missing.headers["content-type"] == "application/problem+json"
+    for item in listed["items"]:
+        done = await h.api.post(f"/v1/dead-letters/{item['id']}/acknowledge", headers=admin)
+        assert done.status_code == 200, done.text
+    assert done.json() == {"id": item["id"], "acknowledged": True, "degraded": False}
+    assert (await h.api.get("/v1/dead-letters", headers=admin)).json()["items"] == []
+    everything = await h.api.get(
+        "/v1/dead-letters", params={"include_acknowledged": True}, headers=admin
+    )
+    acknowledged = everything.json()["items"]
+    assert all(i["acknowledged_at"] and i["acknowledged_by"] for i in acknowledged)
+    return list(listed["items"])
