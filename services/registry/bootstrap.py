@@ -96,6 +96,9 @@ class Registry:
             return problems
         metrics.HEAD_POSITION.set(head or 0)
         metrics.OUTBOX_BACKLOG.set((head or 0) - (published or 0))
+        dead = [t for t in self.background if t.done()]
+        if dead and not self.stopping.is_set():
+            problems["relay"] = "the in-process outbox relay has stopped"
         return problems
 
     async def close(self) -> None:

@@ -65,7 +65,9 @@ async def _wait_any(events: list[asyncio.Event], seconds: float) -> None:
 
 
 async def run_relay(settings: RegistrySettings, stop_event: asyncio.Event) -> None:
-    """Relay until ``stop_event`` is set; database and broker outages are retried, not raised."""
+    """Relay until ``stop_event`` is set. Nothing ends it early: database and broker outages,
+    and any unexpected failure (say, a stored event this code cannot decode), are logged and
+    retried with backoff, since a relay that silently stopped would strand every later event."""
     engine = create_db_engine(settings, poolclass=NullPool)
     backoff = Backoff(settings.relay_backoff_initial_s, settings.relay_backoff_max_s)
     try:
@@ -75,6 +77,10 @@ async def run_relay(settings: RegistrySettings, stop_event: asyncio.Event) -> No
             except (DBAPIError, OSError) as exc:
                 delay = backoff.next()
                 log.warning("relay: database unavailable (%s); retrying in %.1fs", exc, delay)
+                await _wait_any([stop_event], delay)
+            except Exception:  # see the docstring: the relay must not die
+                delay = backoff.next()
+                log.exception("relay: failed; retrying in %.1fs", delay)
                 await _wait_any([stop_event], delay)
     finally:
         await engine.dispose()

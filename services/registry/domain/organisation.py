@@ -119,14 +119,22 @@ def rename(state: Organisation | None, cmd: RenameOrganisation, ctx: Context) ->
 
 
 def merge(
-    state: Organisation | None, parent: Organisation | None, cmd: MergeOrganisation, ctx: Context
+    state: Organisation | None,
+    parent: Organisation | None,
+    parent_ancestors: list[str],
+    cmd: MergeOrganisation,
+    ctx: Context,
 ) -> list[DomainEvent]:
+    """``parent_ancestors``: the bodies the parent is (transitively) part of; a body cannot
+    become part of one of its own parts."""
     org = require(state, cmd.organisation_id, "the body that becomes part of another")
     require_can_hold(parent, cmd.parent_id, "the parent body")
     if org.status is not OrganisationStatus.ACTIVE:
         raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is {org.status.value}")
-    if cmd.parent_id == cmd.organisation_id:
-        raise DomainRuleViolated("an organisation cannot become part of itself")
+    if cmd.parent_id == cmd.organisation_id or cmd.organisation_id in parent_ancestors:
+        raise DomainRuleViolated(
+            f"{cmd.parent_id!r} is part of {cmd.organisation_id!r}: that would be a cycle"
+        )
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     return [
         ctx.stamp(

@@ -79,11 +79,21 @@ async def rename_organisation(
     )
 
 
+async def ancestors(uow: UnitOfWork, body: org.Organisation | None) -> list[str]:
+    """The bodies ``body`` is part of, nearest first (bounded, in case data already loops)."""
+    chain: list[str] = []
+    while body is not None and body.parent_id and len(chain) < 100:
+        chain.append(body.parent_id)
+        body = await load(uow, organisation_stream(body.parent_id), org.apply)
+    return chain
+
+
 async def merge_organisation(
     cmd: MergeOrganisation, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
     bodies = await organisations(uow, [cmd.organisation_id, cmd.parent_id])
-    return org.merge(bodies[cmd.organisation_id], bodies[cmd.parent_id], cmd, ctx)
+    parent = bodies[cmd.parent_id]
+    return org.merge(bodies[cmd.organisation_id], parent, await ancestors(uow, parent), cmd, ctx)
 
 
 async def dissolve_organisation(

@@ -374,3 +374,12 @@ async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus
     bus.uow.idempotency.get = get_missing_once  # type: ignore[method-assign]
     again = await bus.run(body, idempotency_key="k")
     assert again.replayed and again.events == first.events
+
+
+async def test_merging_into_ones_own_part_is_a_cycle(bus: Bus) -> None:
+    await register(bus, "a", "b", "c")
+    await bus.run(cmd(c.MergeOrganisation, organisation_id="b", parent_id="a"))
+    await bus.run(cmd(c.MergeOrganisation, organisation_id="c", parent_id="b"))
+    await register(bus, "d")
+    with pytest.raises(DomainRuleViolated, match="cycle"):
+        await bus.run(cmd(c.MergeOrganisation, organisation_id="a", parent_id="c"))
