@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +14,7 @@ import typer
 from pydantic_settings import SettingsConfigDict
 
 from services.cli.output import check, emit, fail
+from services.cli.wiring import wiring
 from services.common.auth import AuthSettings, issue_token
 
 app = typer.Typer(help="Operate Remit.", no_args_is_help=True)
@@ -45,13 +47,22 @@ def _settings() -> CliSettings:
 
 
 def _client(
-    base_url: str, scopes: list[str], org: str | None = None, admin: bool = True
+    base_url: str,
+    scopes: list[str],
+    org: str | None = None,
+    admin: bool = True,
+    transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
     """A client with a token for ``org``, or (without one) an operator's admin token."""
     settings = _settings()
     scopes = [*scopes, "admin"] if admin and org is None else scopes
     token = issue_token(settings, "remit-cli", scopes, org)
-    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+    return httpx.Client(
+        base_url=base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+        transport=transport,
+    )
 
 
 @app.command("token")
@@ -196,33 +207,73 @@ def deliveries_recover(
     typer.echo(json.dumps(body))
 
 
+class Service(StrEnum):
+    projections = "projections"
+    notifier = "notifier"
+
+
+ServiceOption = Annotated[Service, typer.Option(help="Whose dead letters.")]
+DLQ_COLUMNS = ("id", "kind", "position", "source_offset", "created_at", "acknowledged_at", "reason")
+
+
+def _dlq_client(ctx: typer.Context, service: Service) -> httpx.Client:
+    settings = _settings()
+    base = settings.projections_url if service is Service.projections else settings.notifier_url
+    return _client(base, ["admin"], transport=wiring(ctx).transport)
+
+
 @dlq_app.command("list")
 def dlq_list(
-    service: Annotated[str, typer.Option(help="projections or notifier.")] = "projections",
+    ctx: typer.Context,
+    service: ServiceOption = Service.projections,
+    include_acknowledged: Annotated[
+        bool, typer.Option("--all", help="Acknowledged ones too.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """List a consumer's dead letters (records it could not decode or apply)."""
-    base = {"projections": _settings().projections_url, "notifier": _settings().notifier_url}
-    if service not in base:
-        fail("--service must be projections or notifier", 2)
-    with _client(base[service], ["admin"]) as c:
-        rows = check(c.get("/v1/dead-letters"))
-    rows = rows.get("items", rows) if isinstance(rows, dict) else rows
-    emit(rows, as_json, ("id", "reason", "source_offset", "acknowledged"))
+    params = {"include_acknowledged": "true"} if include_acknowledged else {}
+    with _dlq_client(ctx, service) as c:
+        body = check(c.get("/v1/dead-letters", params=params))
+    if as_json:
+        emit(body, True)
+        return
+    emit(body["items"], False, DLQ_COLUMNS)
+    typer.echo(f"{body['unacknowledged']} unacknowledged ({service.value})")
+
+
+@dlq_app.command("acknowledge")
+def dlq_acknowledge(
+    ctx: typer.Context,
+    dead_letter_id: Annotated[int, typer.Argument(min=1, help="Dead letter id.")],
+    service: ServiceOption = Service.projections,
+) -> None:
+    """Mark a dead letter as dealt with (the service stays degraded until none is open)."""
+    with _dlq_client(ctx, service) as c:
+        body = check(c.post(f"/v1/dead-letters/{dead_letter_id}/acknowledge"))
+    state = "still degraded" if body.get("degraded") else "no open dead letters"
+    typer.echo(f"acknowledged {dead_letter_id} ({service.value}: {state})")
 
 
 @dlq_app.command("replay")
-def dlq_replay(
-    dead_letter_id: str,
-    service: Annotated[str, typer.Option(help="projections or notifier.")] = "projections",
-) -> None:
-    """Ask the consumer to apply a dead letter again (after a fix)."""
-    base = {"projections": _settings().projections_url, "notifier": _settings().notifier_url}
-    if service not in base:
-        fail("--service must be projections or notifier", 2)
-    with _client(base[service], ["admin"]) as c:
-        check(c.post(f"/v1/dead-letters/{dead_letter_id}/replay"))
-    typer.echo(f"replayed {dead_letter_id}")
+def dlq_replay(ctx: typer.Context, service: ServiceOption = Service.projections) -> None:
+    """Projections only: rebuild the read model from the topic with the current code, then
+    acknowledge the apply_error dead letters whose events the rebuilt model now holds. The
+    others (undecodable, position gaps, events that still fail) stay open and are printed, and
+    the exit code is then 1."""
+    from services.cli.replay import replay
+
+    if service is not Service.projections:
+        fail("replay rebuilds the projections; notifier dead letters: fix, then acknowledge", 2)
+    with _dlq_client(ctx, service) as c:
+        code, fixed, remaining = replay(c, wiring(ctx))
+    if code != 0:
+        fail(f"rebuild failed (exit {code}); nothing acknowledged", code)
+    typer.echo(f"rebuilt; acknowledged {len(fixed)}: {[d['id'] for d in fixed]}")
+    if remaining:
+        typer.echo(f"{len(remaining)} dead letters remain:")
+        emit(remaining, False, DLQ_COLUMNS)
+        raise typer.Exit(1)
 
 
 @app.command("status")

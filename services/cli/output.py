@@ -42,7 +42,13 @@ def emit(
             typer.echo(f"{key}: {value}")
         return
     cols = list(columns) or (list(rows[0]) if rows else [])
-    widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in cols}
+    widths = {c: max([len(c), *(len(_cell(r, c)) for r in rows)]) for c in cols}
     typer.echo("  ".join(c.ljust(widths[c]) for c in cols))
     for row in rows:
-        typer.echo("  ".join(str(row.get(c, "")).ljust(widths[c]) for c in cols))
+        typer.echo("  ".join(_cell(row, c).ljust(widths[c]) for c in cols))
+
+
+def _cell(row: Mapping[str, Any], column: str) -> str:
+    """``-`` for a missing or null value (not ``None``), so columns stay readable."""
+    value = row.get(column)
+    return "-" if value is None else str(value)

@@ -24,7 +24,10 @@ def collect(urls: dict[str, str]) -> list[dict[str, object]]:
             try:
                 ready = client.get(f"{url}/readyz")
                 row["ready"] = ready.status_code == 200
-                row["detail"] = ready.json().get("problems") or ready.json().get("status", "")
+                body = ready.json()
+                row["detail"] = (
+                    body.get("reasons") or body.get("problems") or body.get("status", "")
+                )
                 metrics = client.get(f"{url}/metrics").text
                 row["lag"] = _metric_sum(metrics, "_consumer_lag")
                 row["backlog"] = _metric_sum(metrics, "_outbox_backlog")
