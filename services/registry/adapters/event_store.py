@@ -6,7 +6,7 @@ after commit (see ``sequencer.py`` and docs/ordering.md).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -31,10 +31,42 @@ class PostgresEventStore:
             " schema_version, payload, recorded_at) VALUES (:stream_id, :stream_version,"
             " :event_id, :event_type, :schema_version, :payload, :recorded_at)"
         ).bindparams(bindparam("payload", type_=JSONB))
+        # Locks are taken in key order as the sorted subquery yields rows.
+        self._lock = text(
+            "SELECT count(*) FROM (SELECT k, x FROM unnest(CAST(:keys AS text[]),"
+            " CAST(:exclusive AS boolean[])) AS u(k, x) ORDER BY k) s, LATERAL (SELECT CASE"
+            " WHEN s.x THEN pg_advisory_xact_lock(hashtextextended(s.k, 0))"
+            " ELSE pg_advisory_xact_lock_shared(hashtextextended(s.k, 0)) END) l"
+        )
+        self._holdings = text(
+            "SELECT substr(stream_id, length('responsibility-') + 1) FROM ("
+            " SELECT DISTINCT ON (stream_id) stream_id,"
+            " coalesce(payload->>'to_id', payload->>'holder_id') AS holder"
+            f" FROM {tables.events} WHERE stream_id LIKE 'responsibility-%'"
+            " AND event_type IN ('ResponsibilityAssigned', 'ResponsibilityTransferred')"
+            " ORDER BY stream_id, stream_version DESC) latest WHERE holder = :org ORDER BY 1"
+        )
         self._load = text(
             f"SELECT payload FROM {tables.events} WHERE stream_id = :stream_id"
             " ORDER BY stream_version"
         ).columns(payload=JSONB)
+
+    async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
+        wanted = dict.fromkeys(shared, False) | dict.fromkeys(exclusive, True)
+        if not wanted:
+            return
+        keys = sorted(wanted)
+        await self._connection.execute(
+            self._lock,
+            {
+                "keys": [f"{self._tables.schema}:{k}" for k in keys],
+                "exclusive": [wanted[k] for k in keys],
+            },
+        )
+
+    async def holdings(self, organisation_id: str) -> list[str]:
+        result = await self._connection.execute(self._holdings, {"org": organisation_id})
+        return list(result.scalars())
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
         result = await self._connection.execute(self._load, {"stream_id": stream_id})

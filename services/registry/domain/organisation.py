@@ -118,15 +118,25 @@ def rename(state: Organisation | None, cmd: RenameOrganisation, ctx: Context) ->
     ]
 
 
+def refuse_if_holding(organisation_id: str, holdings: list[str], what: str) -> None:
+    """A body that can hold nothing afterwards must not be holding anything now."""
+    if holdings:
+        raise DomainRuleViolated(
+            f"{organisation_id!r} still holds {', '.join(holdings)}: transfer "
+            f"{'it' if len(holdings) == 1 else 'them'} before it is {what}"
+        )
+
+
 def merge(
     state: Organisation | None,
     parent: Organisation | None,
     parent_ancestors: list[str],
+    holdings: list[str],
     cmd: MergeOrganisation,
     ctx: Context,
 ) -> list[DomainEvent]:
     """``parent_ancestors``: the bodies the parent is (transitively) part of; a body cannot
-    become part of one of its own parts."""
+    become part of one of its own parts. Absorbed without its identity, it can hold nothing."""
     org = require(state, cmd.organisation_id, "the body that becomes part of another")
     require_can_hold(parent, cmd.parent_id, "the parent body")
     if org.status is not OrganisationStatus.ACTIVE:
@@ -135,6 +145,8 @@ def merge(
         raise DomainRuleViolated(
             f"{cmd.parent_id!r} is part of {cmd.organisation_id!r}: that would be a cycle"
         )
+    if not cmd.keeps_identity:
+        refuse_if_holding(cmd.organisation_id, holdings, "absorbed")
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     return [
         ctx.stamp(
@@ -146,12 +158,14 @@ def merge(
 def dissolve(
     state: Organisation | None,
     successors: dict[str, Organisation | None],
+    holdings: list[str],
     cmd: DissolveOrganisation,
     ctx: Context,
 ) -> list[DomainEvent]:
     org = require(state, cmd.organisation_id, "the body to dissolve")
     if org.status is OrganisationStatus.DISSOLVED:
         raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is already dissolved")
+    refuse_if_holding(cmd.organisation_id, holdings, "dissolved")
     for successor_id, successor in successors.items():
         require_can_hold(successor, successor_id, "a successor")
     if cmd.organisation_id in successors:

@@ -49,7 +49,11 @@ async def load(uow: UnitOfWork, stream_id: str, fold: Fold[S]) -> S | None:
 
 
 async def organisations(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, org.Organisation | None]:
-    return {i: await load(uow, organisation_stream(i), org.apply) for i in dict.fromkeys(ids)}
+    """The named bodies, locked (shared) first so that what a decision checks about them (not
+    dissolved, say) still holds at commit."""
+    unique = list(dict.fromkeys(ids))
+    await uow.events.lock(shared=[organisation_stream(i) for i in unique])
+    return {i: await load(uow, organisation_stream(i), org.apply) for i in unique}
 
 
 async def recommendation(uow: UnitOfWork, rec_id: str) -> review.Recommendation | None:
@@ -91,16 +95,25 @@ async def ancestors(uow: UnitOfWork, body: org.Organisation | None) -> list[str]
 async def merge_organisation(
     cmd: MergeOrganisation, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
+    await uow.events.lock(exclusive=[organisation_stream(cmd.organisation_id)])
     bodies = await organisations(uow, [cmd.organisation_id, cmd.parent_id])
     parent = bodies[cmd.parent_id]
-    return org.merge(bodies[cmd.organisation_id], parent, await ancestors(uow, parent), cmd, ctx)
+    holdings = await uow.events.holdings(cmd.organisation_id)
+    return org.merge(
+        bodies[cmd.organisation_id], parent, await ancestors(uow, parent), holdings, cmd, ctx
+    )
 
 
 async def dissolve_organisation(
     cmd: DissolveOrganisation, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
+    """Locked exclusively: no transfer to the body can commit between the holdings check and
+    the dissolution (transfers lock the receiving body shared)."""
+    await uow.events.lock(exclusive=[organisation_stream(cmd.organisation_id)])
     state = await load(uow, organisation_stream(cmd.organisation_id), org.apply)
-    return org.dissolve(state, await organisations(uow, cmd.successor_ids), cmd, ctx)
+    successors = await organisations(uow, cmd.successor_ids)
+    holdings = await uow.events.holdings(cmd.organisation_id)
+    return org.dissolve(state, successors, holdings, cmd, ctx)
 
 
 async def assign_accountability(

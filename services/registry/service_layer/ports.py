@@ -7,7 +7,7 @@ commit. Global positions are given after commit by the sequencer (see docs/order
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Protocol
@@ -28,6 +28,17 @@ class StoredResponse:
 class EventStore(Protocol):
     async def load(self, stream_id: str) -> list[DomainEvent]:
         """All events of one stream in stream-version order (upcast to current versions)."""
+        ...
+
+    async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
+        """Hold stream locks until the transaction ends (taken in one sorted order, so two
+        commands cannot deadlock). A command that relies on another stream's state (a body is
+        not dissolved) locks it shared; one that changes what others rely on (dissolving)
+        locks it exclusively. Take them before loading the streams."""
+        ...
+
+    async def holdings(self, organisation_id: str) -> list[str]:
+        """Ids of the responsibilities the body holds now."""
         ...
 
     async def append(self, events: Sequence[DomainEvent]) -> None:

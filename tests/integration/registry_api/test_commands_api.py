@@ -352,3 +352,26 @@ async def test_ops_endpoints_and_correlation_id(client: httpx.AsyncClient) -> No
     }
     assert "remit_registry_events_appended" in families
     assert "remit_http_request_duration_seconds" in families
+
+
+async def test_transfer_and_dissolution_racing_never_leave_a_dissolved_holder(
+    client: httpx.AsyncClient,
+) -> None:
+    """Write skew: each command checks a different stream. Locks make them take turns, so
+    either the transfer lands and the dissolution is refused, or the other way round."""
+    for _ in range(8):
+        a, b = await org(client), await org(client)
+        resp = uid("resp")
+        await post(
+            client,
+            "/v1/responsibilities",
+            {"responsibility_id": resp, "description": "D", "holder_id": a},
+        )
+        transfer, dissolve = await asyncio.gather(
+            post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": a, "to_id": b}),
+            post(client, f"/v1/organisations/{b}/dissolve", {}),
+        )
+        assert sorted([transfer.status_code, dissolve.status_code]) == [201, 422], (
+            transfer.text,
+            dissolve.text,
+        )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from types import TracebackType
 from uuid import UUID
 
 from schemas.envelope import DomainEvent
+from schemas.responsibilities import ResponsibilityAssigned, ResponsibilityTransferred
 from services.registry.errors import ConcurrencyConflict
 from services.registry.service_layer.ports import StoredResponse
 
@@ -14,10 +15,25 @@ from services.registry.service_layer.ports import StoredResponse
 class FakeEventStore:
     def __init__(self) -> None:
         self.committed: list[DomainEvent] = []
+        self.shared_locks: set[str] = set()
+        self.exclusive_locks: set[str] = set()
         self.staged: list[DomainEvent] = []
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
         return [e for e in [*self.committed, *self.staged] if e.stream_id == stream_id]
+
+    async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
+        self.shared_locks.update(shared)
+        self.exclusive_locks.update(exclusive)
+
+    async def holdings(self, organisation_id: str) -> list[str]:
+        holders: dict[str, str] = {}
+        for event in [*self.committed, *self.staged]:
+            if isinstance(event, ResponsibilityAssigned):
+                holders[event.responsibility_id] = event.holder_id
+            elif isinstance(event, ResponsibilityTransferred):
+                holders[event.responsibility_id] = event.to_id
+        return sorted(r for r, holder in holders.items() if holder == organisation_id)
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         taken = {(e.stream_id, e.stream_version) for e in [*self.committed, *self.staged]}

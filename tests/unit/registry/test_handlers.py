@@ -383,3 +383,20 @@ async def test_merging_into_ones_own_part_is_a_cycle(bus: Bus) -> None:
     await register(bus, "d")
     with pytest.raises(DomainRuleViolated, match="cycle"):
         await bus.run(cmd(c.MergeOrganisation, organisation_id="a", parent_id="c"))
+
+
+async def test_a_body_that_holds_something_cannot_be_dissolved_or_absorbed(bus: Bus) -> None:
+    await register(bus, "x", "y")
+    await bus.run(
+        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="x")
+    )
+    with pytest.raises(DomainRuleViolated, match="'x' still holds r"):
+        await bus.run(cmd(c.DissolveOrganisation, organisation_id="x"))
+    with pytest.raises(DomainRuleViolated, match="still holds"):
+        await bus.run(
+            cmd(c.MergeOrganisation, organisation_id="x", parent_id="y", keeps_identity=False)
+        )
+    await bus.run(cmd(c.TransferResponsibility, responsibility_id="r", from_id="x", to_id="y"))
+    await bus.run(cmd(c.DissolveOrganisation, organisation_id="x", successor_ids=["y"]))
+    assert "organisation-x" in bus.uow.events.exclusive_locks
+    assert "organisation-y" in bus.uow.events.shared_locks
