@@ -184,13 +184,24 @@ async def insert_events(conn: AsyncConnection, schema: str, events: list[Positio
 async def get_checkpoint(
     conn: AsyncConnection, schema: str, topic: str, partition: int
 ) -> Checkpoint:
+    """The partition's checkpoint, locked until the transaction ends: two consumers that
+    overlap on a partition (a rebalance, two replicas) take turns instead of both applying the
+    same batch and dead-lettering the loser's duplicates."""
+    params = {"t": topic, "p": partition}
+    await conn.execute(
+        text(
+            f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
+            "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO NOTHING"
+        ),
+        params,
+    )
     row = (
         await conn.execute(
             text(
                 f"SELECT kafka_offset, position FROM {schema}.checkpoint "
-                "WHERE topic = :t AND partition = :p"
+                "WHERE topic = :t AND partition = :p FOR UPDATE"
             ),
-            {"t": topic, "p": partition},
+            params,
         )
     ).first()
     if row is None:

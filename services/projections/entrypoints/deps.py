@@ -37,7 +37,7 @@ def parse_as_of(raw: str) -> datetime:
                 microseconds=1
             )
         moment = datetime.fromisoformat(raw)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # 9999-12-31 overflows the day after
         raise BadQuery(f"as_of: {raw!r} is not an ISO 8601 date or datetime") from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -46,7 +46,9 @@ def bound(
     as_of: Annotated[
         str | None, Query(description="ISO date or datetime; by occurred_at, else recorded_at")
     ] = None,
-    at_position: Annotated[int | None, Query(ge=1, description="Global position")] = None,
+    at_position: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="Global position")
+    ] = None,
 ) -> Bound:
     if as_of is not None and at_position is not None:
         raise BadQuery("give as_of or at_position, not both")
@@ -57,6 +59,7 @@ Wired = Annotated[Projections, Depends(projections)]
 Reader = Annotated[ReadModel, Depends(read_model)]
 AsOf = Annotated[Bound, Depends(bound)]
 MinPosition = Annotated[
-    int | None, Query(ge=0, description="Wait until this position is applied (read your writes)")
+    int | None,
+    Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
 ]
 Admin = Annotated[Caller, require_scope("admin", _auth_settings)]

@@ -65,8 +65,8 @@ def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
         reason = f"position {positioned.position} follows {cp.position}: a gap"
         replay.dead.append(letter("position_gap", consumer, record, reason, positioned.position))
     cp.position = positioned.position
-    touched = refs(positioned.event)
     try:
+        touched = refs(positioned.event)
         if not apply_isolated(replay.world, positioned, strict=True):
             return
     except Exception as exc:

@@ -29,7 +29,7 @@ async def board(
     delivery: DeliveryFilter | None = None,
     organisation: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     min_position: MinPosition = None,
 ) -> Response:
     """The board: recommendations with response and delivery, filtered, one page."""

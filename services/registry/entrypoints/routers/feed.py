@@ -28,7 +28,7 @@ def _check_reader(request: Request, registry: RegistryDep) -> None:
 async def read_events(
     request: Request,
     registry: RegistryDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Events after a global position, in global order, gap-free."""
