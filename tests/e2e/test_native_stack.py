@@ -13,6 +13,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 from fastapi import FastAPI, Request
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks import Webhook
 
 from schemas.wire import decode_record
@@ -114,6 +115,14 @@ async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
 
     def logged_by() -> set[str]:
         return {name for name, line in stack.logs if correlation in line}
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        for url in (stack.registry, stack.projections, stack.notifier):
+            text = (await http.get(f"{url}/metrics")).text
+            names = {family.name for family in text_string_to_metric_families(text)}
+            assert "remit_http_request_duration_seconds" in names, url
+            if url != stack.registry:
+                assert any(name.endswith("_consumer_lag") for name in names), url
 
     with contextlib.suppress(AssertionError):
         await wait_for(lambda: logged_by() == {"registry", "projections", "notifier"}, 10)
