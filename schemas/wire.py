@@ -8,13 +8,16 @@ event's JSON; headers ``ce_*`` carry the CloudEvents attributes, plus extensions
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
+from schemas.catalogue import CURRENT_VERSIONS
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
 
@@ -115,3 +118,68 @@ def decode_record(key: bytes | None, value: bytes | None, headers: Any) -> Posit
     if cloud_event.get_type() != f"remit.{data['type']}.v{data['schema_version']}":
         raise UndecodableRecord("ce_type does not match the payload's type and schema_version")
     return PositionedEvent(event=event, position=position)
+
+
+# The fast path: same contract as decode_record, without the SDK for the envelope.
+_FAST_HEADERS = frozenset(
+    ("ce_id", "ce_source", "ce_type", "ce_subject", "ce_time", "content-type", "ce_position")
+    + ("ce_streamversion", "ce_correlationid", "ce_causationid", "ce_partitionkey")
+    + ("ce_specversion",)
+)
+_FAST_REQUIRED = ("ce_id", "ce_source", "ce_type", "ce_subject", "ce_time", "ce_position")
+_FAST_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?(Z|\+00:00)")
+_FAST_TYPES = {f"remit.{name}.v{version}": name for name, version in CURRENT_VERSIONS.items()}
+
+
+def decode_record_fast(key: bytes | None, value: bytes | None, headers: Any) -> PositionedEvent:
+    """:func:`decode_record`, faster on records shaped as :func:`encode` makes them.
+
+    Such a record (the exact header set, current schema version, UTC time) has its envelope
+    read by hand and its value decoded exactly as :func:`decode_record` does (``json.loads``
+    then :func:`~schemas.upcasting.decode`); anything else, or any doubt, goes through
+    :func:`decode_record`, so the outcome (event or :class:`UndecodableRecord`) is the same.
+    """
+    found = try_decode_fast(key, value, headers)
+    return found if found is not None else decode_record(key, value, headers)
+
+
+def try_decode_fast(key: bytes | None, value: bytes | None, headers: Any) -> PositionedEvent | None:
+    """The event, or None when the record is not in the common shape (or fails anything)."""
+    try:
+        attrs = _fast_headers(key, headers)
+        if attrs is None or not value:
+            return None
+        data = json.loads(value.decode("utf-8"))
+        raw_position = attrs["ce_position"]
+        if not (isinstance(data, dict) and raw_position.isascii() and raw_position.isdigit()):
+            return None
+        position = int(raw_position)
+        event_type = _FAST_TYPES.get(attrs["ce_type"])
+        if position < 1 or event_type is None or data.get("type") != event_type:
+            return None
+        if data.get("schema_version") != CURRENT_VERSIONS[event_type]:
+            return None
+        event = decode(data)
+    except Exception:
+        return None
+    if str(event.event_id) != attrs["ce_id"]:
+        return None
+    return PositionedEvent(event=event, position=position)
+
+
+def _fast_headers(key: bytes | None, headers: Any) -> dict[str, str] | None:
+    if key is not None:
+        key.decode("utf-8")
+    attrs: dict[str, str] = {}
+    for name, raw in headers or ():
+        if name not in _FAST_HEADERS or name in attrs or type(raw) is not bytes:
+            return None
+        attrs[name] = raw.decode("utf-8")
+    if attrs.get("ce_specversion") != "1.0" or attrs.get("content-type") != CONTENT_TYPE:
+        return None
+    if not all(attrs.get(name) for name in _FAST_REQUIRED):
+        return None
+    time = attrs["ce_time"]
+    if not _FAST_TIME.fullmatch(time) or datetime.fromisoformat(time).tzinfo is None:
+        return None
+    return attrs

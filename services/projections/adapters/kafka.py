@@ -26,13 +26,19 @@ def group_consumer(settings: ProjectionsSettings) -> AIOKafkaConsumer:
 async def replay_reader(
     settings: ProjectionsSettings,
 ) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
-    """A started consumer without a group, assigned every partition, at the beginning."""
+    """A started consumer without a group, assigned every partition, at the beginning.
+
+    It reads a whole topic as fast as it can, so it asks for large fetches (16 MiB per
+    partition: about ten thousand events per round trip instead of the default's ~800).
+    """
     consumer = AIOKafkaConsumer(
         bootstrap_servers=settings.kafka_bootstrap,
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         isolation_level="read_committed",
+        max_partition_fetch_bytes=16 << 20,
+        fetch_max_bytes=64 << 20,
     )
     await consumer.start()
     first = TopicPartition(settings.events_topic, 0)

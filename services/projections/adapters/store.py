@@ -123,7 +123,8 @@ async def load(conn: AsyncConnection, schema: str, wanted: Refs | None = None) -
     return world
 
 
-def _row(kind: str, doc: Doc) -> dict[str, Any]:
+def doc_row(kind: str, doc: Doc) -> dict[str, Any]:
+    """The table row of a document: its columns by name, ``doc`` as JSON text."""
     row: dict[str, Any] = {
         "id": doc.id,
         "version": doc.version,
@@ -150,34 +151,50 @@ async def save(conn: AsyncConnection, schema: str, world: World, only: Refs | No
             f"INSERT INTO {schema}.{kind} ({', '.join(columns)}) VALUES ({values}) "
             f"ON CONFLICT (id) DO UPDATE SET {updates}"
         )
-        await conn.execute(text(sql), [_row(kind, docs[i]) for i in ids])
+        await conn.execute(text(sql), [doc_row(kind, docs[i]) for i in ids])
+
+
+EVENT_COLUMNS = (
+    "position",
+    "event_id",
+    "type",
+    "stream_id",
+    "stream_version",
+    "occurred_at",
+    "recorded_at",
+    "effective_at",
+    "org_ids",
+    "rec_ids",
+    "payload",
+)
+
+
+def event_row(p: PositionedEvent) -> tuple[Any, ...]:
+    """The ``events`` row of ``p``, in :data:`EVENT_COLUMNS` order (``payload`` as JSON text)."""
+    e = p.event
+    return (
+        p.position,
+        e.event_id,
+        e.type,
+        e.stream_id,
+        e.stream_version,
+        e.occurred_at,
+        e.recorded_at,
+        e.occurred_at or e.recorded_at,
+        concerned_organisations(e),
+        concerned_recommendations(e),
+        e.model_dump_json(),
+    )
 
 
 async def insert_events(conn: AsyncConnection, schema: str, events: list[PositionedEvent]) -> None:
     if not events:
         return
-    rows = [
-        {
-            "position": p.position,
-            "event_id": p.event.event_id,
-            "type": p.event.type,
-            "stream_id": p.event.stream_id,
-            "stream_version": p.event.stream_version,
-            "occurred_at": p.event.occurred_at,
-            "recorded_at": p.event.recorded_at,
-            "effective_at": p.event.occurred_at or p.event.recorded_at,
-            "org_ids": concerned_organisations(p.event),
-            "rec_ids": concerned_recommendations(p.event),
-            "payload": p.event.model_dump_json(),
-        }
-        for p in events
-    ]
-    sql = (
-        f"INSERT INTO {schema}.events (position, event_id, type, stream_id, stream_version, "
-        "occurred_at, recorded_at, effective_at, org_ids, rec_ids, payload) VALUES (:position, "
-        ":event_id, :type, :stream_id, :stream_version, :occurred_at, :recorded_at, "
-        ":effective_at, :org_ids, :rec_ids, CAST(:payload AS jsonb))"
+    rows = [dict(zip(EVENT_COLUMNS, event_row(p), strict=True)) for p in events]
+    values = ", ".join(
+        "CAST(:payload AS jsonb)" if c == "payload" else f":{c}" for c in EVENT_COLUMNS
     )
+    sql = f"INSERT INTO {schema}.events ({', '.join(EVENT_COLUMNS)}) VALUES ({values})"
     await conn.execute(text(sql), rows)
 
 

@@ -13,7 +13,9 @@ folds are lenient because filtering by date may leave holes in a stream.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from schemas.envelope import DomainEvent
 from schemas.organisations import (
@@ -43,6 +45,7 @@ from services.projections.domain.model import (
     Doc,
     FormerName,
     Handover,
+    Organisation,
     Progress,
     Recommendation,
     Response,
@@ -50,10 +53,11 @@ from services.projections.domain.model import (
     Review,
     World,
 )
-from services.projections.domain.refs import RESPONSE_KINDS, refs, stream_of
+from services.projections.domain.refs import RESPONSE_KINDS, Refs, refs, stream_of
 from services.projections.errors import StreamOutOfOrder
 
 Rule = Callable[[World, Any, int], None]
+D = TypeVar("D", bound=Doc)
 
 
 def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
@@ -75,22 +79,65 @@ def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> 
     return True
 
 
-def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
-    """:func:`apply`, leaving ``world`` untouched if the rule raises."""
-    touched = refs(positioned.event)
-    snapshot = {
-        kind: {i: doc.model_copy(deep=True) for i in ids if (doc := getattr(world, kind).get(i))}
+def apply_isolated(
+    world: World, positioned: PositionedEvent, *, strict: bool = True, touched: Refs | None = None
+) -> bool:
+    """:func:`apply`, leaving ``world`` untouched if the rule raises.
+
+    ``touched`` is :func:`refs` of the event, if the caller has it already. The documents it
+    names are saved as they are before the rule runs and put back in place if it raises.
+    """
+    touched = refs(positioned.event) if touched is None else touched
+    saved = [
+        (kind, entity_id, _save(doc) if doc is not None else None)
         for kind, ids in touched.items()
-    }
+        for entity_id in ids
+        for doc in (getattr(world, kind).get(entity_id),)
+    ]
     try:
         return apply(world, positioned, strict=strict)
     except Exception:
-        for kind, ids in touched.items():
+        for kind, entity_id, state in saved:
             collection = getattr(world, kind)
-            for entity_id in ids:
+            if state is None:
                 collection.pop(entity_id, None)
-            collection.update(snapshot[kind])
+            else:
+                collection[entity_id] = _restore(state)
         raise
+
+
+_Saved = tuple[BaseModel, dict[str, Any], set[str], list[Any]]
+
+
+def _save(model: BaseModel) -> _Saved:
+    """What :func:`_restore` needs to put ``model`` back as it is now, in place.
+
+    Rules assign fields, append to lists and edit nested documents (a delivery); they never
+    edit an element already in a list (history entries are immutable once written), so
+    elements are shared rather than copied: a deep copy per event made the rebuild quadratic
+    in practice (every transfer copied the whole lineage).
+    """
+    state = dict(model.__dict__)
+    inner: list[Any] = []
+    for value in state.values():
+        if type(value) is list:
+            inner.append((value, list(value)))
+        elif isinstance(value, BaseModel):
+            inner.append(_save(value))
+    return model, state, set(model.__pydantic_fields_set__), inner
+
+
+def _restore(saved: _Saved) -> BaseModel:
+    model, state, fields_set, inner = saved
+    model.__dict__.clear()
+    model.__dict__.update(state)
+    object.__setattr__(model, "__pydantic_fields_set__", fields_set)
+    for item in inner:
+        if len(item) == 2:
+            item[0][:] = item[1]
+        else:
+            _restore(item)
+    return model
 
 
 def fold(events: list[PositionedEvent], *, strict: bool = True) -> World:
@@ -114,11 +161,25 @@ def fold_into(world: World, events: list[PositionedEvent], *, strict: bool = Tru
 
 def _stream_doc(world: World, kind: str, entity_id: str) -> Doc:
     if kind == "organisations":
-        return world.org(entity_id)
+        return _org(world, entity_id)
     collection: dict[str, Doc] = getattr(world, kind)
     if entity_id not in collection:
         collection[entity_id] = _DOC_CLASSES[kind](id=entity_id)
     return collection[entity_id]
+
+
+def _org(world: World, org_id: str) -> Organisation:
+    """:meth:`World.org` without building a placeholder when the body is there already."""
+    found = world.organisations.get(org_id)
+    return found if found is not None else world.org(org_id)
+
+
+def _doc(collection: dict[str, D], entity_id: str, cls: type[D]) -> D:
+    """``collection.setdefault(entity_id, cls(id=entity_id))``, building only when missing."""
+    found = collection.get(entity_id)
+    if found is None:
+        found = collection[entity_id] = cls(id=entity_id)
+    return found
 
 
 _DOC_CLASSES: dict[str, type[Doc]] = {
@@ -130,14 +191,14 @@ _DOC_CLASSES: dict[str, type[Doc]] = {
 
 
 def _registered(world: World, e: OrganisationRegistered, position: int) -> None:
-    org = world.org(e.organisation_id)
+    org = _org(world, e.organisation_id)
     org.name, org.kind, org.abbreviation = e.name, e.kind.value, e.abbreviation
     org.description, org.member_count = e.description, e.member_count
     org.members_known, org.registered_position = e.members_known, position
 
 
 def _renamed(world: World, e: OrganisationRenamed, position: int) -> None:
-    org = world.org(e.organisation_id)
+    org = _org(world, e.organisation_id)
     former = FormerName(
         name=e.previous_name, until_position=position, occurred_at=e.occurred_at, reason=e.reason
     )
@@ -146,41 +207,37 @@ def _renamed(world: World, e: OrganisationRenamed, position: int) -> None:
 
 
 def _merged(world: World, e: OrganisationMerged, position: int) -> None:
-    world.org(e.parent_id)
-    org = world.org(e.organisation_id)
+    _org(world, e.parent_id)
+    org = _org(world, e.organisation_id)
     org.status, org.parent_id, org.keeps_identity = "part_of_another", e.parent_id, e.keeps_identity
     org.merge_reason, org.status_recommendation_id = e.reason, e.recommendation_id
 
 
 def _dissolved(world: World, e: OrganisationDissolved, position: int) -> None:
-    org = world.org(e.organisation_id)
+    org = _org(world, e.organisation_id)
     org.status, org.successor_ids = "dissolved", list(e.successor_ids)
     org.disposition, org.status_recommendation_id = e.disposition, e.recommendation_id
 
 
 def _accountable(world: World, e: AccountabilityAssigned, position: int) -> None:
-    world.org(e.accountable_to_id)
-    world.org(e.organisation_id).accountable_to_id = e.accountable_to_id
+    _org(world, e.accountable_to_id)
+    _org(world, e.organisation_id).accountable_to_id = e.accountable_to_id
 
 
 def _published(world: World, e: ReviewPublished, position: int) -> None:
-    review = world.reviews.setdefault(e.review_id, Review(id=e.review_id))
+    review = _doc(world.reviews, e.review_id, Review)
     review.title, review.author, review.published_on = e.title, e.author, e.published_on
     review.recommendation_count, review.summary = e.recommendation_count, e.summary
 
 
 def _recorded(world: World, e: RecommendationRecorded, position: int) -> None:
-    rec = world.recommendations.setdefault(
-        e.recommendation_id, Recommendation(id=e.recommendation_id)
-    )
+    rec = _doc(world.recommendations, e.recommendation_id, Recommendation)
     rec.review_id, rec.number, rec.text = e.review_id, e.number, e.text
     rec.parent_id, rec.cross_references = e.parent_id, list(e.cross_references)
 
 
 def _responded(world: World, e: GovernmentResponse, position: int) -> None:
-    rec = world.recommendations.setdefault(
-        e.recommendation_id, Recommendation(id=e.recommendation_id)
-    )
+    rec = _doc(world.recommendations, e.recommendation_id, Recommendation)
     if rec.response is not None:
         rec.revisions.append(rec.response)
     rec.response = Response(
@@ -223,24 +280,22 @@ def _progress(world: World, e: ImplementationProgressRecorded, position: int) ->
 def _delivery_of(world: World, e: ImplementationProgressRecorded) -> Delivery:
     if e.recommendation_id is not None:
         rec_id = e.recommendation_id
-        return world.recommendations.setdefault(rec_id, Recommendation(id=rec_id)).delivery
+        return _doc(world.recommendations, rec_id, Recommendation).delivery
     action_id = str(e.action_id)
-    return world.actions.setdefault(action_id, Action(id=action_id)).delivery
+    return _doc(world.actions, action_id, Action).delivery
 
 
 def _handover(
     world: World, e: ResponsibilityAssigned | ResponsibilityTransferred, pos: int
 ) -> None:
-    resp = world.responsibilities.setdefault(
-        e.responsibility_id, Responsibility(id=e.responsibility_id)
-    )
+    resp = _doc(world.responsibilities, e.responsibility_id, Responsibility)
     if isinstance(e, ResponsibilityAssigned):
         kind, from_id, to_id, instead_of = "assigned", None, e.holder_id, None
     else:
         kind, from_id, to_id, instead_of = "transferred", e.from_id, e.to_id, e.instead_of_id
     for org_id in (from_id, to_id, instead_of):
         if org_id is not None:
-            world.org(org_id)
+            _org(world, org_id)
     resp.description, resp.holder_id = e.description, to_id
     resp.handovers.append(
         Handover(
@@ -261,8 +316,8 @@ def _handover(
 
 
 def _action(world: World, e: ActionCommitted, position: int) -> None:
-    world.org(e.owner_id)
-    action = world.actions.setdefault(e.action_id, Action(id=e.action_id))
+    _org(world, e.owner_id)
+    action = _doc(world.actions, e.action_id, Action)
     action.owner_id, action.description = e.owner_id, e.description
     action.review_id, action.recommendation_id = e.review_id, e.recommendation_id
 

@@ -2,12 +2,13 @@
 
 1. Create ``<control>_v<n+1>``; read the topic from offset 0 with a group-less consumer.
 2. Fold events in memory (the same :func:`apply` as the live consumer, same ordering and
-   dead-letter rules) and bulk-load documents, events and checkpoint every ``rebuild_batch_size``
-   events, one transaction per chunk (executemany).
+   dead-letter rules) and bulk-load (COPY) events and checkpoint every ``rebuild_batch_size``
+   events, one transaction per chunk; once caught up, COPY every document once.
 3. Once caught up with the end offsets, lock the pointer row FOR UPDATE (the live consumer's
-   batches take it FOR SHARE, so they wait), drain what arrived meanwhile, flush, and point
-   readers at the new schema in the same transaction. Readers read the pointer per request, so
-   they keep answering from the old schema until that commit and from the new one after it.
+   batches take it FOR SHARE, so they wait), drain what arrived meanwhile, flush (documents
+   changed since: upserted), and point readers at the new schema in the same transaction.
+   Readers read the pointer per request, so they keep answering from the old schema until
+   that commit and from the new one after it.
 4. Drop versions older than the previous one (kept for a quick switch back).
 The live consumer notices the switch by itself: its next batch starts past the new checkpoint's
 offset or at/below it, so it skips or seeks back (see :mod:`projector`).
@@ -23,8 +24,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
-from services.projections.adapters import dead_letters, store
+from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
+from services.projections.adapters import bulk, dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
 from services.projections.adapters.kafka import replay_reader
 from services.projections.adapters.schema import data_ddl, execute_all
@@ -36,6 +37,8 @@ from services.projections.domain.refs import Refs, refs
 from services.projections.service_layer.projector import letter
 
 log = structlog.get_logger(__name__)
+_MAX_RECORDS = 20_000
+"""Records per ``getmany``: one fetch response's worth (see :func:`replay_reader`)."""
 
 
 @dataclass
@@ -46,6 +49,7 @@ class _Replay:
     dead: list[DeadLetter] = field(default_factory=list)
     checkpoints: dict[int, store.Checkpoint] = field(default_factory=dict)
     total: int = 0
+    documents_loaded: bool = False
 
 
 def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
@@ -54,7 +58,7 @@ def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
     )
     cp.offset = record.offset
     try:
-        positioned = decode_record(record.key, record.value, record.headers)
+        positioned = decode_record_fast(record.key, record.value, record.headers)
     except UndecodableRecord as exc:
         replay.dead.append(letter("undecodable", consumer, record, str(exc)))
         return
@@ -67,7 +71,7 @@ def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
     cp.position = positioned.position
     try:
         touched = refs(positioned.event)
-        if not apply_isolated(replay.world, positioned, strict=True):
+        if not apply_isolated(replay.world, positioned, strict=True, touched=touched):
             return
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
@@ -85,16 +89,26 @@ async def _flush(
     control: str,
     replay: _Replay,
     publisher: DeadLetterPublisher,
+    documents: bool = False,
 ) -> None:
-    await store.save(conn, schema, replay.world, replay.dirty)
-    await store.insert_events(conn, schema, replay.events)
+    """Store the events folded since the last flush (and the documents, when ``documents``:
+    the first time all of them by COPY, later those changed since, upserted)."""
     for cp in replay.checkpoints.values():
         await store.put_checkpoint(conn, schema, cp)
+    await bulk.copy_events(conn, schema, replay.events)
     for dead in replay.dead:
         if await dead_letters.record(conn, control, dead) and dead.to_topic:
             await publisher.publish(dead)
-    replay.dirty = {k: set() for k in KINDS}
     replay.events, replay.dead = [], []
+    if not documents:
+        return
+    if replay.documents_loaded:
+        await store.save(conn, schema, replay.world, replay.dirty)
+    else:
+        for kind in KINDS:
+            await bulk.copy_documents(conn, schema, kind, getattr(replay.world, kind).values())
+        replay.documents_loaded = True
+    replay.dirty = {k: set() for k in KINDS}
 
 
 async def _read_until(
@@ -105,7 +119,7 @@ async def _read_until(
     flush: Any,
 ) -> None:
     while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-        batches = await consumer.getmany(timeout_ms=1000, max_records=settings.rebuild_batch_size)
+        batches = await consumer.getmany(timeout_ms=1000, max_records=_MAX_RECORDS)
         for records in batches.values():
             for record in records:
                 _fold_record(replay, record, f"{settings.consumer_group}:rebuild")
@@ -127,20 +141,20 @@ async def rebuild(
         await execute_all(conn, data_ddl(schema))
     replay = _Replay()
 
-    async def flush() -> None:
+    async def flush(documents: bool = False) -> None:
         async with engine.begin() as conn:
-            await _flush(conn, schema, control, replay, publisher)
+            await _flush(conn, schema, control, replay, publisher, documents)
 
     consumer, partitions = await replay_reader(settings)
     try:
         ends = await consumer.end_offsets(partitions)
         await _read_until(consumer, ends, replay, settings, flush)
-        await flush()
+        await flush(documents=True)
         async with engine.begin() as conn:
             previous = await store.active_schema(conn, control, lock="UPDATE")
             ends = await consumer.end_offsets(partitions)
             await _read_until(consumer, ends, replay, settings, None)
-            await _flush(conn, schema, control, replay, publisher)
+            await _flush(conn, schema, control, replay, publisher, documents=True)
             await conn.execute(
                 text(
                     f"UPDATE {control}.active SET data_schema = :s, version = :v, "

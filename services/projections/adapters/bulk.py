@@ -1,0 +1,56 @@
+"""Bulk loading into a fresh data schema (the rebuild): PostgreSQL ``COPY`` through asyncpg.
+
+The rows are the ones :mod:`store` writes row by row (:func:`store.doc_row`,
+:func:`store.event_row`), so a rebuilt model is the same, byte for byte, as a live one.
+``COPY`` needs tables nobody else writes and rows not there yet: the rebuild's new schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from schemas.wire import PositionedEvent
+from services.projections.adapters.schema import DOC_COLUMNS
+from services.projections.adapters.store import EVENT_COLUMNS, doc_row, event_row
+from services.projections.domain.model import Doc
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn``, inside ``conn``'s transaction."""
+    await conn.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction lazily
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+async def copy_events(conn: AsyncConnection, schema: str, events: list[PositionedEvent]) -> None:
+    """Append ``events`` (none of them stored yet) to ``<schema>.events``."""
+    if not events:
+        return
+    driver = await _driver(conn)
+    await driver.copy_records_to_table(
+        "events",
+        schema_name=schema,
+        columns=list(EVENT_COLUMNS),
+        records=[event_row(p) for p in events],
+    )
+
+
+async def copy_documents(
+    conn: AsyncConnection, schema: str, kind: str, docs: Iterable[Doc]
+) -> None:
+    """Insert ``docs`` (none of them stored yet) into ``<schema>.<kind>``, in id order."""
+    columns = ("id", "version", "last_position", "doc", *DOC_COLUMNS[kind])
+    rows = [doc_row(kind, doc) for doc in sorted(docs, key=lambda d: d.id)]
+    if not rows:
+        return
+    driver = await _driver(conn)
+    await driver.copy_records_to_table(
+        kind,
+        schema_name=schema,
+        columns=list(columns),
+        records=[tuple(row[c] for c in columns) for row in rows],
+    )
