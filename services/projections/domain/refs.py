@@ -45,7 +45,9 @@ def stream_of(stream_id: str) -> tuple[str, str]:
 
 
 def _value(event: DomainEvent, name: str) -> Any:
-    return getattr(event, name, None)
+    """The field, or None when this event type has no such field. Reads the instance dict:
+    ``getattr`` with a default goes through pydantic's slow missing-attribute path."""
+    return event.__dict__.get(name)
 
 
 def concerned_organisations(event: DomainEvent) -> list[str]:
