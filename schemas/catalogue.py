@@ -75,3 +75,20 @@ AnyEvent = Annotated[
 ]
 
 any_event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
+
+
+ORGANISATION_FIELDS: tuple[str, ...] = (
+    "organisation_id",
+    "parent_id",
+    "accountable_to_id",
+    "previous_accountable_to_id",
+    "holder_id",
+    "from_id",
+    "to_id",
+    "instead_of_id",
+    "owner_id",
+)
+"""Event fields that name one organisation: how a consumer finds the bodies an event concerns."""
+
+ORGANISATION_LIST_FIELDS: tuple[str, ...] = ("successor_ids", "lead_ids", "supporting_ids")
+"""Event fields that name several organisations."""

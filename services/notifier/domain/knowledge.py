@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from schemas.catalogue import ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
 from schemas.envelope import DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
@@ -100,25 +101,10 @@ def fold(events: list[DomainEvent]) -> Knowledge:
 def referenced_ids(event: DomainEvent) -> tuple[set[str], set[str], set[str], set[str]]:
     """(organisation, recommendation, responsibility, action) ids whose facts resolving needs."""
     data = event.model_dump()
-    orgs = {str(v) for k, v in data.items() if v and k in _ORG_FIELDS}
-    for k in ("successor_ids", "lead_ids", "supporting_ids"):
+    orgs = {str(data[k]) for k in ORGANISATION_FIELDS if data.get(k)}
+    for k in ORGANISATION_LIST_FIELDS:
         orgs.update(data.get(k) or ())
     recs = {str(data["recommendation_id"])} if data.get("recommendation_id") else set()
     resp = {str(data["responsibility_id"])} if data.get("responsibility_id") else set()
     acts = {str(data["action_id"])} if data.get("action_id") else set()
     return orgs, recs, resp, acts
-
-
-_ORG_FIELDS = frozenset(
-    {
-        "organisation_id",
-        "parent_id",
-        "accountable_to_id",
-        "previous_accountable_to_id",
-        "holder_id",
-        "from_id",
-        "to_id",
-        "instead_of_id",
-        "owner_id",
-    }
-)

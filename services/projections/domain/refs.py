@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.catalogue import ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
 from schemas.envelope import DomainEvent
 
 STREAM_PREFIXES = {
@@ -20,18 +21,6 @@ RESPONSE_KINDS = {
     "RecommendationDeferred": "future_discussion",
     "RecommendationRejected": "not_implement",
 }
-_ORG_FIELDS = (
-    "organisation_id",
-    "parent_id",
-    "accountable_to_id",
-    "previous_accountable_to_id",
-    "holder_id",
-    "from_id",
-    "to_id",
-    "instead_of_id",
-    "owner_id",
-)
-_ORG_LISTS = ("successor_ids", "lead_ids", "supporting_ids")
 
 Refs = dict[str, set[str]]
 
@@ -52,8 +41,8 @@ def _value(event: DomainEvent, name: str) -> Any:
 
 def concerned_organisations(event: DomainEvent) -> list[str]:
     """Organisations in whose history the event belongs, sorted."""
-    ids = {v for name in _ORG_FIELDS if isinstance(v := _value(event, name), str)}
-    for name in _ORG_LISTS:
+    ids = {v for name in ORGANISATION_FIELDS if isinstance(v := _value(event, name), str)}
+    for name in ORGANISATION_LIST_FIELDS:
         ids.update(_value(event, name) or ())
     claim = _value(event, "claim")
     if claim is not None:

@@ -56,3 +56,29 @@ def test_type_and_version_are_pinned(current_samples: dict[str, dict[str, Any]])
 
 def test_every_event_is_a_domain_event() -> None:
     assert all(issubclass(cls, DomainEvent) for cls in EVENT_TYPES.values())
+
+
+def test_every_field_naming_organisations_is_declared_once() -> None:
+    """Consumers find the bodies an event concerns through these lists: a new event field that
+    names an organisation must be added there, or it silently concerns nobody."""
+    from schemas.catalogue import EVENT_CLASSES, ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
+
+    not_organisations = {
+        "event_id",
+        "stream_id",
+        "correlation_id",
+        "causation_id",
+        "supersedes_event_id",
+        "review_id",
+        "recommendation_id",
+        "responsibility_id",
+        "action_id",
+        "claim",
+    }
+    named = {
+        name
+        for cls in EVENT_CLASSES
+        for name in cls.model_fields
+        if name.endswith(("_id", "_ids")) and name not in not_organisations
+    }
+    assert named == set(ORGANISATION_FIELDS) | set(ORGANISATION_LIST_FIELDS)
