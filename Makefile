@@ -7,14 +7,19 @@ PY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.remit-installed
 KAFKA_STAMP := .cache/kafka/4.1.1/resolved
 
-.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench schemas-check
+.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench bench-quick schemas-check
 
 help:
+	@echo "make run         everything: PostgreSQL, Kafka, the three services, the Smith import"
+	@echo "make stop        stop what make run started (data is kept)"
 	@echo "make install     venv + pip install -e '.[dev]' + Kafka jars from Maven Central"
 	@echo "make infra-up    start PostgreSQL ($${REMIT_PG_PORT:-55432}) and Kafka ($${REMIT_KAFKA_PORT:-59092})"
 	@echo "make infra-down  stop both (data stays in .run/infra)"
 	@echo "make test        pytest; starts its own servers unless REMIT_* are exported"
 	@echo "make lint        ruff check, ruff format --check, mypy"
+	@echo "make schemas-check  generated JSON Schema fresh; AsyncAPI validated"
+	@echo "make faults      fault drills and hostile-input suites (SOAK=1: the 10-minute soak)"
+	@echo "make bench       benchmarks against same-run baselines (bench-quick: CI-sized)"
 
 install: deps kafka-jars
 
