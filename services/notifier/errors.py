@@ -12,14 +12,12 @@ Delivery failures are not exceptions: senders return an :class:`~.adapters.sende
 
 from __future__ import annotations
 
+from services.common.errors import ProblemError
 
-class NotifierError(Exception):
+
+class NotifierError(ProblemError):
     status = 400
     title = "Request refused"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class NotFound(NotifierError):

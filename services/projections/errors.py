@@ -12,14 +12,12 @@ ProjectionError
 
 from __future__ import annotations
 
+from services.common.errors import ProblemError
 
-class ProjectionError(Exception):
+
+class ProjectionError(ProblemError):
     title = "Projection error"
     status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class NotFound(ProjectionError):

@@ -12,14 +12,12 @@ RegistryError
 
 from __future__ import annotations
 
+from services.common.errors import ProblemError
 
-class RegistryError(Exception):
+
+class RegistryError(ProblemError):
     title = "Registry error"
     status = 400
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        self.detail = detail
 
 
 class DomainRuleViolated(RegistryError):
