@@ -6,103 +6,113 @@ after commit (see ``sequencer.py`` and docs/ordering.md).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
-from services.registry.adapters.db import Tables, unique_violation
-from services.registry.errors import ConcurrencyConflict
+from services.registry.adapters.db import Tables
+from services.registry.adapters.writes import PendingWrites
 
 
-class PostgresEventStore:
-    """``EventStore`` on one connection whose transaction the unit of work owns."""
+@dataclass(frozen=True)
+class _StoreSql:
+    lock: TextClause
+    holdings: TextClause
+    load: TextualSelect
 
-    def __init__(self, connection: AsyncConnection, tables: Tables) -> None:
-        self._connection = connection
-        self._tables = tables
-        self._insert = text(
-            f"INSERT INTO {tables.events} (stream_id, stream_version, event_id, event_type,"
-            " schema_version, payload, recorded_at) VALUES (:stream_id, :stream_version,"
-            " :event_id, :event_type, :schema_version, :payload, :recorded_at)"
-        ).bindparams(bindparam("payload", type_=JSONB))
+
+@functools.cache
+def _store_sql(tables: Tables) -> _StoreSql:
+    """Built once per schema: a statement object keeps its SQLAlchemy cache key, so a unit of
+    work does not pay to compute it again."""
+    return _StoreSql(
         # Locks are taken in key order as the sorted subquery yields rows.
-        self._lock = text(
+        lock=text(
             "SELECT count(*) FROM (SELECT k, x FROM unnest(CAST(:keys AS text[]),"
             " CAST(:exclusive AS boolean[])) AS u(k, x) ORDER BY k) s, LATERAL (SELECT CASE"
             " WHEN s.x THEN pg_advisory_xact_lock(hashtextextended(s.k, 0))"
             " ELSE pg_advisory_xact_lock_shared(hashtextextended(s.k, 0)) END) l"
-        )
-        self._holdings = text(
+        ),
+        holdings=text(
             "SELECT substr(stream_id, length('responsibility-') + 1) FROM ("
             " SELECT DISTINCT ON (stream_id) stream_id,"
             " coalesce(payload->>'to_id', payload->>'holder_id') AS holder"
             f" FROM {tables.events} WHERE stream_id LIKE 'responsibility-%'"
             " AND event_type IN ('ResponsibilityAssigned', 'ResponsibilityTransferred')"
             " ORDER BY stream_id, stream_version DESC) latest WHERE holder = :org ORDER BY 1"
-        )
-        self._load = text(
+        ),
+        load=text(
             f"SELECT payload FROM {tables.events} WHERE stream_id = :stream_id"
             " ORDER BY stream_version"
-        ).columns(payload=JSONB)
+        ).columns(payload=JSONB),
+    )
+
+
+class PostgresEventStore:
+    """``EventStore`` on one connection whose transaction the unit of work owns.
+
+    Streams and locks handed over by :meth:`prefetched` (the unit of work's ``prepare``) are
+    not asked for again. With a ``pending`` buffer, ``append`` stages the events for the unit
+    of work's commit (one statement with the idempotency key); without one it inserts at once.
+    """
+
+    def __init__(
+        self, connection: AsyncConnection, tables: Tables, pending: PendingWrites | None = None
+    ) -> None:
+        self._connection = connection
+        self._tables = tables
+        self._pending = pending
+        self._loaded: dict[str, list[DomainEvent]] = {}
+        self._held: dict[str, bool] = {}
+        self._sql = _store_sql(tables)
+
+    def lock_key(self, stream_id: str) -> str:
+        return f"{self._tables.schema}:{stream_id}"
+
+    def prefetched(self, streams: dict[str, list[DomainEvent]], held: dict[str, bool]) -> None:
+        """Streams already read, and lock keys already held (key -> exclusive), in this
+        transaction."""
+        self._loaded.update(streams)
+        self._held.update(held)
 
     async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
-        wanted = dict.fromkeys(shared, False) | dict.fromkeys(exclusive, True)
+        wanted = dict.fromkeys(map(self.lock_key, shared), False)
+        wanted |= dict.fromkeys(map(self.lock_key, exclusive), True)
+        wanted = {k: x for k, x in wanted.items() if not (k in self._held and self._held[k] >= x)}
         if not wanted:
             return
         keys = sorted(wanted)
         await self._connection.execute(
-            self._lock,
-            {
-                "keys": [f"{self._tables.schema}:{k}" for k in keys],
-                "exclusive": [wanted[k] for k in keys],
-            },
+            self._sql.lock, {"keys": keys, "exclusive": [wanted[k] for k in keys]}
         )
+        self._held.update(wanted)
 
     async def holdings(self, organisation_id: str) -> list[str]:
-        result = await self._connection.execute(self._holdings, {"org": organisation_id})
+        result = await self._connection.execute(self._sql.holdings, {"org": organisation_id})
         return list(result.scalars())
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
-        result = await self._connection.execute(self._load, {"stream_id": stream_id})
+        if (known := self._loaded.get(stream_id)) is not None:
+            return list(known)
+        result = await self._connection.execute(self._sql.load, {"stream_id": stream_id})
         return [decode(payload) for payload in result.scalars()]
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         if not events:
             return
-        rows = [_row(event) for event in events]
-        try:
-            await self._connection.execute(self._insert, rows)  # a trigger notifies the relay
-        except IntegrityError as exc:
-            raise _conflict(exc, events) from exc
-
-
-def _row(event: DomainEvent) -> dict[str, Any]:
-    return {
-        "stream_id": event.stream_id,
-        "stream_version": event.stream_version,
-        "event_id": event.event_id,
-        "event_type": event.type,
-        "schema_version": event.schema_version,
-        "payload": event.model_dump(mode="json"),
-        "recorded_at": event.recorded_at,
-    }
-
-
-def _conflict(exc: IntegrityError, events: Sequence[DomainEvent]) -> Exception:
-    constraint, detail = unique_violation(exc)
-    if constraint != "events_pkey":
-        return exc
-    attempted = ", ".join(f"{e.stream_id}@{e.stream_version}" for e in events)
-    return ConcurrencyConflict(
-        f"stream version already taken ({detail or 'duplicate (stream_id, stream_version)'}); "
-        f"attempted {attempted}: reload the stream and retry"
-    )
+        for event in events:
+            self._loaded.pop(event.stream_id, None)
+        if self._pending is not None:
+            self._pending.events.extend(events)
+        else:
+            await PendingWrites(list(events)).flush(self._connection, self._tables)
 
 
 class EventFeed:

@@ -35,7 +35,7 @@ from services.registry.domain.context import (
     responsibility_stream,
     review_stream,
 )
-from services.registry.service_layer.ports import UnitOfWork
+from services.registry.service_layer.ports import Reads, UnitOfWork
 
 S = TypeVar("S")
 Fold = Callable[[S | None, DomainEvent], S | None]
@@ -210,6 +210,60 @@ HANDLERS: dict[type[Any], Handler] = {
     TransferResponsibility: transfer_responsibility,
     CommitAction: commit_action,
 }
+
+
+def reads(cmd: AnyCommand) -> Reads:
+    """What the handler of ``cmd`` will lock and load (see :class:`Reads`): keep in step with
+    the handlers above. Something missed here costs a round trip, not correctness; but declare
+    a command's locks all here or none, so that they are taken in one sorted order."""
+    streams: list[str] = []
+    rec_id = getattr(cmd, "recommendation_id", None)
+    if rec_id is not None and not isinstance(cmd, RecordRecommendation):
+        streams.append(recommendation_stream(rec_id))
+    shared: list[str] = []
+    exclusive: list[str] = []
+    match cmd:
+        case RegisterOrganisation() | RenameOrganisation():
+            streams.append(organisation_stream(cmd.organisation_id))
+        case MergeOrganisation():
+            exclusive.append(organisation_stream(cmd.organisation_id))
+            shared.append(organisation_stream(cmd.parent_id))
+        case DissolveOrganisation():
+            exclusive.append(organisation_stream(cmd.organisation_id))
+            shared.extend(map(organisation_stream, cmd.successor_ids))
+        case AssignAccountability():
+            shared.extend(map(organisation_stream, [cmd.organisation_id, cmd.accountable_to_id]))
+        case PublishReview():
+            streams.append(review_stream(cmd.review_id))
+        case RecordRecommendation():
+            ids = [cmd.recommendation_id, *([cmd.parent_id] if cmd.parent_id else [])]
+            streams.extend(map(recommendation_stream, [*ids, *cmd.cross_references]))
+            streams.append(review_stream(cmd.review_id))
+        case RecordGovernmentResponse():
+            shared.extend(map(organisation_stream, [*cmd.lead_ids, *cmd.supporting_ids]))
+        case RecordImplementationProgress():
+            claim = cmd.claim
+            shared.extend(map(organisation_stream, [claim.claimed_by]))
+            if claim.verified_by:
+                shared.append(organisation_stream(claim.verified_by))
+            if cmd.action_id is not None:
+                streams.append(action_stream(cmd.action_id))
+        case AssignResponsibility():
+            streams.append(responsibility_stream(cmd.responsibility_id))
+            shared.append(organisation_stream(cmd.holder_id))
+        case TransferResponsibility():
+            streams.append(responsibility_stream(cmd.responsibility_id))
+            named = [cmd.to_id, *([cmd.instead_of_id] if cmd.instead_of_id else [])]
+            shared.extend(map(organisation_stream, named))
+        case CommitAction():
+            streams.append(action_stream(cmd.action_id))
+            shared.append(organisation_stream(cmd.owner_id))
+            if cmd.review_id is not None:
+                streams.append(review_stream(cmd.review_id))
+    streams.extend([*shared, *exclusive])  # locked bodies are loaded too
+    return Reads(
+        tuple(dict.fromkeys(streams)), tuple(dict.fromkeys(shared)), tuple(dict.fromkeys(exclusive))
+    )
 
 
 async def handle(cmd: AnyCommand, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:

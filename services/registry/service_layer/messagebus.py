@@ -17,7 +17,7 @@ from services.registry.errors import (
     IdempotencyKeyReused,
     PreconditionFailed,
 )
-from services.registry.service_layer.handlers import handle
+from services.registry.service_layer.handlers import handle, reads
 from services.registry.service_layer.ports import PositionSource, StoredResponse, UnitOfWork
 
 
@@ -90,7 +90,7 @@ async def execute(
     digest = request_hash(cmd)
     try:
         async with uow_factory() as uow:
-            if idempotency_key and (stored := await uow.idempotency.get(idempotency_key)):
+            if stored := await uow.prepare(reads(cmd), idempotency_key):
                 return await _replay(stored, digest, positions)
             events = await handle(cmd, ctx, uow)
             _check_expected_version(events, expected_version)

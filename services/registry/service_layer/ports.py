@@ -25,6 +25,18 @@ class StoredResponse:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Reads:
+    """What a command will lock and load, declared before its handler runs so that the unit of
+    work can fetch all of it in the command's first round trip. Purely an optimisation: the
+    handler still calls ``lock`` and ``load``, which then cost nothing for what was declared
+    (and work as usual for what was not)."""
+
+    streams: tuple[str, ...] = ()
+    shared: tuple[str, ...] = ()
+    exclusive: tuple[str, ...] = ()
+
+
 class EventStore(Protocol):
     async def load(self, stream_id: str) -> list[DomainEvent]:
         """All events of one stream in stream-version order (upcast to current versions)."""
@@ -72,6 +84,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None:
         """Roll back anything not committed."""
+        ...
+
+    async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
+        """Take the declared locks, fetch the declared streams, and return the stored answer
+        of ``idempotency_key`` if there is one: the command's reads in one go."""
         ...
 
     async def commit(self) -> None: ...

@@ -36,7 +36,8 @@ async def test_duplicate_stream_version_is_a_concurrency_conflict(
         await uow.commit()
     with pytest.raises(ConcurrencyConflict, match=r"organisation-a, 1\) already exists"):
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-            await uow.events.append([renamed("organisation-a", 1)])
+            await uow.events.append([renamed("organisation-a", 1)])  # staged: fails at commit
+            await uow.commit()
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         assert [e.stream_version for e in await uow.events.load("organisation-a")] == [1]
 
@@ -59,7 +60,8 @@ async def test_idempotency_key_commits_with_the_events(engine: AsyncEngine, tabl
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         assert await uow.idempotency.get("key-1") == stored
         with pytest.raises(ConcurrencyConflict, match="key-1"):
-            await uow.idempotency.put("key-1", stored)
+            await uow.idempotency.put("key-1", stored)  # staged: fails at commit
+            await uow.commit()
 
 
 @pytest.mark.parametrize(

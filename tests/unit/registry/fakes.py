@@ -9,7 +9,7 @@ from uuid import UUID
 from schemas.envelope import DomainEvent
 from schemas.responsibilities import ResponsibilityAssigned, ResponsibilityTransferred
 from services.registry.errors import ConcurrencyConflict
-from services.registry.service_layer.ports import StoredResponse
+from services.registry.service_layer.ports import Reads, StoredResponse
 
 
 class FakeEventStore:
@@ -62,6 +62,7 @@ class FakeUnitOfWork:
         self.events = FakeEventStore()
         self.idempotency = FakeIdempotencyStore()
         self.commits = 0
+        self.prepared: list[Reads] = []
 
     async def __aenter__(self) -> FakeUnitOfWork:
         return self
@@ -74,6 +75,11 @@ class FakeUnitOfWork:
     ) -> None:
         self.events.staged.clear()
         self.idempotency.staged.clear()
+
+    async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
+        self.prepared.append(reads)
+        await self.events.lock(reads.shared, reads.exclusive)
+        return await self.idempotency.get(idempotency_key) if idempotency_key else None
 
     async def commit(self) -> None:
         self.events.committed.extend(self.events.staged)
