@@ -12,7 +12,18 @@ from services.common.settings import ServiceSettings, SqlIdentifier
 
 class RegistrySettings(ServiceSettings):
     db_schema: SqlIdentifier = "registry"
-    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="Pooled connections: one per command in flight, plus the relay's two.",
+    )
+    db_max_overflow: int = Field(
+        default=0,
+        ge=0,
+        description="Extra connections beyond the pool. 0: requests beyond the pool wait for a"
+        " connection instead of opening (and then closing) one each, which costs more than it"
+        " saves under load.",
+    )
     db_pool_pre_ping: bool = Field(
         default=False,
         description="Ping each pooled connection before use (one round trip per checkout). Off:"

@@ -19,21 +19,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import NullPool
 
 from schemas.envelope import DomainEvent
+from schemas.upcasting import decode
 from services.registry import metrics
 from services.registry.adapters.db import APPENDED_CHANNEL, SEQUENCED_CHANNEL, Tables
 from services.registry.adapters.db import create_engine as create_db_engine
-from services.registry.adapters.event_store import read_after
 from services.registry.adapters.kafka_producer import (
     PUBLISH_ERRORS,
     KafkaEventPublisher,
     PublishInterrupted,
 )
-from services.registry.adapters.sequencer import sequence_pending
+from services.registry.adapters.sequencer import sequence_batch
 from services.registry.config import RegistrySettings
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,11 @@ async def _serve(
             request_timeout_ms=settings.kafka_request_timeout_ms,
             client_id="remit-relay",
         )
+        # One statement, one transaction: a relay cycle is a few round trips, not BEGIN/COMMIT
+        # pairs. The checkpoint may be committed lazily: a crash then re-sends some records,
+        # which consumers drop anyway; positions stay durable (sequence_batch forces it).
+        connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
+        await connection.execute(text("SET synchronous_commit = off"))
         try:
             await _relay_loop(connection, tables, settings, publisher, wake, stop_event)
         finally:
@@ -142,7 +148,7 @@ async def _relay_loop(
     backoff = Backoff(settings.relay_backoff_initial_s, settings.relay_backoff_max_s)
     while not stop_event.is_set():
         wake.clear()
-        await sequence_pending(connection, tables, settings.sequencer_batch_size)
+        await _sequence_all(connection, tables, settings.sequencer_batch_size)
         try:
             await publisher.start()
             await _drain(connection, tables, settings, publisher, stop_event)
@@ -156,6 +162,12 @@ async def _relay_loop(
             continue
         backoff.reset()
         await _wait_any([wake, stop_event], settings.relay_poll_interval_s)
+
+
+async def _sequence_all(connection: AsyncConnection, tables: Tables, limit: int) -> None:
+    """Sequencer batches (each its own autocommit statement) until one comes out short."""
+    while (batch := await sequence_batch(connection, tables, limit)) and batch.assigned == limit:
+        pass
 
 
 def _observe_published(batch: Sequence[tuple[int, DomainEvent]]) -> None:
@@ -172,20 +184,21 @@ async def _drain(
     stop_event: asyncio.Event,
 ) -> None:
     """Publish batches after the checkpoint until caught up (or asked to stop)."""
-    checkpoint_sql = text(f"SELECT last_published FROM {tables.relay_state}")
+    unpublished_sql = text(
+        f"SELECT position, payload FROM {tables.events} WHERE position >"
+        f" (SELECT last_published FROM {tables.relay_state}) ORDER BY position LIMIT :limit"
+    ).columns(payload=JSONB)
     advance_sql = text(
         f"UPDATE {tables.relay_state} SET last_published = :last WHERE last_published < :last"
     )
     while not stop_event.is_set():
-        async with connection.begin():
-            checkpoint = int((await connection.execute(checkpoint_sql)).scalar_one())
-            batch = await read_after(connection, tables, checkpoint, settings.relay_batch_size)
+        result = await connection.execute(unpublished_sql, {"limit": settings.relay_batch_size})
+        batch = [(int(position), decode(payload)) for position, payload in result]
         if not batch:
             return
         await publisher.publish(batch, stop_event)
         _observe_published(batch)
-        async with connection.begin():
-            await connection.execute(advance_sql, {"last": batch[-1][0]})
+        await connection.execute(advance_sql, {"last": batch[-1][0]})
         log.debug("relay: published positions %d..%d", batch[0][0], batch[-1][0])
         if len(batch) < settings.relay_batch_size:
             return
