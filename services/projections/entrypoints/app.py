@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import observability, problems
 from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
+from services.projections.entrypoints.cache import AnswerCache
 from services.projections.entrypoints.routers import (
     dead_letters,
     ops,
@@ -31,15 +33,27 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         wired: Projections = bootstrap(settings)
         await wired.start(run_consumer=settings.run_consumer)
         app.state.projections = wired
+        # Readers get a pool of their own: without pre-ping (a round trip on every checkout,
+        # as much as the head read of a cached answer; a connection found dead fails its
+        # request and is discarded) and without overflow (under load, overflow connections
+        # were opened and closed per request: requests wait for a pooled one instead).
+        readers = create_async_engine(
+            settings.database_dsn,
+            pool_size=settings.db_pool_size,
+            max_overflow=0,
+            pool_pre_ping=False,
+        )
         app.state.read_model = ReadModel(
-            wired.engine,
+            readers,
             settings.db_schema,
             settings.min_position_max_wait_s,
             settings.min_position_poll_s,
         )
+        app.state.answers = AnswerCache()
         try:
             yield
         finally:
+            await readers.dispose()
             await wired.close()
 
     app = FastAPI(

@@ -1,4 +1,8 @@
-"""FastAPI dependencies of the projections service, as ``Annotated`` aliases in one place."""
+"""FastAPI dependencies of the projections service, as ``Annotated`` aliases in one place.
+
+All ``async def``: none does I/O, and FastAPI runs a plain ``def`` dependency in a worker
+thread (two thread hops per request).
+"""
 
 from __future__ import annotations
 
@@ -14,18 +18,19 @@ from services.projections.errors import BadQuery
 from services.projections.service_layer.queries import ReadModel
 
 
-def projections(request: Request) -> Projections:
+async def projections(request: Request) -> Projections:
     wired: Projections = request.app.state.projections
     return wired
 
 
-def read_model(request: Request) -> ReadModel:
+async def read_model(request: Request) -> ReadModel:
     model: ReadModel = request.app.state.read_model
     return model
 
 
 def _auth_settings(request: Request) -> AuthSettings:
-    return projections(request).settings
+    wired: Projections = request.app.state.projections
+    return wired.settings
 
 
 def parse_as_of(raw: str) -> datetime:
@@ -42,7 +47,7 @@ def parse_as_of(raw: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def bound(
+async def bound(
     as_of: Annotated[
         str | None, Query(description="ISO date or datetime; by occurred_at, else recorded_at")
     ] = None,

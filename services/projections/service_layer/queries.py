@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.wire import PositionedEvent
-from services.projections.adapters import dead_letters, lookups, store
+from services.projections.adapters import head as heads
+from services.projections.adapters import lookups, store
+from services.projections.adapters.head import Head
 from services.projections.adapters.store import Bound
 from services.projections.domain import needs, views
 from services.projections.domain.fold import fold, fold_into
@@ -117,39 +119,85 @@ class Snapshot:
         return await store.history(self.conn, self.schema, column, entity_id, self.bound)
 
 
+def _retrieved(future: asyncio.Future[Head]) -> None:
+    """Mark a shared read's failure as seen, whether or not a caller is still waiting."""
+    if not future.cancelled():
+        future.exception()
+
+
 class ReadModel:
     def __init__(self, engine: AsyncEngine, control: str, max_wait_s: float, poll_s: float):
         self.engine, self.control = engine, control
         self.max_wait_s, self.poll_s = max_wait_s, poll_s
+        self._schema: str | None = None  # the last active schema seen: a guess, checked
+        self._next: asyncio.Future[Head] | None = None  # the read the next callers share
+        self._reader: asyncio.Task[None] | None = None
+
+    async def head(self) -> Head:
+        """Pointer, position and degraded now: read by a statement sent after this call.
+
+        Callers share reads: one runs at a time, and every caller arriving meanwhile waits for
+        the next one, which starts after they arrived, so each still sees a head at least as
+        new as its request (the same guarantee as a read of its own). Under load this turns
+        hundreds of identical statements a second into one per round trip.
+        """
+        if self._next is None:
+            loop = asyncio.get_running_loop()
+            self._next = loop.create_future()
+            self._next.add_done_callback(_retrieved)
+            if self._reader is None:
+                self._reader = loop.create_task(self._read_heads())
+        return await asyncio.shield(self._next)
+
+    async def _read_heads(self) -> None:
+        try:
+            while (round_ := self._next) is not None:
+                self._next = None  # callers from now on wait for the next round
+                try:
+                    round_.set_result(await self._read_head())
+                except Exception as exc:
+                    round_.set_exception(exc)
+                finally:
+                    round_.cancel()  # no-op once set; if the read was cancelled, so are they
+        finally:
+            self._reader = None
+
+    async def _read_head(self) -> Head:
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            found = await heads.read(conn, self.control, self._schema)
+        self._schema = found.schema
+        return found
 
     async def current_position(self) -> int:
-        async with self.engine.connect() as conn:
-            schema = await store.active_schema(conn, self.control)
-            return await store.position(conn, schema)
+        return (await self.head()).position
 
-    async def wait_for(self, min_position: int) -> None:
-        """Return once ``min_position`` is applied; raise :class:`NotCaughtUp` after the wait."""
+    async def wait_for(self, min_position: int) -> Head:
+        """The head once ``min_position`` is applied; :class:`NotCaughtUp` after the wait."""
         deadline = time.monotonic() + self.max_wait_s
-        while (reached := await self.current_position()) < min_position:
+        while (now := await self.head()).position < min_position:
             if time.monotonic() >= deadline:
                 raise NotCaughtUp(
                     f"position {min_position} not applied within {self.max_wait_s:g} s "
-                    f"(at {reached})",
-                    position=reached,
+                    f"(at {now.position})",
+                    position=now.position,
                 )
             await asyncio.sleep(self.poll_s)
+        return now
 
     @asynccontextmanager
-    async def snapshot(self, bound: Bound, min_position: int | None) -> AsyncIterator[Snapshot]:
+    async def snapshot(
+        self, bound: Bound, min_position: int | None, waited: bool = False
+    ) -> AsyncIterator[Snapshot]:
+        """One REPEATABLE READ READ ONLY transaction: head and documents agree. ``waited``:
+        the caller already waited for ``min_position`` and the bound."""
         wanted = max(min_position or 0, bound.position or 0)
-        if wanted:
+        if wanted and not waited:
             await self.wait_for(wanted)
         async with self.engine.connect() as conn:
             conn = await conn.execution_options(
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
             async with conn.begin():
-                schema = await store.active_schema(conn, self.control)
-                position = await store.position(conn, schema)
-                degraded = await dead_letters.unacknowledged(conn, self.control) > 0
-                yield Snapshot(conn, schema, position, degraded, bound)
+                now = await heads.read(conn, self.control)
+                yield Snapshot(conn, now.schema, now.position, now.degraded, bound)

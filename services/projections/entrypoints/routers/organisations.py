@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
-from services.projections.entrypoints.responses import answer
+from services.projections.entrypoints.responses import answer, cached
+from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 
@@ -21,9 +22,12 @@ async def list_organisations(
     min_position: MinPosition = None,
 ) -> Response:
     """List organisations, optionally by kind and status."""
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         items = await snap.organisations(kind, status)
         return answer(request, snap, {"items": items}, items)
+
+    return await cached(request, reader, bound, min_position, render)
 
 
 @router.get("/{organisation_id}")
@@ -35,7 +39,8 @@ async def get_organisation(
     min_position: MinPosition = None,
 ) -> Response:
     """One organisation: names, status, links, responsibilities, recommendations, history."""
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         history = await snap.history("org_ids", organisation_id)
         view = await snap.organisation(organisation_id, history)
         rows = [
@@ -44,6 +49,8 @@ async def get_organisation(
             for h in history
         ]
         return answer(request, snap, view, rows)
+
+    return await cached(request, reader, bound, min_position, render)
 
 
 def _summary(payload: dict[str, object]) -> str:

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
-from services.projections.entrypoints.responses import answer
+from services.projections.entrypoints.responses import answer, cached
+from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
@@ -39,7 +40,8 @@ async def board(
         "delivery_status": delivery,
         "organisation": organisation,
     }
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         items = await snap.board_page(filters, limit, offset)
         more, items = len(items) > limit, items[:limit]
         page = {"limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
@@ -54,6 +56,8 @@ async def board(
         ]
         return answer(request, snap, {**page, "items": items}, rows)
 
+    return await cached(request, reader, bound, min_position, render)
+
 
 @router.get("/{recommendation_id}")
 async def get_recommendation(
@@ -64,7 +68,10 @@ async def get_recommendation(
     min_position: MinPosition = None,
 ) -> Response:
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         timeline = await snap.history("rec_ids", recommendation_id)
         view = await snap.recommendation(recommendation_id, timeline)
         return answer(request, snap, view)
+
+    return await cached(request, reader, bound, min_position, render)

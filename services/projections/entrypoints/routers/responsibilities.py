@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
-from services.projections.entrypoints.responses import answer
+from services.projections.entrypoints.responses import answer, cached
+from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/responsibilities", tags=["responsibilities"])
 
@@ -20,6 +21,9 @@ async def lineage(
     min_position: MinPosition = None,
 ) -> Response:
     """A responsibility's holder now and every hand-over, names then and now."""
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         view = await snap.lineage(responsibility_id)
         return answer(request, snap, view, view["handovers"])
+
+    return await cached(request, reader, bound, min_position, render)

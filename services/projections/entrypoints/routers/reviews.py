@@ -6,7 +6,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
-from services.projections.entrypoints.responses import answer
+from services.projections.entrypoints.responses import answer, cached
+from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
@@ -16,5 +17,8 @@ async def summary(
     request: Request, reader: Reader, bound: AsOf, review_id: str, min_position: MinPosition = None
 ) -> Response:
     """Counts of a review's recommendations: response kind x delivery status."""
-    async with reader.snapshot(bound, min_position) as snap:
+
+    async def render(snap: Snapshot) -> Response:
         return answer(request, snap, await snap.summary(review_id))
+
+    return await cached(request, reader, bound, min_position, render)
