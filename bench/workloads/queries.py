@@ -32,6 +32,7 @@ from bench.stats import ratio, summarise
 
 TOPIC = "bench.queries.events"
 RATE = 500
+WARMUP_S = 5.0
 
 
 def wait_caught_up(url: str, position: int, within_s: float) -> float:
@@ -50,14 +51,17 @@ def wait_caught_up(url: str, position: int, within_s: float) -> float:
 
 
 def load(
-    base_url: str, urls: list[list[str]], seconds: float, service_pid: int
-) -> list[dict[str, Any]]:
+    base_url: str, urls: list[list[str]], seconds: float, service_pid: int, warmup_s: float = 0
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the measured phase and of the warm-up before it (none if ``warmup_s`` is 0);
+    CPU is sampled over the first 80 % of the measured phase."""
     work = Path(tempfile.mkdtemp(prefix="queries-"))
+    phases = [[RATE, warmup_s], [RATE, seconds]] if warmup_s else [[RATE, seconds]]
     cfg = {
         "mode": "queries",
         "base_url": base_url,
         "urls": urls,
-        "phases": [[RATE, seconds]],
+        "phases": phases,
         "connections": 64,
     }
     (work / "cfg.json").write_text(json.dumps(cfg))
@@ -65,6 +69,7 @@ def load(
         [sys.executable, "-m", "bench.opengen", str(work / "cfg.json"), str(work / "out.json")],
         stderr=subprocess.PIPE,
     )
+    time.sleep(warmup_s)
     cpu = CpuWindow({"service": service_pid, "generator": gen.pid}).begin()
     time.sleep(seconds * 0.8)
     used = cpu.end()
@@ -72,12 +77,15 @@ def load(
     if gen.returncode != 0:
         raise RuntimeError(f"opengen failed: {err.decode()[-2000:]}")
     out = json.loads((work / "out.json").read_text())
-    out["rows"] = out["rows"] or [{}]
-    out["rows"][0]["cpu"] = used
-    rows: list[dict[str, Any]] = out["rows"]
-    for row in rows:
-        row["dropped_total"] = sum(out["dropped"].values())
-    return rows
+    measured = len(phases) - 1
+    split: list[list[dict[str, Any]]] = [[], []]
+    for row in out["rows"]:
+        split[row["phase"] == measured].append(row)
+        row["dropped_total"] = out["dropped"].get(str(row["phase"]), 0)
+    warmup, rows = split
+    rows = rows or [{"dropped_total": out["dropped"].get(str(measured), 0)}]
+    rows[0]["cpu"] = used
+    return rows, warmup
 
 
 def figures(rows: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
@@ -137,8 +145,11 @@ def run(ctx: Context) -> dict[str, Any]:
         projections.start()
         catch_up = wait_caught_up(projections.url, total, 900) + rebuilt_s
         print(f"  queries: projections consumed {total} events in {catch_up:.0f}s", flush=True)
-        rows = load(projections.url, urls, seconds, projections.pid)
-        base_rows = load(projections.url, [["healthz", "/healthz"]], seconds, projections.pid)
+        warmup_s = WARMUP_S * (0.4 if ctx.quick else 1)
+        rows, cold = load(projections.url, urls, seconds, projections.pid, warmup_s)
+        base_rows, _ = load(
+            projections.url, [["healthz", "/healthz"]], seconds, projections.pid, warmup_s
+        )
     by_kind = {
         kind: figures([r for r in rows if r.get("kind") == kind], seconds)
         for kind in ("organisation", "board_summary", "as_of")
@@ -155,6 +166,14 @@ def run(ctx: Context) -> dict[str, Any]:
             "recommendations": generated["recommendations"],
             "catch_up_s": round(catch_up, 1),
             "load_events_per_s": round(total / catch_up) if catch_up else None,
+        },
+        "warmup": {
+            "seconds": warmup_s,
+            "overall": figures(cold, warmup_s),
+            "by_kind": {
+                kind: figures([r for r in cold if r.get("kind") == kind], warmup_s)
+                for kind in ("organisation", "board_summary", "as_of")
+            },
         },
         "overall": overall,
         "by_kind": by_kind,
