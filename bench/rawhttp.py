@@ -1,4 +1,4 @@
-"""A minimal HTTP/1.1 GET client over asyncio streams, for the open-loop generator.
+"""A minimal HTTP/1.1 client over asyncio streams, for the load generators.
 
 httpx costs about 2 ms of CPU per request, so on a 2-core machine the generator, not the
 service, set the ceiling (the /healthz baseline reached ~150 of 500 requests/s). This client
@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 
 
 class RawHttp:
-    """``await get(path)`` returns ``(status, body)``; connections are opened lazily, reused,
-    and dropped on any error or ``Connection: close``. A reused connection the server closed
-    while idle (uvicorn's keep-alive timeout) is retried once on a fresh one, like browsers do.
+    """``await get(path)`` / ``await post(path, body)`` return ``(status, body)``; connections
+    are opened lazily, reused, and dropped on any error or ``Connection: close``. A reused
+    connection the server closed while idle (uvicorn's keep-alive timeout) is retried once on a
+    fresh one, like browsers do.
     """
 
     def __init__(self, base_url: str, connections: int, timeout_s: float = 30.0) -> None:
@@ -30,13 +31,25 @@ class RawHttp:
         self._slots = asyncio.Semaphore(connections)
 
     async def get(self, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        return await self.request(b"GET", path, None, headers)
+
+    async def post(
+        self, path: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
+        return await self.request(b"POST", path, body, headers)
+
+    async def request(
+        self, method: bytes, path: str, payload: bytes | None, headers: dict[str, str] | None
+    ) -> tuple[int, bytes]:
+        """A retried POST (stale keep-alive connection) is safe: the generators send an
+        Idempotency-Key with every command."""
         async with self._slots:
             while True:
                 reused = bool(self._idle)
                 conn = self._idle.pop() if reused else await self._open()
                 try:
                     status, body, keep = await asyncio.wait_for(
-                        self._exchange(conn, path, headers), self.timeout_s
+                        self._exchange(conn, method, path, payload, headers), self.timeout_s
                     )
                 except (asyncio.IncompleteReadError, ConnectionError) as exc:
                     conn[1].close()
@@ -58,14 +71,18 @@ class RawHttp:
     async def _exchange(
         self,
         conn: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+        method: bytes,
         path: str,
+        payload: bytes | None,
         headers: dict[str, str] | None,
     ) -> tuple[int, bytes, bool]:
         reader, writer = conn
         extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items()).encode()
+        if payload is not None:
+            extra += b"Content-Type: application/json\r\nContent-Length: %d\r\n" % len(payload)
         writer.write(
-            b"GET " + path.encode() + b" HTTP/1.1\r\nHost: " + self._host_header + b"\r\n"
-            b"Accept: */*\r\n" + extra + b"\r\n"
+            method + b" " + path.encode() + b" HTTP/1.1\r\nHost: " + self._host_header + b"\r\n"
+            b"Accept: */*\r\n" + extra + b"\r\n" + (payload or b"")
         )
         head = await reader.readuntil(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")

@@ -2,9 +2,10 @@
 
 A steady phase (200 commands/s for 60 s; 25/s for 6 s in --quick) follows lower steps (from
 10/s) and is followed by a higher one, to find the knee: the highest offered rate the registry
-still answers at (>= 95 % of offered, HTTP p99 < 1 s). The load comes from ``bench.opengen`` in its own
-process; this process runs the Kafka consumer and the webhook receiver. Every organisation is
-subscribed (webhook to 127.0.0.1), so every command that names a body should raise an alert.
+still answers at (>= 95 % of offered, HTTP p99 < 1 s). The load comes from ``bench.opengen``
+in its own process; this process runs the Kafka consumer and the webhook receiver. Every
+organisation is subscribed (webhook to 127.0.0.1), so every command that names a body should
+raise an alert.
 """
 
 from __future__ import annotations
