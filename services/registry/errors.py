@@ -5,6 +5,7 @@ RegistryError
 │   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
 │   └── AlreadyExists         409  the id is taken
 ├── ConcurrencyConflict       409  the stream moved on since it was read
+│   └── StaleRead             409  a body the decision relied on changed before it committed
 ├── PreconditionFailed        412  If-Match names a version that is not current
 ├── IdempotencyKeyReused      422  the same key came with a different request
 └── SequencingTimeout         503  committed events did not get their positions in time
@@ -38,6 +39,13 @@ class AlreadyExists(DomainRuleViolated):
 class ConcurrencyConflict(RegistryError):
     title = "Concurrency conflict"
     status = 409
+
+
+class StaleRead(ConcurrencyConflict):
+    """A stream the decision relied on (locked shared) moved on between the read and the
+    append. The command bus decides again a few times before answering 409."""
+
+    title = "Concurrency conflict"
 
 
 class PreconditionFailed(RegistryError):

@@ -18,7 +18,7 @@ from sqlalchemy.sql.expression import TextualSelect
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
 from services.registry.adapters.db import Tables
-from services.registry.adapters.writes import PendingWrites
+from services.registry.adapters.writes import Guard, PendingWrites
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ class PostgresEventStore:
     Streams and locks handed over by :meth:`prefetched` (the unit of work's ``prepare``) are
     not asked for again. With a ``pending`` buffer, ``append`` stages the events for the unit
     of work's commit (one statement with the idempotency key); without one it inserts at once.
+    After :meth:`defer_locks` (no transaction is open), shared locks are not taken here but
+    collected in :meth:`guard`, for the append to take and check.
     """
 
     def __init__(
@@ -71,6 +73,8 @@ class PostgresEventStore:
         self._pending = pending
         self._loaded: dict[str, list[DomainEvent]] = {}
         self._held: dict[str, bool] = {}
+        self._seen: dict[str, int] = {}
+        self._guarded: dict[str, None] | None = None
         self._sql = _store_sql(tables)
 
     def lock_key(self, stream_id: str) -> str:
@@ -82,7 +86,27 @@ class PostgresEventStore:
         self._loaded.update(streams)
         self._held.update(held)
 
+    def defer_locks(self) -> None:
+        self._guarded = {}
+
+    def guard(self) -> Guard:
+        """The deferred locks, and the version seen of each guarded stream that was loaded."""
+        if not self._guarded:
+            return Guard()
+        streams = sorted(self._guarded)
+        return Guard(
+            tuple(map(self.lock_key, streams)),
+            tuple((s, self._seen[s]) for s in streams if s in self._seen),
+        )
+
     async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
+        if self._guarded is not None:
+            if exclusive := list(exclusive):
+                raise RuntimeError(
+                    f"exclusive locks ({exclusive}) need a transaction: declare them in reads()"
+                )
+            self._guarded.update(dict.fromkeys(shared))
+            return
         wanted = dict.fromkeys(map(self.lock_key, shared), False)
         wanted |= dict.fromkeys(map(self.lock_key, exclusive), True)
         wanted = {k: x for k, x in wanted.items() if not (k in self._held and self._held[k] >= x)}
@@ -99,10 +123,11 @@ class PostgresEventStore:
         return list(result.scalars())
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
-        if (known := self._loaded.get(stream_id)) is not None:
-            return list(known)
-        result = await self._connection.execute(self._sql.load, {"stream_id": stream_id})
-        return [decode(payload) for payload in result.scalars()]
+        if (events := self._loaded.get(stream_id)) is None:
+            result = await self._connection.execute(self._sql.load, {"stream_id": stream_id})
+            events = [decode(payload) for payload in result.scalars()]
+        self._seen[stream_id] = events[-1].stream_version if events else 0
+        return list(events)
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         if not events:

@@ -1,8 +1,12 @@
-"""The PostgreSQL unit of work: one pooled connection and one transaction per ``async with``.
+"""The PostgreSQL unit of work: one pooled connection per ``async with``.
 
-A command costs few round trips: ``prepare`` (idempotency look-up, locks and streams: the
-function ``command_reads``, migration 0003), then at ``commit`` one statement with the events
-and the idempotent answer, then COMMIT.
+A command costs few round trips. ``prepare`` reads what the command declared (idempotency
+look-up, streams: the function ``command_reads``, migration 0003); ``commit`` sends the events
+and the idempotent answer in one statement (``append_command``). A command that declares no
+exclusive lock runs without an open transaction: its shared locks are taken, and the versions of
+the locked streams checked, inside that one statement, so it costs two round trips instead of
+five (BEGIN, reads, append, COMMIT). One that locks exclusively (dissolve, merge: their decision
+reads more than streams) runs in a transaction holding its locks from the reads to the commit.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from types import TracebackType
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
@@ -44,17 +48,13 @@ class SqlAlchemyUnitOfWork:
         self._engine = engine
         self._tables = tables
         self._connection: AsyncConnection | None = None
-        self._transaction: AsyncTransaction | None = None
         self._pending = PendingWrites()
         self._reads = _reads_sql(tables)
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
+        # No BEGIN yet: the first statement opens the transaction (SQLAlchemy's autobegin)
+        # unless ``prepare`` chose to run without one.
         self._connection = await self._engine.connect()
-        try:
-            self._transaction = await self._connection.begin()
-        except BaseException:
-            await self._connection.close()
-            raise
         self._pending = PendingWrites()
         self.events = PostgresEventStore(self._connection, self._tables, self._pending)
         self.idempotency = PostgresIdempotencyStore(self._connection, self._tables, self._pending)
@@ -66,22 +66,32 @@ class SqlAlchemyUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection, transaction = self._connection, self._transaction
-        self._connection = self._transaction = None
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
         try:
-            if transaction is not None and transaction.is_active:
-                await transaction.rollback()
+            if connection.in_transaction():
+                await connection.rollback()
         finally:
-            if connection is not None:
-                await connection.close()
+            await connection.close()
+
+    def _open(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._connection
 
     async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
-        if self._connection is None:
-            raise RuntimeError("prepare() outside 'async with unit_of_work'")
-        held = dict.fromkeys(map(self.events.lock_key, reads.shared), False)
-        held |= dict.fromkeys(map(self.events.lock_key, reads.exclusive), True)
+        connection = self._open()
+        held: dict[str, bool] = {}
+        if reads.exclusive:
+            held = dict.fromkeys(map(self.events.lock_key, reads.shared), False)
+            held |= dict.fromkeys(map(self.events.lock_key, reads.exclusive), True)
+        else:
+            await connection.execution_options(isolation_level="AUTOCOMMIT")
+            self.events.defer_locks()
+            await self.events.lock(shared=reads.shared)
         keys = sorted(held)
-        result = await self._connection.execute(
+        result = await connection.execute(
             self._reads,
             {
                 "key": idempotency_key,
@@ -103,7 +113,6 @@ class SqlAlchemyUnitOfWork:
         return stored
 
     async def commit(self) -> None:
-        if self._transaction is None or self._connection is None:
-            raise RuntimeError("commit() outside 'async with unit_of_work'")
-        await self._pending.flush(self._connection, self._tables)
-        await self._transaction.commit()
+        connection = self._open()
+        await self._pending.flush(connection, self._tables, self.events.guard())
+        await connection.commit()

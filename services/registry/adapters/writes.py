@@ -1,25 +1,39 @@
 """A command's writes in one statement: its events and the answer kept for its Idempotency-Key.
 
 Round trips, not rows, are what a command costs here (each is a socket write, a wake-up of the
-server and of the event loop), so the unit of work stages both and sends them together at
-commit. Events keep their order: ``WITH ORDINALITY`` feeds the insert in array order, so the
-serial ``id`` (insertion order, which the sequencer follows) keeps each stream in version order.
+server and of the event loop), so the unit of work stages both and sends them together, through
+the function ``append_command`` (migration 0003). A command that needs its bodies unchanged
+until it commits (shared stream locks) but runs without an open transaction passes a
+:class:`Guard`: the function takes those locks and checks the versions first, all in the one
+statement.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import TextClause, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import DomainEvent
 from services.registry.adapters.db import Tables, unique_violation
-from services.registry.errors import ConcurrencyConflict
+from services.registry.errors import ConcurrencyConflict, StaleRead
 from services.registry.service_layer.ports import StoredResponse
+
+SERIALIZATION_FAILURE = "40001"
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Lock keys to hold (shared) while appending, and the versions the decision saw of the
+    streams behind them."""
+
+    lock_keys: tuple[str, ...] = ()
+    versions: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass
@@ -30,48 +44,47 @@ class PendingWrites:
     def __bool__(self) -> bool:
         return bool(self.events) or self.remembered is not None
 
-    async def flush(self, connection: AsyncConnection, tables: Tables) -> None:
-        """Insert everything staged (raises ``ConcurrencyConflict`` on a taken stream version or
-        idempotency key) and forget it."""
+    async def flush(
+        self, connection: AsyncConnection, tables: Tables, guard: Guard = Guard()
+    ) -> None:
+        """Insert everything staged and forget it. Raises ``ConcurrencyConflict`` on a taken
+        stream version or idempotency key, ``StaleRead`` when a guarded stream moved on."""
         if not self:
             return
-        params = _parameters(self.events, self.remembered)
+        params = _parameters(self.events, self.remembered, guard)
         try:
             await connection.execute(_statement(tables), params)
         except IntegrityError as exc:
             raise _conflict(exc, self.events, self.remembered) from exc
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == SERIALIZATION_FAILURE:
+                raise StaleRead(str(getattr(exc.orig, "args", [exc])[0])) from exc
+            raise
         finally:
             self.events = []
             self.remembered = None
 
 
-_STATEMENTS: dict[Tables, Any] = {}
-
-
-def _statement(tables: Tables) -> Any:
-    if tables not in _STATEMENTS:
-        _STATEMENTS[tables] = text(
-            "WITH appended AS ("
-            f" INSERT INTO {tables.events} (stream_id, stream_version, event_id, event_type,"
-            " schema_version, payload, recorded_at)"
-            " SELECT s, v, i, t, sv, CAST(p AS jsonb), r FROM unnest(CAST(:streams AS text[]),"
-            " CAST(:versions AS integer[]), CAST(:ids AS uuid[]), CAST(:types AS text[]),"
-            " CAST(:schema_versions AS integer[]), CAST(:payloads AS text[]),"
-            " CAST(:recorded AS timestamptz[])) WITH ORDINALITY AS u(s, v, i, t, sv, p, r, n)"
-            " ORDER BY n RETURNING 1)"  # a trigger on events notifies the relay
-            f" INSERT INTO {tables.idempotency_keys} (key, request_hash, status_code, body)"
-            " SELECT CAST(:key AS text), CAST(:hash AS text), CAST(:status AS integer),"
-            " CAST(:body AS jsonb)"
-            " WHERE CAST(:key AS text) IS NOT NULL"
-        )
-    return _STATEMENTS[tables]
+@functools.cache
+def _statement(tables: Tables) -> TextClause:
+    return text(
+        f"SELECT {tables.schema}.append_command(CAST(:lock_keys AS text[]),"
+        " CAST(:checked_streams AS text[]), CAST(:checked_versions AS integer[]),"
+        " CAST(:streams AS text[]), CAST(:versions AS integer[]), CAST(:ids AS uuid[]),"
+        " CAST(:types AS text[]), CAST(:schema_versions AS integer[]),"
+        " CAST(:payloads AS text[]), CAST(:recorded AS timestamptz[]), CAST(:key AS text),"
+        " CAST(:hash AS text), CAST(:status AS integer), CAST(:body AS jsonb))"
+    )
 
 
 def _parameters(
-    events: list[DomainEvent], remembered: tuple[str, StoredResponse] | None
+    events: list[DomainEvent], remembered: tuple[str, StoredResponse] | None, guard: Guard
 ) -> dict[str, Any]:
     key, response = remembered if remembered else (None, None)
     return {
+        "lock_keys": list(guard.lock_keys),
+        "checked_streams": [stream for stream, _ in guard.versions],
+        "checked_versions": [version for _, version in guard.versions],
         "streams": [e.stream_id for e in events],
         "versions": [e.stream_version for e in events],
         "ids": [e.event_id for e in events],

@@ -16,6 +16,7 @@ from services.registry.errors import (
     DomainRuleViolated,
     IdempotencyKeyReused,
     PreconditionFailed,
+    StaleRead,
 )
 from services.registry.service_layer.handlers import handle, reads
 from services.registry.service_layer.ports import PositionSource, StoredResponse, UnitOfWork
@@ -77,6 +78,10 @@ async def _with_positions(
     )
 
 
+STALE_READ_ATTEMPTS = 3
+"""How often a command is decided again when a body it relied on changed before it committed."""
+
+
 async def execute(
     cmd: AnyCommand,
     ctx: Context,
@@ -88,6 +93,26 @@ async def execute(
     """Run ``cmd`` once. A retried ``idempotency_key`` returns the first result and appends
     nothing; ``expected_version`` (If-Match) must equal the primary stream's current version."""
     digest = request_hash(cmd)
+    for attempt in range(1, STALE_READ_ATTEMPTS + 1):
+        try:
+            return await _attempt(
+                cmd, ctx, uow_factory, positions, digest, idempotency_key, expected_version
+            )
+        except StaleRead:
+            if attempt == STALE_READ_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _attempt(
+    cmd: AnyCommand,
+    ctx: Context,
+    uow_factory: Callable[[], UnitOfWork],
+    positions: PositionSource,
+    digest: str,
+    idempotency_key: str | None,
+    expected_version: int | None,
+) -> CommandResult:
     try:
         async with uow_factory() as uow:
             if stored := await uow.prepare(reads(cmd), idempotency_key):
@@ -100,6 +125,8 @@ async def execute(
                     idempotency_key, StoredResponse(digest, 201, _describe(events))
                 )
             await uow.commit()
+    except StaleRead:
+        raise
     except (ConcurrencyConflict, DomainRuleViolated):
         # A concurrent retry of the same request may have committed between our look-up and our
         # decision: its events then conflict with ours, or make ours break a rule
