@@ -96,10 +96,10 @@ async def _serve(
         if not await _acquire_leadership(connection, tables, settings, stop_event):
             return
         log.info("relay: active (schema %s, topic %s)", tables.schema, settings.events_topic)
-        wake = asyncio.Event()
+        wake = Wake()
         raw: Any = (await connection.get_raw_connection()).driver_connection
         for channel in (APPENDED_CHANNEL, SEQUENCED_CHANNEL):
-            await raw.add_listener(channel, lambda *_: wake.set())
+            await raw.add_listener(channel, wake.notified)
         publisher = KafkaEventPublisher(
             settings.kafka_bootstrap,
             settings.events_topic,
@@ -115,6 +115,23 @@ async def _serve(
             await _relay_loop(connection, tables, settings, publisher, wake, stop_event)
         finally:
             await publisher.stop()
+
+
+class Wake:
+    """What wakes the relay: an append, or a sequencer batch it has not itself run or read past
+    (its own batches' notifications would otherwise cost it an empty cycle each)."""
+
+    def __init__(self) -> None:
+        self.event = asyncio.Event()
+        self.seen = 0
+
+    def notified(self, _connection: object, _pid: int, channel: str, payload: str) -> None:
+        if channel == SEQUENCED_CHANNEL and payload.isdigit() and int(payload) <= self.seen:
+            return
+        self.event.set()
+
+    def saw(self, position: int) -> None:
+        self.seen = max(self.seen, position)
 
 
 async def _acquire_leadership(
@@ -142,16 +159,16 @@ async def _relay_loop(
     tables: Tables,
     settings: RegistrySettings,
     publisher: KafkaEventPublisher,
-    wake: asyncio.Event,
+    wake: Wake,
     stop_event: asyncio.Event,
 ) -> None:
     backoff = Backoff(settings.relay_backoff_initial_s, settings.relay_backoff_max_s)
     while not stop_event.is_set():
-        wake.clear()
-        await _sequence_all(connection, tables, settings.sequencer_batch_size)
+        wake.event.clear()
+        await _sequence_all(connection, tables, settings.sequencer_batch_size, wake)
         try:
             await publisher.start()
-            await _drain(connection, tables, settings, publisher, stop_event)
+            await _drain(connection, tables, settings, publisher, stop_event, wake)
         except PublishInterrupted:
             return
         except PUBLISH_ERRORS as exc:
@@ -161,13 +178,17 @@ async def _relay_loop(
             await _wait_any([stop_event], delay)
             continue
         backoff.reset()
-        await _wait_any([wake, stop_event], settings.relay_poll_interval_s)
+        await _wait_any([wake.event, stop_event], settings.relay_poll_interval_s)
 
 
-async def _sequence_all(connection: AsyncConnection, tables: Tables, limit: int) -> None:
+async def _sequence_all(
+    connection: AsyncConnection, tables: Tables, limit: int, wake: Wake
+) -> None:
     """Sequencer batches (each its own autocommit statement) until one comes out short."""
-    while (batch := await sequence_batch(connection, tables, limit)) and batch.assigned == limit:
-        pass
+    while batch := await sequence_batch(connection, tables, limit):
+        wake.saw(batch.last_position)
+        if batch.assigned < limit:
+            return
 
 
 def _observe_published(batch: Sequence[tuple[int, DomainEvent]]) -> None:
@@ -182,6 +203,7 @@ async def _drain(
     settings: RegistrySettings,
     publisher: KafkaEventPublisher,
     stop_event: asyncio.Event,
+    wake: Wake,
 ) -> None:
     """Publish batches after the checkpoint until caught up (or asked to stop)."""
     unpublished_sql = text(
@@ -196,6 +218,7 @@ async def _drain(
         batch = [(int(position), decode(payload)) for position, payload in result]
         if not batch:
             return
+        wake.saw(batch[-1][0])
         await publisher.publish(batch, stop_event)
         _observe_published(batch)
         await connection.execute(advance_sql, {"last": batch[-1][0]})
