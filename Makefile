@@ -6,8 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.remit-installed
 KAFKA_STAMP := .cache/kafka/4.1.1/resolved
+BENCH_STAMP := $(VENV)/.remit-bench-installed
 
-.PHONY: help install deps kafka-jars infra-up infra-down stop status env test lint run bench bench-quick schemas-check
+.PHONY: help install deps bench-deps kafka-jars infra-up infra-down stop status env test lint run bench bench-quick schemas-check
 
 help:
 	@echo "make run         everything: PostgreSQL, Kafka, the three services, the Smith import"
@@ -68,12 +69,16 @@ lint: deps
 run: install
 	$(PY) -m infra run
 
-bench: install
+bench-deps: $(BENCH_STAMP)
+
+$(BENCH_STAMP): pyproject.toml | $(DEPS_STAMP)
 	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+	touch $@
+
+bench: install bench-deps
 	$(PY) -m bench
 
-bench-quick: install
-	PIP_ROOT_USER_ACTION=ignore $(PY) -m pip install -q --disable-pip-version-check -e '.[dev,bench]'
+bench-quick: install bench-deps
 	$(PY) -m bench --quick
 
 # Quick fault drills + ordering + security tests; SOAK=1 runs only the ten-minute soak, which
