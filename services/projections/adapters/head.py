@@ -3,16 +3,19 @@
 Readers read it on every request (a rebuild may have switched the pointer), so it is one
 statement: the pointer, the checkpoint of the schema the caller expects to be active, and
 whether any dead letter is open. When the pointer names another schema (after a rebuild), the
-statement is repeated for that one.
+statement is repeated for that one. :class:`HeadSource` sends it on a connection of its own,
+straight through the driver: a pool checkout and SQLAlchemy's execute cost four times the
+client CPU of the round trip itself, and this statement runs for every request.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import asyncpg
 from sqlalchemy import text
-from sqlalchemy.exc import ProgrammingError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.projections.adapters import store
 
@@ -31,23 +34,60 @@ _SQL = (
 )
 
 
-async def read(conn: AsyncConnection, control: str, expected: str | None = None) -> Head:
-    """The head, in one round trip when ``expected`` is the active schema.
+async def read(conn: AsyncConnection, control: str) -> Head:
+    """The head inside the caller's transaction: the pointer, then the statement for it (both
+    in the transaction's snapshot, so they agree)."""
+    schema = await store.active_schema(conn, control)
+    sql = _SQL.format(schema=schema, control=control)
+    _, position, degraded = (await conn.execute(text(sql))).one()
+    return Head(schema, int(position or 0), bool(degraded))
 
-    Without ``expected`` the pointer is read first (two round trips, no failure possible: use
-    this inside a transaction). With it, a schema dropped since (two rebuilds) fails the
-    statement, so pass it only outside a transaction (autocommit).
+
+class HeadSource:
+    """The head outside a transaction, in one round trip while the active schema is the one
+    seen last, on a kept connection; for callers that take turns (one read at a time).
+
+    The connection is opened on first use (autocommit: no transaction, so a failed statement
+    poisons nothing), dropped on any error and opened again on the next read.
     """
-    schema = expected or await store.active_schema(conn, control)
-    while True:
+
+    def __init__(self, engine: AsyncEngine, control: str) -> None:
+        self.engine, self.control = engine, control
+        self._conn: AsyncConnection | None = None
+        self._driver: Any = None
+        self._schema: str | None = None  # the last active schema seen: a guess, checked
+
+    async def read(self) -> Head:
+        if self._conn is None:
+            self._conn = await self.engine.connect()
+            self._driver = (await self._conn.get_raw_connection()).driver_connection
         try:
-            sql = _SQL.format(schema=schema, control=control)
-            active, position, degraded = (await conn.execute(text(sql))).one()
-        except ProgrammingError:
-            if expected is None:
-                raise
-            expected, schema = None, await store.active_schema(conn, control)
-            continue
-        if active == schema:
-            return Head(schema, int(position or 0), bool(degraded))
-        schema = str(active)
+            found = await self._read(self._schema)
+        except Exception:
+            await self.close()
+            raise
+        self._schema = found.schema
+        return found
+
+    async def _read(self, expected: str | None) -> Head:
+        schema = expected or await self._pointer()
+        while True:
+            try:
+                row = await self._driver.fetchrow(_SQL.format(schema=schema, control=self.control))
+            except asyncpg.UndefinedTableError:
+                if expected is None:
+                    raise
+                expected, schema = None, await self._pointer()
+                continue
+            if row[0] == schema:
+                return Head(schema, int(row[1] or 0), bool(row[2]))
+            schema = str(row[0])
+
+    async def _pointer(self) -> str:
+        return str(await self._driver.fetchval(f"SELECT data_schema FROM {self.control}.active"))
+
+    async def close(self) -> None:
+        conn, self._conn, self._driver = self._conn, None, None
+        if conn is not None:
+            await conn.invalidate()  # not back to the pool: its state is unknown after an error
+            await conn.close()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.common import observability, problems
 from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints.cache import AnswerCache
+from services.projections.entrypoints.cache import AnswerCache, ServeKept
 from services.projections.entrypoints.routers import (
     dead_letters,
     ops,
@@ -23,6 +23,14 @@ from services.projections.entrypoints.routers import (
 )
 from services.projections.errors import NotCaughtUp, ProjectionError
 from services.projections.service_layer.queries import ReadModel
+
+CACHED_PREFIXES = (
+    "/v1/organisations",
+    "/v1/recommendations",
+    "/v1/reviews/",
+    "/v1/responsibilities/",
+)
+"""The read routes that answer through :func:`~.responses.cached`."""
 
 
 def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
@@ -43,7 +51,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             max_overflow=0,
             pool_pre_ping=False,
         )
-        app.state.read_model = ReadModel(
+        app.state.read_model = read_model = ReadModel(
             readers,
             settings.db_schema,
             settings.min_position_max_wait_s,
@@ -53,6 +61,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await read_model.close()
             await readers.dispose()
             await wired.close()
 
@@ -63,6 +72,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, ProjectionError)
+    app.add_middleware(ServeKept, prefixes=CACHED_PREFIXES)  # inside the observability one
     observability.install(app, "projections", metrics_endpoint=False)
 
     async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:

@@ -6,6 +6,10 @@ an answer at a position already applied does not depend on the position reached 
 key holds those, a new position simply stops matching old keys, and a bounded LRU (by bytes)
 forgets them. Answers being rendered are shared: requests for a key already in flight wait for
 it instead of rendering it again (the first seconds after a position moves).
+
+:class:`ServeKept` answers a kept request before FastAPI routes it (no routing, dependencies,
+validation: a kept key was validated when its answer was rendered); anything else, including
+a wait the head does not satisfy yet, goes on to the routes.
 """
 
 from __future__ import annotations
@@ -13,11 +17,36 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.background import BackgroundTask
+from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from services.projections.adapters.head import Head
+from services.projections.service_layer.queries import ReadModel
+
+WAITS = ("min_position", "at_position")
+"""Query parameters that make a request wait; ``min_position`` plays no part in the answer."""
+
+
+def wants_csv(accept: str) -> bool:
+    return "text/csv" in accept and "application/json" not in accept
+
+
+def answer_key(
+    path: str, query: Iterable[tuple[str, str]], accept: str, at_position: int | None, head: Head
+) -> Hashable:
+    """What an answer depends on. An answer at a position already applied is settled: later
+    positions do not change it (the events up to it are fixed), a date bound's may (an event
+    recorded later can have occurred before it)."""
+    kept = tuple(sorted(kv for kv in query if kv[0] != "min_position"))
+    settled = at_position is not None and at_position <= head.position
+    reached = None if settled else head.position
+    return (path, kept, wants_csv(accept), head.schema, head.degraded, reached)
 
 
 @dataclass(frozen=True)
@@ -27,12 +56,13 @@ class Rendered:
     body: bytes
     raw_headers: tuple[tuple[bytes, bytes], ...]
     etag: str
+    route: Any = None  # the route that rendered it, for the latency metric's label
 
     @classmethod
-    def of(cls, response: Response, key: Hashable) -> Rendered:
+    def of(cls, response: Response, key: Hashable, route: Any = None) -> Rendered:
         etag = '"' + hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest() + '"'
         headers = (*response.raw_headers, (b"etag", etag.encode()), (b"vary", b"accept"))
-        return cls(bytes(response.body), headers, etag)
+        return cls(bytes(response.body), headers, etag, route)
 
     def response(self, if_none_match: str | None = None) -> Response:
         if if_none_match is not None and self.etag in if_none_match:
@@ -81,7 +111,10 @@ class AnswerCache:
             self.size -= len(old.body)
 
     async def get_or_render(
-        self, key: Hashable, render: Callable[[], Awaitable[tuple[Hashable, Response]]]
+        self,
+        key: Hashable,
+        render: Callable[[], Awaitable[tuple[Hashable, Response]]],
+        route: Any = None,
     ) -> Rendered | Response:
         """The answer for ``key``: kept, being rendered by another request, or rendered now.
 
@@ -105,9 +138,65 @@ class AnswerCache:
             real_key, response = await render()
             if response.status_code != 200:
                 return response
-            rendered = Rendered.of(response, real_key)
+            rendered = Rendered.of(response, real_key, route)
             self.put(real_key, rendered)
             return rendered
         finally:
             flight.set_result(rendered)
             del self._flights[key]
+
+
+HEAD_SCOPE_KEY = "remit.head"
+"""Where :class:`ServeKept` leaves the head it read for the route (a read made after the
+request arrived, so the route need not read another)."""
+
+
+class ServeKept:
+    """ASGI middleware: GETs under ``prefixes`` whose answer is kept are answered here."""
+
+    def __init__(self, app: ASGIApp, prefixes: tuple[str, ...]) -> None:
+        self.app, self.prefixes = app, prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(self.prefixes)
+        ):
+            return await self.app(scope, receive, send)
+        found = await self._kept(scope)
+        if found is None:
+            return await self.app(scope, receive, send)
+        rendered, headers = found
+        if rendered.route is not None:
+            scope["route"] = rendered.route
+        await rendered.response(headers.get("if-none-match"))(scope, receive, send)
+
+    async def _kept(self, scope: Scope) -> tuple[Rendered, Headers] | None:
+        state = scope["app"].state
+        reader: ReadModel | None = getattr(state, "read_model", None)
+        answers: AnswerCache | None = getattr(state, "answers", None)
+        if reader is None or answers is None:
+            return None
+        query = QueryParams(scope["query_string"])
+        try:
+            waits = {name: int(query[name]) for name in WAITS if name in query}
+            head = await reader.head()
+        except Exception:  # not a number, or no database: the route answers as it would
+            return None
+        scope.setdefault("state", {})[HEAD_SCOPE_KEY] = head
+        if head.position < max(waits.values(), default=0):
+            return None  # the route waits
+        headers = Headers(scope=scope)
+        key = answer_key(
+            scope["path"],
+            query.multi_items(),
+            headers.get("accept", ""),
+            waits.get("at_position"),
+            head,
+        )
+        rendered = answers.get(key)
+        if rendered is None:
+            return None
+        answers.hits += 1
+        return rendered, headers

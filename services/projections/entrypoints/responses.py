@@ -16,7 +16,9 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
+from services.projections.adapters.head import Head
 from services.projections.adapters.store import Bound
+from services.projections.entrypoints import cache
 from services.projections.entrypoints.cache import AnswerCache, Rendered
 from services.projections.service_layer.queries import ReadModel, Snapshot
 
@@ -32,8 +34,7 @@ def _cell(value: Any) -> str:
 
 
 def wants_csv(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "text/csv" in accept and "application/json" not in accept
+    return cache.wants_csv(request.headers.get("accept", ""))
 
 
 def answer(
@@ -70,29 +71,28 @@ async def cached(
     """``render`` over a snapshot, or the bytes it gave for the same request and head.
 
     Waits first (``min_position``, ``at_position``: 503 when not applied in time); a matching
-    ``If-None-Match`` gets a 304.
+    ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeKept` read, if any.
     """
     answers: AnswerCache = request.app.state.answers
-    now = await reader.wait_for(max(min_position or 0, bound.position or 0))
+    wanted = max(min_position or 0, bound.position or 0)
+    now = request.scope.get("state", {}).get(cache.HEAD_SCOPE_KEY)
+    if now is None or now.position < wanted:
+        now = await reader.wait_for(wanted)
 
     async def fresh() -> tuple[Hashable, Response]:
         async with reader.snapshot(bound, min_position, waited=True) as snap:
             response = await render(snap)
-            return key(request, bound, snap.schema, snap.position, snap.degraded), response
+            return key(request, bound, Head(snap.schema, snap.position, snap.degraded)), response
 
-    found = await answers.get_or_render(
-        key(request, bound, now.schema, now.position, now.degraded), fresh
-    )
+    route = request.scope.get("route")
+    found = await answers.get_or_render(key(request, bound, now), fresh, route)
     if isinstance(found, Rendered):
         return found.response(request.headers.get("if-none-match"))
     return found
 
 
-def key(request: Request, bound: Bound, schema: str, position: int, degraded: bool) -> Hashable:
-    """What an answer depends on. An answer at a position already applied is settled: later
-    positions do not change it (the events up to it are fixed), a date bound's may (an event
-    recorded later can have occurred before it)."""
-    query = sorted(kv for kv in request.query_params.multi_items() if kv[0] != "min_position")
-    settled = bound.position is not None and bound.position <= position
-    reached = None if settled else position
-    return (request.url.path, tuple(query), wants_csv(request), schema, degraded, reached)
+def key(request: Request, bound: Bound, head: Head) -> Hashable:
+    """:func:`~.cache.answer_key` of ``request``."""
+    accept = request.headers.get("accept", "")
+    path = request.scope["path"]
+    return cache.answer_key(path, request.query_params.multi_items(), accept, bound.position, head)

@@ -129,7 +129,7 @@ class ReadModel:
     def __init__(self, engine: AsyncEngine, control: str, max_wait_s: float, poll_s: float):
         self.engine, self.control = engine, control
         self.max_wait_s, self.poll_s = max_wait_s, poll_s
-        self._schema: str | None = None  # the last active schema seen: a guess, checked
+        self._heads = heads.HeadSource(engine, control)
         self._next: asyncio.Future[Head] | None = None  # the read the next callers share
         self._reader: asyncio.Task[None] | None = None
 
@@ -163,11 +163,11 @@ class ReadModel:
             self._reader = None
 
     async def _read_head(self) -> Head:
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            found = await heads.read(conn, self.control, self._schema)
-        self._schema = found.schema
-        return found
+        return await self._heads.read()
+
+    async def close(self) -> None:
+        """Close the head reads' connection (it is not the pool's to close)."""
+        await self._heads.close()
 
     async def current_position(self) -> int:
         return (await self.head()).position

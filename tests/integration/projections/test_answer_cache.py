@@ -1,5 +1,6 @@
 """Kept answers over HTTP: the same bytes a fresh render gives, a new answer once the position
-moves (or the model turns degraded), settled answers kept across positions, 304 on a match."""
+moves (or the model turns degraded), settled answers kept across positions, 304 on a match;
+and the head read that keys them follows the pointer."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
 from schemas.wire import PositionedEvent
 from services.projections.adapters import dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter
+from services.projections.adapters.head import Head, HeadSource
+from services.projections.adapters.schema import data_ddl, execute_all
 from services.projections.entrypoints.app import create_app
 from services.projections.entrypoints.cache import AnswerCache
 from services.projections.service_layer.projector import apply_one
@@ -138,3 +142,27 @@ async def test_304_waits_and_degraded(database_url: str, kafka_bootstrap: str) -
             await dead_letters.record(conn, model.control, letter)
         degraded = await client.get(path, headers={"If-None-Match": etag})
         assert degraded.status_code == 200 and degraded.json()["degraded"] is True
+
+
+async def test_the_head_follows_the_pointer_even_to_a_schema_made_after_the_last_seen_was_dropped(
+    database_url: str,
+) -> None:
+    events = generated(50)
+    async with loaded(database_url, events) as model:
+        source = HeadSource(model.engine, model.control)
+        try:
+            assert await source.read() == Head(model.schema, events[-1].position, False)
+            newer = f"{model.control}_v9"
+            async with model.engine.begin() as conn:
+                await execute_all(conn, data_ddl(newer))
+                cp = store.Checkpoint("loaded", 0, 9_000, 9_001)
+                await store.put_checkpoint(conn, newer, cp)
+                await conn.execute(
+                    text(f"UPDATE {model.control}.active SET data_schema = :s"), {"s": newer}
+                )
+                await conn.execute(text(f"DROP SCHEMA {model.schema} CASCADE"))
+            assert await source.read() == Head(newer, 9_001, False)
+        finally:
+            await source.close()
+            async with model.engine.begin() as conn:
+                await conn.execute(text(f"DROP SCHEMA IF EXISTS {model.control}_v9 CASCADE"))
