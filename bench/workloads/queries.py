@@ -32,7 +32,7 @@ from bench.stats import ratio, summarise
 
 TOPIC = "bench.queries.events"
 RATE = 500
-WARMUP_S = 5.0
+WARMUP_S = 10.0
 
 
 def wait_caught_up(url: str, position: int, within_s: float) -> float:
@@ -145,7 +145,7 @@ def run(ctx: Context) -> dict[str, Any]:
         projections.start()
         catch_up = wait_caught_up(projections.url, total, 900) + rebuilt_s
         print(f"  queries: projections consumed {total} events in {catch_up:.0f}s", flush=True)
-        warmup_s = WARMUP_S * (0.4 if ctx.quick else 1)
+        warmup_s = WARMUP_S * (0.5 if ctx.quick else 1)
         rows, cold = load(projections.url, urls, seconds, projections.pid, warmup_s)
         base_rows, _ = load(
             projections.url, [["healthz", "/healthz"]], seconds, projections.pid, warmup_s
