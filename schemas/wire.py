@@ -17,7 +17,7 @@ from cloudevents.core.bindings.kafka import KafkaMessage, from_binary, to_binary
 from cloudevents.core.formats.json import JSONFormat
 from cloudevents.core.v1.event import CloudEvent
 
-from schemas.catalogue import CURRENT_VERSIONS
+from schemas.catalogue import CURRENT_VERSIONS, EVENT_TYPES
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
 
@@ -157,9 +157,10 @@ def try_decode_fast(key: bytes | None, value: bytes | None, headers: Any) -> Pos
         event_type = _FAST_TYPES.get(attrs["ce_type"])
         if position < 1 or event_type is None or data.get("type") != event_type:
             return None
-        if data.get("schema_version") != CURRENT_VERSIONS[event_type]:
+        version = data.get("schema_version")
+        if type(version) is not int or version != CURRENT_VERSIONS[event_type]:
             return None
-        event = decode(data)
+        event = EVENT_TYPES[event_type].model_validate(data)  # decode(data), minus its copy
     except Exception:
         return None
     if str(event.event_id) != attrs["ce_id"]:
@@ -177,8 +178,9 @@ def _fast_headers(key: bytes | None, headers: Any) -> dict[str, str] | None:
         attrs[name] = raw.decode("utf-8")
     if attrs.get("ce_specversion") != "1.0" or attrs.get("content-type") != CONTENT_TYPE:
         return None
-    if not all(attrs.get(name) for name in _FAST_REQUIRED):
-        return None
+    for name in _FAST_REQUIRED:
+        if not attrs.get(name):
+            return None
     time = attrs["ce_time"]
     if not _FAST_TIME.fullmatch(time) or datetime.fromisoformat(time).tzinfo is None:
         return None

@@ -13,7 +13,7 @@ folds are lenient because filtering by date may leave holes in a stream.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -53,7 +53,7 @@ from services.projections.domain.model import (
     Review,
     World,
 )
-from services.projections.domain.refs import RESPONSE_KINDS, Refs, refs, stream_of
+from services.projections.domain.refs import RESPONSE_KINDS, stream_of
 from services.projections.errors import StreamOutOfOrder
 
 Rule = Callable[[World, Any, int], None]
@@ -79,31 +79,37 @@ def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> 
     return True
 
 
-def apply_isolated(
-    world: World, positioned: PositionedEvent, *, strict: bool = True, touched: Refs | None = None
-) -> bool:
+def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
     """:func:`apply`, leaving ``world`` untouched if the rule raises.
 
-    ``touched`` is :func:`refs` of the event, if the caller has it already. The documents it
-    names are saved as they are before the rule runs and put back in place if it raises.
+    A rule writes only its stream's document and adds documents (placeholders; it never
+    removes one), so that document is saved as it is before the rule runs and the size of
+    each collection noted: if the rule raises, the document is put back in place and the
+    documents added since (the last ones of each dict) are taken out.
     """
-    touched = refs(positioned.event) if touched is None else touched
-    saved = [
-        (kind, entity_id, _save(doc) if doc is not None else None)
-        for kind, ids in touched.items()
-        for entity_id in ids
-        for doc in (getattr(world, kind).get(entity_id),)
-    ]
+    kind, entity_id = stream_of(positioned.event.stream_id)
+    found: Doc | None = getattr(world, kind).get(entity_id)
+    saved = _save(found) if found is not None else None
+    sizes = [len(collection) for collection in _collections(world)]
     try:
         return apply(world, positioned, strict=strict)
     except Exception:
-        for kind, entity_id, state in saved:
-            collection = getattr(world, kind)
-            if state is None:
-                collection.pop(entity_id, None)
-            else:
-                collection[entity_id] = _restore(state)
+        for collection, size in zip(_collections(world), sizes, strict=True):
+            for added in list(collection)[size:]:
+                del collection[added]
+        if saved is not None:
+            _restore(saved)
         raise
+
+
+def _collections(world: World) -> tuple[dict[str, Any], ...]:
+    return (
+        world.organisations,
+        world.reviews,
+        world.recommendations,
+        world.responsibilities,
+        world.actions,
+    )
 
 
 _Saved = tuple[BaseModel, dict[str, Any], set[str], list[Any]]
@@ -115,16 +121,38 @@ def _save(model: BaseModel) -> _Saved:
     Rules assign fields, append to lists and edit nested documents (a delivery); they never
     edit an element already in a list (history entries are immutable once written), so
     elements are shared rather than copied: a deep copy per event made the rebuild quadratic
-    in practice (every transfer copied the whole lineage).
+    in practice (every transfer copied the whole lineage). Only the fields whose type admits
+    a list or a model are looked into (:func:`_containers`).
     """
     state = dict(model.__dict__)
     inner: list[Any] = []
-    for value in state.values():
+    for name in _containers(type(model)):
+        value = state[name]
         if type(value) is list:
             inner.append((value, list(value)))
         elif isinstance(value, BaseModel):
             inner.append(_save(value))
     return model, state, set(model.__pydantic_fields_set__), inner
+
+
+_CONTAINERS: dict[type[BaseModel], tuple[str, ...]] = {}
+
+
+def _containers(cls: type[BaseModel]) -> tuple[str, ...]:
+    """The fields of ``cls`` whose annotation admits a list or a model."""
+    found = _CONTAINERS.get(cls)
+    if found is None:
+        fields = cls.model_fields.items()
+        found = _CONTAINERS[cls] = tuple(n for n, f in fields if _may_contain(f.annotation))
+    return found
+
+
+def _may_contain(annotation: Any) -> bool:
+    if get_origin(annotation) is list:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_may_contain(arg) for arg in get_args(annotation))
 
 
 def _restore(saved: _Saved) -> BaseModel:
