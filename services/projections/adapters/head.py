@@ -45,49 +45,55 @@ async def read(conn: AsyncConnection, control: str) -> Head:
 
 class HeadSource:
     """The head outside a transaction, in one round trip while the active schema is the one
-    seen last, on a kept connection; for callers that take turns (one read at a time).
+    seen last; for callers that take turns (one read at a time).
 
-    The connection is opened on first use (autocommit: no transaction, so a failed statement
-    poisons nothing), dropped on any error and opened again on the next read.
+    With ``keep``, on a connection kept for it (opened on first use, dropped on any error and
+    opened again on the next read; the owner must :meth:`close` it); otherwise on one checked
+    out per read. Either way autocommit: no transaction, so a failed statement poisons nothing.
     """
 
-    def __init__(self, engine: AsyncEngine, control: str) -> None:
-        self.engine, self.control = engine, control
+    def __init__(self, engine: AsyncEngine, control: str, keep: bool = False) -> None:
+        self.engine, self.control, self.keep = engine, control, keep
         self._conn: AsyncConnection | None = None
-        self._driver: Any = None
         self._schema: str | None = None  # the last active schema seen: a guess, checked
 
     async def read(self) -> Head:
-        if self._conn is None:
-            self._conn = await self.engine.connect()
-            self._driver = (await self._conn.get_raw_connection()).driver_connection
-        try:
-            found = await self._read(self._schema)
-        except Exception:
-            await self.close()
-            raise
+        if not self.keep:
+            async with self.engine.connect() as conn:
+                found = await self._read(await _driver(conn), self._schema)
+        else:
+            if self._conn is None:
+                self._conn = await self.engine.connect()
+            try:
+                found = await self._read(await _driver(self._conn), self._schema)
+            except Exception:
+                await self.close()
+                raise
         self._schema = found.schema
         return found
 
-    async def _read(self, expected: str | None) -> Head:
-        schema = expected or await self._pointer()
+    async def _read(self, driver: Any, expected: str | None) -> Head:
+        pointer = f"SELECT data_schema FROM {self.control}.active"
+        schema = expected or str(await driver.fetchval(pointer))
         while True:
             try:
-                row = await self._driver.fetchrow(_SQL.format(schema=schema, control=self.control))
+                row = await driver.fetchrow(_SQL.format(schema=schema, control=self.control))
             except asyncpg.UndefinedTableError:
                 if expected is None:
                     raise
-                expected, schema = None, await self._pointer()
+                expected, schema = None, str(await driver.fetchval(pointer))
                 continue
             if row[0] == schema:
                 return Head(schema, int(row[1] or 0), bool(row[2]))
             schema = str(row[0])
 
-    async def _pointer(self) -> str:
-        return str(await self._driver.fetchval(f"SELECT data_schema FROM {self.control}.active"))
-
     async def close(self) -> None:
-        conn, self._conn, self._driver = self._conn, None, None
+        conn, self._conn = self._conn, None
         if conn is not None:
             await conn.invalidate()  # not back to the pool: its state is unknown after an error
             await conn.close()
+
+
+async def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under ``conn`` (no SQLAlchemy transaction is begun on it)."""
+    return (await conn.get_raw_connection()).driver_connection

@@ -56,6 +56,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             settings.db_schema,
             settings.min_position_max_wait_s,
             settings.min_position_poll_s,
+            keep_head_connection=True,
         )
         app.state.answers = AnswerCache()
         try:

@@ -146,6 +146,13 @@ class AnswerCache:
             del self._flights[key]
 
 
+def _position(raw: str) -> int | None:
+    """A wait as the routes accept it (plain digits, 1 to 2**63 - 1), else None."""
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**63:
+        return None
+    return int(raw)
+
+
 HEAD_SCOPE_KEY = "remit.head"
 """Where :class:`ServeKept` leaves the head it read for the route (a read made after the
 request arrived, so the route need not read another)."""
@@ -179,13 +186,15 @@ class ServeKept:
         if reader is None or answers is None:
             return None
         query = QueryParams(scope["query_string"])
+        waits = {name: _position(query[name]) for name in WAITS if name in query}
+        if None in waits.values():
+            return None  # the route validates (422)
         try:
-            waits = {name: int(query[name]) for name in WAITS if name in query}
             head = await reader.head()
-        except Exception:  # not a number, or no database: the route answers as it would
+        except Exception:  # no database: the route answers as it would
             return None
         scope.setdefault("state", {})[HEAD_SCOPE_KEY] = head
-        if head.position < max(waits.values(), default=0):
+        if head.position < max((w or 0 for w in waits.values()), default=0):
             return None  # the route waits
         headers = Headers(scope=scope)
         key = answer_key(

@@ -126,10 +126,19 @@ def _retrieved(future: asyncio.Future[Head]) -> None:
 
 
 class ReadModel:
-    def __init__(self, engine: AsyncEngine, control: str, max_wait_s: float, poll_s: float):
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        control: str,
+        max_wait_s: float,
+        poll_s: float,
+        keep_head_connection: bool = False,
+    ):
+        """``keep_head_connection``: read heads on a connection kept until :meth:`close`
+        (the service's readers: see :class:`~..adapters.head.HeadSource`)."""
         self.engine, self.control = engine, control
         self.max_wait_s, self.poll_s = max_wait_s, poll_s
-        self._heads = heads.HeadSource(engine, control)
+        self._heads = heads.HeadSource(engine, control, keep=keep_head_connection)
         self._next: asyncio.Future[Head] | None = None  # the read the next callers share
         self._reader: asyncio.Task[None] | None = None
 
@@ -166,7 +175,7 @@ class ReadModel:
         return await self._heads.read()
 
     async def close(self) -> None:
-        """Close the head reads' connection (it is not the pool's to close)."""
+        """Close the kept head connection, if any (it is not the pool's to close)."""
         await self._heads.close()
 
     async def current_position(self) -> int:

@@ -135,6 +135,9 @@ async def test_304_waits_and_degraded(database_url: str, kafka_bootstrap: str) -
         assert late.status_code == 503 and late.headers["Retry-After"] == "1"
         waited = await client.get(path, params={"min_position": FIRST})
         assert waited.content == first.content
+        for invalid in ("-1", "x", str(2**63)):  # kept or not, the route validates
+            refused = await client.get(path, params={"min_position": invalid})
+            assert refused.status_code == 422, invalid
 
         assert first.json()["degraded"] is False
         async with model.engine.begin() as conn:
@@ -144,12 +147,13 @@ async def test_304_waits_and_degraded(database_url: str, kafka_bootstrap: str) -
         assert degraded.status_code == 200 and degraded.json()["degraded"] is True
 
 
+@pytest.mark.parametrize("keep", [True, False])
 async def test_the_head_follows_the_pointer_even_to_a_schema_made_after_the_last_seen_was_dropped(
-    database_url: str,
+    database_url: str, keep: bool
 ) -> None:
     events = generated(50)
     async with loaded(database_url, events) as model:
-        source = HeadSource(model.engine, model.control)
+        source = HeadSource(model.engine, model.control, keep=keep)
         try:
             assert await source.read() == Head(model.schema, events[-1].position, False)
             newer = f"{model.control}_v9"
