@@ -66,8 +66,8 @@ class Rendered:
 
     def response(self, if_none_match: str | None = None) -> Response:
         if if_none_match is not None and self.etag in if_none_match:
-            kept = tuple(h for h in self.raw_headers if h[0] not in _NOT_ON_304)
-            return _Raw(304, b"", (*kept, (b"content-length", b"0")))
+            # No Content-Length: on a 304 it would have to be the 200's, with no body to match.
+            return _Raw(304, b"", tuple(h for h in self.raw_headers if h[0] not in _NOT_ON_304))
         return _Raw(200, self.body, self.raw_headers)
 
 

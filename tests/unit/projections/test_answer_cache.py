@@ -122,6 +122,7 @@ def test_a_matching_etag_gets_a_304_without_a_body() -> None:
     same = rendered.response(rendered.etag)
     assert same.status_code == 304 and same.body == b""
     assert dict(same.raw_headers)[b"remit-position"] == b"7"
+    assert b"content-length" not in dict(same.raw_headers)
     assert rendered.response('"other"').status_code == 200
     assert Rendered.of(_response(b"{}"), "other").etag != rendered.etag
 
