@@ -9,9 +9,10 @@ offered rate. Two modes:
   answer it asks the projections for the changed entity with ``min_position`` (read-your-writes)
   if ``projections`` is set. Times are wall-clock (``time.time()``) so that the orchestrator can
   join them with Kafka and webhook arrival times.
-- ``queries``: GETs from ``urls`` (``[label, url]`` pairs) round-robin, over
-  :class:`~bench.rawhttp.RawHttp` keep-alive connections on uvloop when installed (httpx's
-  per-request CPU made the generator the bottleneck at 500/s on two cores).
+- ``queries``: GETs from ``urls`` (``[label, url]`` pairs) round-robin.
+
+Both go over :class:`~bench.rawhttp.RawHttp` keep-alive connections on uvloop when installed
+(httpx's per-request CPU made the generator the bottleneck on two cores).
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ import json
 import sys
 import time
 from typing import Any
-
-import httpx
 
 from bench import mix
 from bench.rawhttp import RawHttp
@@ -34,14 +33,8 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
     skipped = [0] * len(cfg["phases"])
     busy = [False] * lanes.lanes
     step = [0] * lanes.lanes
-    async with (
-        mix.client(cfg["registry"], lanes.lanes) as http,
-        httpx.AsyncClient(
-            base_url=cfg.get("projections") or "http://unused",
-            timeout=30,
-            limits=httpx.Limits(max_connections=lanes.lanes),
-        ) as reads,
-    ):
+    async with mix.client(cfg["registry"], lanes.lanes) as http:
+        reads = RawHttp(cfg.get("projections") or "http://unused", lanes.lanes)
         await mix.run_setup(http, lanes, with_orgs=False)
 
         async def fire(lane: int, phase: int, scheduled: float) -> None:
@@ -61,18 +54,21 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
                 lanes.succeeded(url, body)
                 step[lane] = k + 1
                 if cfg.get("projections") and result["position"]:
-                    answer = await reads.get(
-                        read_url(url), params={"min_position": result["position"]}
+                    status, _ = await reads.get(
+                        f"{read_url(url)}?min_position={result['position']}"
                     )
                     row["read"] = time.time()
-                    row["read_status"] = answer.status_code
+                    row["read_status"] = status
             except Exception as exc:
                 row["error"] = f"{type(exc).__name__}: {exc}"[:200]
             finally:
                 busy[lane] = False
                 rows.append(row)
 
-        await schedule(cfg["phases"], lambda phase, t: pick(busy, skipped, phase, t, fire))
+        try:
+            await schedule(cfg["phases"], lambda phase, t: pick(busy, skipped, phase, t, fire))
+        finally:
+            await reads.aclose()
     return {"rows": rows, "skipped": skipped, "dropped": DROPPED}
 
 
@@ -159,10 +155,7 @@ async def queries(cfg: dict[str, Any]) -> dict[str, Any]:
 def main(config_path: str, out_path: str) -> None:
     with open(config_path) as f:
         cfg = json.load(f)
-    if cfg["mode"] == "commands":
-        result = asyncio.run(commands(cfg))
-    else:
-        result = run_fast(queries(cfg))
+    result = run_fast(commands(cfg) if cfg["mode"] == "commands" else queries(cfg))
     with open(out_path, "w") as out:
         json.dump(result, out)
 

@@ -58,6 +58,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
             settings.min_position_poll_s,
             keep_head_connection=True,
         )
+        wired.runner.on_applied = read_model.advanced
         app.state.answers = AnswerCache()
         try:
             yield

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Callable
 from contextlib import suppress
 
 import structlog
@@ -28,6 +29,8 @@ class ConsumerRunner:
         self.settings, self.projector = settings, projector
         self._task: asyncio.Task[None] | None = None
         self.running = False
+        self.on_applied: Callable[[], None] | None = None
+        """Called after each committed batch (the service's readers wake their waits)."""
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="projections-consumer")
@@ -76,6 +79,8 @@ class ConsumerRunner:
         if crash_at is not None and outcome.position >= crash_at:
             log.warning("test_crash_after_db_commit", position=outcome.position)
             os.kill(os.getpid(), signal.SIGKILL)
+        if self.on_applied is not None:
+            self.on_applied()
         if outcome.last_offset is not None:
             await consumer.commit({tp: OffsetAndMetadata(outcome.last_offset + 1, "")})
         metrics.POSITION.set(outcome.position)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -141,6 +141,13 @@ class ReadModel:
         self._heads = heads.HeadSource(engine, control, keep=keep_head_connection)
         self._next: asyncio.Future[Head] | None = None  # the read the next callers share
         self._reader: asyncio.Task[None] | None = None
+        self._advanced = asyncio.Event()
+
+    def advanced(self) -> None:
+        """The in-process consumer committed a batch: waits re-read the head now instead of
+        at their next poll (the poll remains for a consumer in another process)."""
+        event, self._advanced = self._advanced, asyncio.Event()
+        event.set()
 
     async def head(self) -> Head:
         """Pointer, position and degraded now: read by a statement sent after this call.
@@ -184,15 +191,18 @@ class ReadModel:
     async def wait_for(self, min_position: int) -> Head:
         """The head once ``min_position`` is applied; :class:`NotCaughtUp` after the wait."""
         deadline = time.monotonic() + self.max_wait_s
-        while (now := await self.head()).position < min_position:
+        while True:
+            advanced = self._advanced  # taken before the read, so no wake-up falls between
+            if (now := await self.head()).position >= min_position:
+                return now
             if time.monotonic() >= deadline:
                 raise NotCaughtUp(
                     f"position {min_position} not applied within {self.max_wait_s:g} s "
                     f"(at {now.position})",
                     position=now.position,
                 )
-            await asyncio.sleep(self.poll_s)
-        return now
+            with suppress(TimeoutError):
+                await asyncio.wait_for(advanced.wait(), self.poll_s)
 
     @asynccontextmanager
     async def snapshot(
