@@ -1,4 +1,10 @@
-"""Delivery jobs in PostgreSQL: claim due jobs (``FOR UPDATE SKIP LOCKED``), record attempts."""
+"""Delivery jobs in PostgreSQL: claim due jobs (``FOR UPDATE SKIP LOCKED``), record attempts.
+
+Round trips are what a delivery costs here, so the common path is two autocommit statements:
+one claims several jobs and returns everything needed to send them; one records a successful
+attempt (attempt row, fenced settlement, subscription health) after it. Failures, rarer, keep
+their transaction of several statements (disabling a subscription needs to know it happened).
+"""
 
 from __future__ import annotations
 
@@ -28,22 +34,47 @@ WITH busy AS (
       AND (j.status = 'pending' OR (j.status = 'in_flight' AND j.lease_until <= :now))
     ORDER BY j.next_attempt_at, j.position
     LIMIT :limit FOR UPDATE OF j SKIP LOCKED
+), claimed AS (
+    UPDATE {s}.jobs j SET status = 'in_flight', lease_until = :lease, tries = j.tries + 1,
+        updated_at = :now
+    FROM picked WHERE j.id = picked.id
+    RETURNING j.id, j.event_id, j.subscription_id, j.webhook_id, j.position, j.organisation_id,
+        j.reasons, j.tries
 )
-UPDATE {s}.jobs j SET status = 'in_flight', lease_until = :lease, tries = j.tries + 1,
-    updated_at = :now
-FROM picked WHERE j.id = picked.id
-RETURNING j.id
-"""
-
-_DETAILS = """
-SELECT j.id, j.subscription_id, j.webhook_id, j.position, j.organisation_id, j.reasons, j.tries,
-       (SELECT count(*) FROM {s}.attempts a WHERE a.job_id = j.id) + 1 AS attempt,
+SELECT m.due, c.id, c.subscription_id, c.webhook_id, c.position, c.organisation_id, c.reasons,
+       c.tries, (SELECT count(*) FROM {s}.attempts a WHERE a.job_id = c.id) + 1 AS attempt,
        e.payload AS event, s.channel, s.url, s.email, s.secret, s.previous_secret,
        s.previous_secret_until
-FROM {s}.jobs j JOIN {s}.events e USING (event_id)
-JOIN {s}.subscriptions s ON s.id = j.subscription_id
-WHERE j.id = ANY(:ids)
+FROM (SELECT count(*) AS due FROM ranked) m
+LEFT JOIN (claimed c JOIN {s}.events e USING (event_id)
+    JOIN {s}.subscriptions s ON s.id = c.subscription_id) ON true
+ORDER BY c.position
 """
+"""Always at least one row: ``due`` counts the due jobs before the claim (claimed, or held back
+by the per-subscription limit, the LIMIT or another process's lock); job columns are NULL when
+nothing was claimed."""
+
+_ATTEMPT = (
+    "INSERT INTO {s}.attempts (job_id, attempt, started_at, duration_ms, status_code, outcome, "
+    "error, next_attempt_at) VALUES (:j, :a, :t, :d, :c, :o, :e, :n)"
+)
+
+_SETTLE = (
+    "UPDATE {s}.jobs SET status = :st, next_attempt_at = coalesce(:n, next_attempt_at),"
+    " lease_until = NULL, last_error = :e, updated_at = :t,"
+    " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END"
+    " WHERE id = :j AND status = 'in_flight' AND lease_until = :lease"
+)
+
+_DELIVERED = f"""
+WITH attempt AS ({_ATTEMPT}), settled AS ({_SETTLE} RETURNING subscription_id), healthy AS (
+    UPDATE {{s}}.subscriptions SET failing_since = NULL
+    WHERE id IN (SELECT subscription_id FROM settled) AND failing_since IS NOT NULL
+)
+SELECT count(*) FROM settled
+"""
+"""A delivered attempt in one statement; the subscription row is written only if it was
+failing (every delivery rewriting it would serialise workers on its row lock)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +113,10 @@ class Result:
 class JobStore:
     def __init__(self, engine: AsyncEngine, schema: str) -> None:
         self.engine = engine
+        self.auto = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.s = schema
+        self._claim = self._sql(_CLAIM)
+        self._delivered = self._sql(_DELIVERED)
 
     def _sql(self, sql: str) -> Any:
         return text(sql.format(s=self.s))
@@ -90,19 +124,29 @@ class JobStore:
     async def claim(
         self, now: datetime, lease: timedelta, per_subscription: int, limit: int = 1
     ) -> list[ClaimedJob]:
-        async with self.engine.begin() as conn:
-            lease_until = now + lease
-            params = {"now": now, "lease": lease_until, "per_sub": per_subscription}
-            ids = (await conn.execute(self._sql(_CLAIM), {**params, "limit": limit})).scalars()
-            found = list(ids)
-            if not found:
-                return []
-            rows = (await conn.execute(self._sql(_DETAILS), {"ids": found})).mappings()
-            return [_claimed(dict(r), now, lease_until) for r in rows]
+        """Up to ``limit`` due jobs, in flight under a lease until ``now + lease``."""
+        return (await self.claim_some(now, lease, per_subscription, limit))[0]
+
+    async def claim_some(
+        self, now: datetime, lease: timedelta, per_subscription: int, limit: int
+    ) -> tuple[list[ClaimedJob], int]:
+        """The claimed jobs and how many due jobs were left unclaimed, in one statement (the
+        claim and the details of what was claimed)."""
+        lease_until = now + lease
+        params = {"now": now, "lease": lease_until, "per_sub": per_subscription, "limit": limit}
+        async with self.auto.connect() as conn:
+            rows = (await conn.execute(self._claim, params)).mappings().all()
+        jobs = [_claimed(dict(r), now, lease_until) for r in rows if r["id"] is not None]
+        due = int(rows[0]["due"]) if rows else 0
+        return jobs, max(due - len(jobs), 0)
 
     async def finish(self, job: ClaimedJob, result: Result, disable_after: timedelta) -> str | None:
         """Store the attempt and its consequences; return a reason if the subscription was
         disabled by this attempt (so its organisation can be told), else ``None``."""
+        if result.effect == "ok":
+            async with self.auto.connect() as conn:
+                await conn.execute(self._delivered, _attempt_params(job, result))
+            return None
         async with self.engine.begin() as conn:
             if not await self._record(conn, job, result):
                 return None
@@ -111,40 +155,9 @@ class JobStore:
     async def _record(self, conn: AsyncConnection, job: ClaimedJob, r: Result) -> bool:
         """Log the attempt; settle the job only if our claim still holds (a worker whose lease
         ran out must not overwrite what the worker that re-claimed the job recorded)."""
-        await conn.execute(
-            self._sql(
-                "INSERT INTO {s}.attempts (job_id, attempt, started_at, duration_ms, "
-                "status_code, outcome, error, next_attempt_at) "
-                "VALUES (:j, :a, :t, :d, :c, :o, :e, :n)"
-            ),
-            {
-                "j": job.id,
-                "a": job.attempt,
-                "t": r.started_at,
-                "d": r.duration_ms,
-                "c": r.status_code,
-                "o": r.outcome,
-                "e": r.error,
-                "n": r.next_attempt_at,
-            },
-        )
-        settled = await conn.execute(
-            self._sql(
-                "UPDATE {s}.jobs SET status = :st, next_attempt_at = coalesce(:n, next_attempt_at),"
-                " lease_until = NULL, last_error = :e, updated_at = :t,"
-                " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END"
-                " WHERE id = :j AND status = 'in_flight' AND lease_until = :lease"
-            ),
-            {
-                "st": r.job_status,
-                "n": r.next_attempt_at,
-                "e": r.error,
-                "t": r.started_at,
-                "j": job.id,
-                "gone": r.effect == "gone",
-                "lease": job.lease_until,
-            },
-        )
+        params = _attempt_params(job, r)
+        await conn.execute(self._sql(_ATTEMPT), params)
+        settled = await conn.execute(self._sql(_SETTLE), params)
         return bool(getattr(settled, "rowcount", 0))
 
     async def _subscription_effect(
@@ -188,6 +201,22 @@ class JobStore:
         params = {"r": reason, "t": now, "i": sub, "f": failing_before}
         result = await conn.execute(self._sql(sql), params)
         return bool(getattr(result, "rowcount", 0))
+
+
+def _attempt_params(job: ClaimedJob, r: Result) -> dict[str, Any]:
+    return {
+        "j": job.id,
+        "a": job.attempt,
+        "t": r.started_at,
+        "d": r.duration_ms,
+        "c": r.status_code,
+        "o": r.outcome,
+        "e": r.error,
+        "n": r.next_attempt_at,
+        "st": r.job_status,
+        "gone": r.effect == "gone",
+        "lease": job.lease_until,
+    }
 
 
 def _claimed(row: dict[str, Any], now: datetime, lease_until: datetime) -> ClaimedJob:

@@ -1,8 +1,10 @@
-"""The worker pool: asyncio tasks that claim due jobs and deliver them.
+"""The worker pool: one claimer that claims due jobs in batches, and a task per delivery.
 
-Claims go through one lock per process so the per-subscription in-flight limit holds exactly
-here (across processes it is approximate). A worker that finds nothing waits for a wake-up
-from the consumer or for the poll interval.
+Claims are made by a single task per process, so the per-subscription in-flight limit holds
+exactly here (across processes it is approximate); each claim asks for as many jobs as there
+are free delivery slots (``size`` in flight at most), in one statement. The claimer waits for
+a wake-up (the consumer stored jobs, an API call requeued something, a delivery finished while
+due jobs were left behind) or for the poll interval (retries that became due).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from services.notifier.adapters.job_store import ClaimedJob
 from services.notifier.entrypoints import metrics
 from services.notifier.service_layer.delivery import Delivery
 
@@ -33,24 +36,25 @@ class WorkerPool:
         self.poll_s = poll_s
         self.lease = lease
         self.wake = asyncio.Event()
-        self._claim_lock = asyncio.Lock()
-        self._tasks: list[asyncio.Task[None]] = []
+        self._claimer: asyncio.Task[None] | None = None
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._left_behind = True
+        """Due jobs were left unclaimed (no free slot, the LIMIT, a subscription's in-flight
+        limit): a finishing delivery then wakes the claimer; otherwise it need not ask."""
 
     def start(self) -> None:
-        self._tasks = [
-            asyncio.create_task(self._work(i), name=f"notifier-worker-{i}")
-            for i in range(self.size)
-        ]
+        self._claimer = asyncio.create_task(self._claim_loop(), name="notifier-claimer")
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        tasks = [*self._in_flight, *([self._claimer] if self._claimer else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def poke(self) -> None:
         self.wake.set()
 
-    async def _work(self, index: int) -> None:
+    async def _claim_loop(self) -> None:
         while True:
             try:
                 if not await self.once():
@@ -58,26 +62,47 @@ class WorkerPool:
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("worker_failed", worker=index)
+                log.exception("claim_failed")
                 await asyncio.sleep(self.poll_s)
 
     async def once(self) -> bool:
-        async with self._claim_lock:
-            jobs = await self.delivery.jobs.claim(
-                datetime.now(UTC), self.lease, self.per_subscription
-            )
-        if not jobs:
-            return False
-        self.wake.set()  # there may be more: let another idle worker look
+        """Claim for every free slot and start delivering; False if there was nothing to do
+        (no free slot, or no due job), so the caller waits for a wake-up."""
+        self.wake.clear()
+        free = self.size - len(self._in_flight)
+        if free <= 0:
+            self._left_behind = True
+            return False  # a finishing delivery wakes the claimer
+        jobs, left = await self.delivery.jobs.claim_some(
+            datetime.now(UTC), self.lease, self.per_subscription, limit=free
+        )
+        self._left_behind = left > 0
         for job in jobs:
+            task = asyncio.create_task(self._deliver(job), name=f"notifier-delivery-{job.id}")
+            self._in_flight.add(task)
+            task.add_done_callback(self._done)
+        return len(jobs) == free  # a full batch: there may be more due
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        if self._left_behind:  # a free slot, and room under a subscription's in-flight limit
+            self.wake.set()
+
+    async def _deliver(self, job: ClaimedJob) -> None:
+        try:
             result = await self.delivery.deliver(job)
-            metrics.DELIVERIES.labels(job.channel, result.outcome).inc()
-            if result.job_status == "dead":
-                metrics.DEAD_DELIVERIES.inc()
-        return True
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the lease returns the job to the queue
+            log.exception("delivery_failed", job_id=str(job.id))
+            return
+        metrics.DELIVERIES.labels(job.channel, result.outcome).inc()
+        if result.job_status == "dead":
+            metrics.DEAD_DELIVERIES.inc()
 
     async def _idle(self) -> None:
-        self.wake.clear()
+        if self.wake.is_set():
+            return
         try:
             await asyncio.wait_for(self.wake.wait(), timeout=self.poll_s)
         except TimeoutError:
