@@ -1,6 +1,10 @@
 """The consumer's side of PostgreSQL: checkpoint, knowledge, events and delivery jobs.
 
-Every method runs on the one connection (and transaction) of a consumed batch.
+Every method runs on the one connection (and transaction) of a consumed batch. Round trips are
+what ingesting costs, so a batch is read with :meth:`IngestStore.preload` (knowledge of every
+event at once) and written with :meth:`IngestStore.write` (knowledge, events, jobs and the
+checkpoint in one statement); the per-event methods serve the careful path (one savepoint per
+event) that a failing batch falls back to.
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ class IngestStore:
     def __init__(self, conn: AsyncConnection, schema: str) -> None:
         self.conn = conn
         self.s = schema
+        self._absent: set[tuple[str, str]] = set()
+        """(table, id) looked up and not found: not asked again within the batch."""
 
     async def _rows(self, sql: str, **params: object) -> list[dict[str, object]]:
         result = await self.conn.execute(text(sql.format(s=self.s)), params)
@@ -65,6 +71,8 @@ class IngestStore:
         """Fill ``known`` with what resolving ``event`` needs (parents, successors: closure)."""
         orgs, recs, resps, acts = referenced_ids(event.event)
         for rid in recs - known.recs.keys():
+            if ("recommendations", rid) in self._absent:
+                continue
             rows = await self._rows(
                 "SELECT * FROM {s}.recommendations WHERE recommendation_id = :i", i=rid
             )
@@ -72,17 +80,49 @@ class IngestStore:
                 r = rows[0]
                 known.recs[rid] = RecFacts(rid, tuple(r["lead_ids"]), tuple(r["supporting_ids"]))  # type: ignore[arg-type]
                 orgs |= {*known.recs[rid].lead_ids, *known.recs[rid].supporting_ids}
+            else:
+                self._absent.add(("recommendations", rid))
         for table, key, col, target in (
             ("holders", "responsibility_id", "holder_id", known.holders),
             ("owners", "action_id", "owner_id", known.owners),
         ):
             for rid in (resps if table == "holders" else acts) - target.keys():
+                if (table, rid) in self._absent:
+                    continue
                 rows = await self._rows(
                     f"SELECT {col} AS v FROM {{s}}.{table} WHERE {key} = :i", i=rid
                 )
                 if rows:
                     target[rid] = str(rows[0]["v"])
                     orgs.add(target[rid])
+                else:
+                    self._absent.add((table, rid))
+        await self._load_orgs(known, orgs)
+
+    async def preload(self, known: Knowledge, events: Iterable[PositionedEvent]) -> None:
+        """What resolving all of ``events`` needs, as stored before the batch: one statement
+        for recommendations, holders and owners, then the organisations' closure."""
+        orgs: set[str] = set()
+        wanted: dict[str, set[str]] = {"recommendations": set(), "holders": set(), "owners": set()}
+        for pe in events:
+            o, recs, resps, acts = referenced_ids(pe.event)
+            orgs |= o
+            wanted["recommendations"] |= recs
+            wanted["holders"] |= resps
+            wanted["owners"] |= acts
+        if any(wanted.values()):
+            params = {k: sorted(v) for k, v in wanted.items()}
+            for r in await self._rows(_PRELOAD, **params):
+                kind, key, a, b = str(r["kind"]), str(r["k"]), r["a"], r["b"]
+                if kind == "recommendations":
+                    known.recs[key] = RecFacts(key, tuple(a), tuple(b))  # type: ignore[arg-type]
+                    orgs.update(a, b)  # type: ignore[arg-type]
+                else:
+                    target = known.holders if kind == "holders" else known.owners
+                    target[key] = str(a[0])  # type: ignore[index]
+                    orgs.add(target[key])
+                wanted[kind].discard(key)
+            self._absent |= {(kind, key) for kind, keys in wanted.items() for key in keys}
         await self._load_orgs(known, orgs)
 
     async def _load_orgs(self, known: Knowledge, wanted: set[str]) -> None:
@@ -142,6 +182,39 @@ class IngestStore:
                     k=k,
                     v=v,
                 )
+
+    async def write(
+        self,
+        checkpoint: int,
+        dirty: Knowledge,
+        events: list[dict[str, object]],
+        jobs: list[dict[str, object]],
+    ) -> None:
+        """Knowledge, events, jobs and the checkpoint of a batch, in one statement."""
+        orgs = [
+            {
+                "organisation_id": o.organisation_id,
+                "parent_id": o.parent_id,
+                "accountable_to_id": o.accountable_to_id,
+                "dissolved": o.dissolved,
+                "successor_ids": list(o.successor_ids),
+            }
+            for o in dirty.orgs.values()
+        ]
+        recs = [
+            {"k": r.recommendation_id, "l": list(r.lead_ids), "sup": list(r.supporting_ids)}
+            for r in dirty.recs.values()
+        ]
+        await self._rows(
+            _WRITE,
+            p=checkpoint,
+            orgs=json.dumps(orgs),
+            recs=json.dumps(recs),
+            holders=json.dumps([{"k": k, "v": v} for k, v in dirty.holders.items()]),
+            owners=json.dumps([{"k": k, "v": v} for k, v in dirty.owners.items()]),
+            events=json.dumps(events),
+            jobs=json.dumps(jobs, default=str),
+        )
 
     async def rules_for(self, organisations: Iterable[str]) -> list[Rule]:
         """Every subscription of these organisations, active or disabled (nothing is lost)."""
@@ -206,3 +279,84 @@ class IngestStore:
             v=d.source.value,
         )
         return bool(rows)
+
+
+_PRELOAD = """
+SELECT 'recommendations' AS kind, recommendation_id AS k, lead_ids AS a, supporting_ids AS b
+FROM {s}.recommendations WHERE recommendation_id = ANY(:recommendations)
+UNION ALL
+SELECT 'holders', responsibility_id, ARRAY[holder_id], NULL FROM {s}.holders
+WHERE responsibility_id = ANY(:holders)
+UNION ALL
+SELECT 'owners', action_id, ARRAY[owner_id], NULL FROM {s}.owners WHERE action_id = ANY(:owners)
+"""
+
+_WRITE = """
+WITH orgs AS (
+    INSERT INTO {s}.organisations
+    SELECT * FROM jsonb_to_recordset(CAST(:orgs AS jsonb)) AS x(organisation_id text,
+        parent_id text, accountable_to_id text, dissolved boolean, successor_ids text[])
+    ON CONFLICT (organisation_id) DO UPDATE SET parent_id = excluded.parent_id,
+        accountable_to_id = excluded.accountable_to_id, dissolved = excluded.dissolved,
+        successor_ids = excluded.successor_ids
+), recs AS (
+    INSERT INTO {s}.recommendations
+    SELECT * FROM jsonb_to_recordset(CAST(:recs AS jsonb)) AS x(k text, l text[], sup text[])
+    ON CONFLICT (recommendation_id) DO UPDATE SET lead_ids = excluded.lead_ids,
+        supporting_ids = excluded.supporting_ids
+), holders AS (
+    INSERT INTO {s}.holders
+    SELECT * FROM jsonb_to_recordset(CAST(:holders AS jsonb)) AS x(k text, v text)
+    ON CONFLICT (responsibility_id) DO UPDATE SET holder_id = excluded.holder_id
+), owners AS (
+    INSERT INTO {s}.owners
+    SELECT * FROM jsonb_to_recordset(CAST(:owners AS jsonb)) AS x(k text, v text)
+    ON CONFLICT (action_id) DO UPDATE SET owner_id = excluded.owner_id
+), events AS (
+    INSERT INTO {s}.events
+    SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb))
+        AS x(event_id uuid, position bigint, type text, payload jsonb)
+    ON CONFLICT DO NOTHING
+), jobs AS (
+    INSERT INTO {s}.jobs (id, event_id, subscription_id, webhook_id, position, organisation_id,
+        reasons, status, next_attempt_at, created_at, updated_at)
+    SELECT id, event_id, subscription_id, webhook_id, position, organisation_id, reasons,
+        'pending', now, now, now
+    FROM jsonb_to_recordset(CAST(:jobs AS jsonb)) AS x(id uuid, event_id uuid,
+        subscription_id uuid, webhook_id text, position bigint, organisation_id text,
+        reasons text[], now timestamptz)
+    ON CONFLICT (event_id, subscription_id) DO NOTHING
+)
+UPDATE {s}.checkpoint SET position = :p WHERE id = 1
+"""
+"""Every write of a batch; the jobs' foreign key to events is checked at the end of the
+statement, after the events CTE has inserted them."""
+
+
+def event_row(pe: PositionedEvent) -> dict[str, object]:
+    e = pe.event
+    return {
+        "event_id": str(e.event_id),
+        "position": pe.position,
+        "type": e.type,
+        "payload": e.model_dump(mode="json"),
+    }
+
+
+def job_rows(
+    pe: PositionedEvent, planned: dict[Rule, frozenset[Reason]], now: datetime
+) -> list[dict[str, object]]:
+    event_id = str(pe.event.event_id)
+    return [
+        {
+            "id": str(uuid.uuid4()),
+            "event_id": event_id,
+            "subscription_id": rule.subscription_id,
+            "webhook_id": webhook_id(pe.event.event_id, rule.subscription_id),
+            "position": pe.position,
+            "organisation_id": rule.organisation_id,
+            "reasons": sorted(reasons),
+            "now": now.isoformat(),
+        }
+        for rule, reasons in planned.items()
+    ]
