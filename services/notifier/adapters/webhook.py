@@ -53,6 +53,21 @@ async def check_target(
     return parsed, addresses[0]
 
 
+async def _release(response: httpx.Response) -> None:
+    """Drain a short body (the outcome is already decided by the status) and close."""
+    try:
+        async with asyncio.timeout(DRAIN_S):
+            read = 0
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read > MAX_DRAINED_BYTES:
+                    break
+    except (TimeoutError, httpx.HTTPError):
+        pass
+    finally:
+        await response.aclose()
+
+
 def _default_port(url: httpx.URL) -> int:
     return 443 if url.scheme == "https" else 80
 
@@ -62,9 +77,18 @@ def signature_header(secrets: Sequence[str], msg_id: str, at: datetime, body: st
     return " ".join(Webhook(s).sign(msg_id, at, body) for s in secrets)
 
 
+MAX_DRAINED_BYTES = 64 * 1024
+"""Up to this much of an answer's body is read (and discarded): a connection whose answer was
+read to the end goes back to the pool, so the next alert to that receiver does not pay for a
+new TCP (and TLS) connection. A longer body, or one slower than ``DRAIN_S``, closes the
+connection instead; neither changes the outcome, which the status line decided."""
+DRAIN_S = 1.0
+
+
 class WebhookSender:
     """``total_timeout_s`` bounds the whole attempt (DNS, connect, every byte): a receiver that
-    trickles its answer cannot hold a worker past it. The response body is never read."""
+    trickles its answer cannot hold a worker past it. The body is discarded unread beyond
+    :data:`MAX_DRAINED_BYTES`."""
 
     def __init__(
         self,
@@ -81,15 +105,20 @@ class WebhookSender:
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
         try:
             async with asyncio.timeout(self.total_timeout_s):
-                return await self._send(url, msg_id, body, secrets)
+                outcome, response = await self._send(url, msg_id, body, secrets)
         except TimeoutError:
             return Outcome("timeout", error=f"no answer within {self.total_timeout_s:g} s")
+        if response is not None:
+            await _release(response)
+        return outcome
 
-    async def _send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
+    async def _send(
+        self, url: str, msg_id: str, body: str, secrets: Sequence[str]
+    ) -> tuple[Outcome, httpx.Response | None]:
         try:
             target, address = await check_target(url, self.allow, self.resolver)
         except ValueError as exc:
-            return Outcome("refused", error=str(exc))
+            return Outcome("refused", error=str(exc)), None
         now = datetime.now(UTC)
         headers = {
             "content-type": "application/json",
@@ -106,10 +135,9 @@ class WebhookSender:
         )
         try:
             response = await self.client.send(request, stream=True)
-            await response.aclose()
         except httpx.TimeoutException as exc:
-            return Outcome("timeout", error=f"timed out: {type(exc).__name__}")
+            return Outcome("timeout", error=f"timed out: {type(exc).__name__}"), None
         except httpx.HTTPError as exc:
-            return Outcome("error", error=f"{type(exc).__name__}: {exc}"[:500])
+            return Outcome("error", error=f"{type(exc).__name__}: {exc}"[:500]), None
         retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
-        return from_status(response.status_code, retry_after)
+        return from_status(response.status_code, retry_after), response
