@@ -10,6 +10,13 @@ from services.notifier.domain.retry import DEFAULT_SCHEDULE
 
 class NotifierSettings(ServiceSettings):
     db_schema: SqlIdentifier = "notifier"
+    db_pool_pre_ping: bool = Field(
+        default=False,
+        description="Ping each pooled connection before use (three round trips per checkout"
+        " with asyncpg: BEGIN, ping, ROLLBACK). Off: a connection broken by a database restart"
+        " fails one batch, claim or outcome (retried; an unrecorded outcome's job comes back"
+        " when its lease ends), and the pool is renewed.",
+    )
     consumer_group: str = "remit-notifier"
     consumer_batch_size: int = Field(default=500, ge=1)
     run_consumer: bool = True

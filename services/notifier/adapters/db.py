@@ -17,7 +17,9 @@ from services.notifier.config import NotifierSettings
 
 def create_engine(settings: NotifierSettings) -> AsyncEngine:
     return create_async_engine(
-        settings.database_dsn, pool_size=settings.db_pool_size, pool_pre_ping=True
+        settings.database_dsn,
+        pool_size=settings.db_pool_size,
+        pool_pre_ping=settings.db_pool_pre_ping,
     )
 
 
