@@ -33,8 +33,10 @@ class Projections:
 
 
 def bootstrap(settings: ProjectionsSettings) -> Projections:
+    # No pre-ping (a round trip per batch): after a database restart the first batch fails on
+    # its dead connection, the consumer retries, and the pool hands out a new one.
     engine = create_async_engine(
-        settings.database_dsn, pool_size=settings.db_pool_size, pool_pre_ping=True
+        settings.database_dsn, pool_size=settings.db_pool_size, pool_pre_ping=False
     )
     publisher = KafkaDeadLetterPublisher(settings)
     projector = Projector(engine, settings.db_schema, settings.consumer_group, publisher)

@@ -204,25 +204,17 @@ async def get_checkpoint(
     """The partition's checkpoint, locked until the transaction ends: two consumers that
     overlap on a partition (a rebalance, two replicas) take turns instead of both applying the
     same batch and dead-lettering the loser's duplicates."""
-    params = {"t": topic, "p": partition}
-    await conn.execute(
-        text(
-            f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-            "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO NOTHING"
-        ),
-        params,
-    )
     row = (
         await conn.execute(
             text(
-                f"SELECT kafka_offset, position FROM {schema}.checkpoint "
-                "WHERE topic = :t AND partition = :p FOR UPDATE"
+                f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
+                "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
+                # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
+                "topic = EXCLUDED.topic RETURNING kafka_offset, position"
             ),
-            params,
+            {"t": topic, "p": partition},
         )
-    ).first()
-    if row is None:
-        return Checkpoint(topic, partition)
+    ).one()
     return Checkpoint(topic, partition, int(row[0]), int(row[1]))
 
 

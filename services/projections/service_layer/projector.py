@@ -68,11 +68,14 @@ class Projector:
             consumer,
             publisher,
         )
+        self._shapes: dict[str, int] = {}  # a data schema's shape never changes once built
 
     async def project(self, topic: str, partition: int, records: Sequence[Any]) -> Outcome:
         async with self.engine.begin() as conn:
             schema = await store.active_schema(conn, self.control, lock="SHARE")
-            if (built := await store.shape(conn, schema)) != SHAPE:
+            if (built := self._shapes.get(schema)) is None:
+                built = self._shapes[schema] = await store.shape(conn, schema)
+            if built != SHAPE:
                 raise OutdatedReadModel(f"{schema} has shape {built}, not {SHAPE}: rebuild")
             cp = await store.get_checkpoint(conn, schema, topic, partition)
             out = Outcome(position=cp.position)
