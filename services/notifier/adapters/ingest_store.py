@@ -1,10 +1,10 @@
 """The consumer's side of PostgreSQL: checkpoint, knowledge, events and delivery jobs.
 
 Every method runs on the one connection (and transaction) of a consumed batch. Round trips are
-what ingesting costs, so a batch is read with :meth:`IngestStore.preload` (knowledge of every
-event at once) and written with :meth:`IngestStore.write` (knowledge, events, jobs and the
-checkpoint in one statement); the per-event methods serve the careful path (one savepoint per
-event) that a failing batch falls back to.
+what ingesting costs, so a batch is read with :meth:`IngestStore.lock_and_preload` (checkpoint
+and knowledge of every event at once) and written with :meth:`IngestStore.write` (knowledge,
+events, jobs and the checkpoint in one statement); the per-event methods serve the careful path
+(one savepoint per event) that a failing batch falls back to.
 """
 
 from __future__ import annotations
@@ -99,9 +99,10 @@ class IngestStore:
                     self._absent.add((table, rid))
         await self._load_orgs(known, orgs)
 
-    async def preload(self, known: Knowledge, events: Iterable[PositionedEvent]) -> None:
-        """What resolving all of ``events`` needs, as stored before the batch: one statement
-        for recommendations, holders and owners, then the organisations' closure."""
+    async def lock_and_preload(self, known: Knowledge, events: Iterable[PositionedEvent]) -> int:
+        """Lock and return the checkpoint, and fill ``known`` with what resolving all of
+        ``events`` needs, as stored before the batch: one statement for the checkpoint,
+        recommendations, holders and owners, then the organisations' closure."""
         orgs: set[str] = set()
         wanted: dict[str, set[str]] = {"recommendations": set(), "holders": set(), "owners": set()}
         for pe in events:
@@ -110,20 +111,26 @@ class IngestStore:
             wanted["recommendations"] |= recs
             wanted["holders"] |= resps
             wanted["owners"] |= acts
-        if any(wanted.values()):
-            params = {k: sorted(v) for k, v in wanted.items()}
-            for r in await self._rows(_PRELOAD, **params):
-                kind, key, a, b = str(r["kind"]), str(r["k"]), r["a"], r["b"]
-                if kind == "recommendations":
-                    known.recs[key] = RecFacts(key, tuple(a), tuple(b))  # type: ignore[arg-type]
-                    orgs.update(a, b)  # type: ignore[arg-type]
-                else:
-                    target = known.holders if kind == "holders" else known.owners
-                    target[key] = str(a[0])  # type: ignore[index]
-                    orgs.add(target[key])
-                wanted[kind].discard(key)
-            self._absent |= {(kind, key) for kind, keys in wanted.items() for key in keys}
+        checkpoint = None
+        params = {k: sorted(v) for k, v in wanted.items()}
+        for r in await self._rows(_PRELOAD, **params):
+            kind, key, a, b = str(r["kind"]), str(r["k"]), r["a"], r["b"]
+            if kind == "checkpoint":
+                checkpoint = int(key)
+                continue
+            if kind == "recommendations":
+                known.recs[key] = RecFacts(key, tuple(a), tuple(b))  # type: ignore[arg-type]
+                orgs.update(a, b)  # type: ignore[arg-type]
+            else:
+                target = known.holders if kind == "holders" else known.owners
+                target[key] = str(a[0])  # type: ignore[index]
+                orgs.add(target[key])
+            wanted[kind].discard(key)
+        self._absent |= {(kind, key) for kind, keys in wanted.items() for key in keys}
         await self._load_orgs(known, orgs)
+        if checkpoint is None:
+            raise LookupError("the checkpoint row is missing")
+        return checkpoint
 
     async def _load_orgs(self, known: Knowledge, wanted: set[str]) -> None:
         for _ in range(MAX_DEPTH + 1):
@@ -282,7 +289,11 @@ class IngestStore:
 
 
 _PRELOAD = """
-SELECT 'recommendations' AS kind, recommendation_id AS k, lead_ids AS a, supporting_ids AS b
+WITH cp AS (SELECT position FROM {s}.checkpoint WHERE id = 1 FOR UPDATE)
+SELECT 'checkpoint' AS kind, CAST(position AS text) AS k, CAST(NULL AS text[]) AS a,
+    CAST(NULL AS text[]) AS b FROM cp
+UNION ALL
+SELECT 'recommendations', recommendation_id, lead_ids, supporting_ids
 FROM {s}.recommendations WHERE recommendation_id = ANY(:recommendations)
 UNION ALL
 SELECT 'holders', responsibility_id, ARRAY[holder_id], NULL FROM {s}.holders

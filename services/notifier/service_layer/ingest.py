@@ -91,10 +91,9 @@ async def _fast(
 ) -> Ingested:
     async with engine.begin() as conn:
         store = IngestStore(conn, schema)
-        checkpoint = await store.lock_checkpoint()
-        fresh = _fresh(batch, checkpoint)
         known, dirty, now = Knowledge(), Knowledge(), datetime.now(UTC)
-        await store.preload(known, [c.event for c in fresh])
+        checkpoint = await store.lock_and_preload(known, [c.event for c in batch])
+        fresh = _fresh(batch, checkpoint)
         resolved: list[tuple[PositionedEvent, Affected]] = []
         for item in fresh:
             pe = item.event
