@@ -55,7 +55,7 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
                 step[lane] = k + 1
                 if cfg.get("projections") and result["position"]:
                     status, _ = await reads.get(
-                        f"{read_url(url)}?min_position={result['position']}"
+                        f"{read_url(url, body)}?min_position={result['position']}"
                     )
                     row["read"] = time.time()
                     row["read_status"] = status
@@ -72,11 +72,15 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
     return {"rows": rows, "skipped": skipped, "dropped": DROPPED}
 
 
-def read_url(command_url: str) -> str:
+def read_url(command_url: str, body: dict[str, Any]) -> str:
+    """The read model's page of what the command changed: the responsibility, or the
+    recommendation (named in the body when the command records it under its review)."""
     parts = command_url.split("/")
     if parts[2] == "responsibilities":
         return f"/v1/responsibilities/{parts[3]}"
-    return f"/v1/recommendations/{parts[3]}" if parts[2] == "recommendations" else command_url
+    if parts[2] == "recommendations":
+        return f"/v1/recommendations/{parts[3]}"
+    return f"/v1/recommendations/{body['recommendation_id']}"
 
 
 _NEXT = [0]
