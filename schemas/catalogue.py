@@ -106,6 +106,7 @@ def named_ids(event: DomainEvent) -> set[str]:
 
 def corrected_events(event: RecordsCorrected) -> list[DomainEvent]:
     """The events a correction retracts or replaces, and their replacements."""
-    return [r.event for r in event.retracted] + [
-        e for r in event.replaced for e in (r.event, r.replacement)
-    ]
+    found: list[DomainEvent] = [r.event for r in event.retracted]
+    for r in event.replaced:
+        found += [r.event, r.replacement]
+    return found

@@ -59,3 +59,31 @@ class ChangeWithdrawn(DomainEvent):
     announced_stream_version: int = Field(ge=1)
     change_type: ShortText = Field(description="Type of the announced event.")
     reason: Text
+
+
+class UnknownAnnouncement(ValueError):
+    """A ChangeTookEffect or ChangeWithdrawn names no pending announcement of its stream."""
+
+
+Pending = tuple[StagedChange, ...]
+
+
+def route(pending: Pending, event: DomainEvent) -> tuple[Pending, StagedChange | None]:
+    """The one rule for announcements, applied by every fold: given a stream's pending
+    announcements and its next (effective) event, the pending announcements after it and the
+    change, if any, that is in effect from this event on.
+
+    An announced change waits in ``pending``; ``ChangeTookEffect`` puts it in effect;
+    ``ChangeWithdrawn`` drops it; a change recorded as in effect is in effect at once.
+    """
+    if isinstance(event, ChangeTookEffect | ChangeWithdrawn):
+        found = [c for c in pending if c.event_id == event.announced_event_id]
+        if not found:
+            raise UnknownAnnouncement(
+                f"{event.stream_id}: no pending announcement {event.announced_event_id}"
+            )
+        rest = tuple(c for c in pending if c.event_id != event.announced_event_id)
+        return rest, found[0] if isinstance(event, ChangeTookEffect) else None
+    if isinstance(event, StagedChange) and event.announced:
+        return (*pending, event), None
+    return pending, event if isinstance(event, StagedChange) else None

@@ -108,17 +108,17 @@ class RecordsCorrected(DomainEvent):
             raise ValueError("a correction touches only events of its own stream")
         if any(e.stream_version >= self.stream_version for e in nested):
             raise ValueError("a correction touches only events recorded before it")
-        for record in (*self.retracted, *self.replaced):
-            if record.event.stream_version != record.stream_version:
-                raise ValueError("event and stream_version disagree")
+        records: list[RetractedRecord | ReplacedRecord] = [*self.retracted, *self.replaced]
+        if any(r.event.stream_version != r.stream_version for r in records):
+            raise ValueError("event and stream_version disagree")
         for replaced in self.replaced:
             if replaced.replacement.stream_version != replaced.stream_version:
                 raise ValueError("a replacement takes the stream version of what it replaces")
         return self
 
 
-def effective(events: Iterable[DomainEvent]) -> list[DomainEvent]:
-    """A stream's events as corrected, in stream-version order: each :class:`RecordsCorrected`
+def effective_slots(events: Iterable[DomainEvent]) -> dict[int, DomainEvent]:
+    """A stream's events as corrected, by stream version: each :class:`RecordsCorrected`
     removes the events it retracts and puts replacements in their place; corrections
     themselves are left out."""
     slots: dict[int, DomainEvent] = {}
@@ -130,4 +130,10 @@ def effective(events: Iterable[DomainEvent]) -> list[DomainEvent]:
                 slots[replaced.stream_version] = replaced.replacement
         else:
             slots[event.stream_version] = event
+    return slots
+
+
+def effective(events: Iterable[DomainEvent]) -> list[DomainEvent]:
+    """:func:`effective_slots` in stream-version order: what every fold of a stream reads."""
+    slots = effective_slots(events)
     return [slots[version] for version in sorted(slots)]

@@ -131,9 +131,7 @@ def _upcast_corrected(payload: Payload) -> Payload:
         return upcast(str(event.get("type")), int(event.get("schema_version", 0)), event)
 
     out = dict(payload)
-    out["retracted"] = [
-        {**r, "event": nested(r["event"])} for r in payload.get("retracted") or ()
-    ]
+    out["retracted"] = [{**r, "event": nested(r["event"])} for r in payload.get("retracted") or ()]
     out["replaced"] = [
         {**r, "event": nested(r["event"]), "replacement": nested(r["replacement"])}
         for r in payload.get("replaced") or ()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from types import TracebackType
 from uuid import UUID
 
 from schemas.envelope import DomainEvent
-from schemas.responsibilities import ResponsibilityAssigned, ResponsibilityTransferred
 from services.registry.errors import ConcurrencyConflict
 from services.registry.service_layer.ports import Reads, StoredResponse
 
@@ -26,14 +26,24 @@ class FakeEventStore:
         self.shared_locks.update(shared)
         self.exclusive_locks.update(exclusive)
 
-    async def holdings(self, organisation_id: str) -> list[str]:
-        holders: dict[str, str] = {}
+    async def streams_naming(self, entity_id: str, prefixes: tuple[str, ...]) -> list[str]:
+        quoted = json.dumps(entity_id)
+        return sorted(
+            {
+                e.stream_id
+                for e in [*self.committed, *self.staged]
+                if e.stream_id.startswith(prefixes) and quoted in e.model_dump_json()
+            }
+        )
+
+    async def locate(self, event_id: UUID) -> tuple[str, int] | None:
         for event in [*self.committed, *self.staged]:
-            if isinstance(event, ResponsibilityAssigned):
-                holders[event.responsibility_id] = event.holder_id
-            elif isinstance(event, ResponsibilityTransferred):
-                holders[event.responsibility_id] = event.to_id
-        return sorted(r for r, holder in holders.items() if holder == organisation_id)
+            if event.event_id == event_id:
+                return event.stream_id, event.stream_version
+            for replaced in getattr(event, "replaced", ()):
+                if replaced.replacement.event_id == event_id:
+                    return event.stream_id, replaced.stream_version
+        return None
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         taken = {(e.stream_id, e.stream_version) for e in [*self.committed, *self.staged]}
