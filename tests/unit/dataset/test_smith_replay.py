@@ -55,6 +55,7 @@ async def test_the_registry_accepts_every_command_in_order() -> None:
         "AccountabilityAssigned": 1,
         "OrganisationRenamed": 1,
         "ActionCommitted": 1,
+        "RecordsCorrected": 23,
     }
 
 
