@@ -19,11 +19,13 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.corrections import RecordsCorrected
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
 from services.projections.adapters import dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
 from services.projections.adapters.schema import SHAPE
-from services.projections.domain.fold import apply
+from services.projections.domain.fold import apply, correct, stream_doc
+from services.projections.domain.model import World
 from services.projections.domain.ordering import standing
 from services.projections.domain.refs import refs
 from services.projections.errors import OutdatedReadModel
@@ -137,9 +139,32 @@ class Projector:
 
 
 async def apply_one(conn: AsyncConnection, schema: str, positioned: PositionedEvent) -> None:
-    """Load what the event touches, fold it in, write the documents and the stored event."""
+    """Load what the event touches, fold it in, write the documents and the stored event (a
+    correction: the corrected facts too); a dated fact tightens what it depends on."""
     touched = refs(positioned.event)
     world = await store.load(conn, schema, touched)
-    if apply(world, positioned, strict=True):
-        await store.save(conn, schema, world, touched)
-        await store.insert_events(conn, schema, [positioned])
+    await fold_into_store(conn, schema, world, positioned)
+    await store.save(conn, schema, world, touched)
+
+
+async def fold_into_store(
+    conn: AsyncConnection, schema: str, world: World, positioned: PositionedEvent
+) -> bool:
+    """:func:`apply` (or :func:`correct`) ``positioned`` onto ``world`` and store its row(s);
+    False for a duplicate. ``world`` must hold what :func:`refs` names; the caller saves it."""
+    event = positioned.event
+    if isinstance(event, RecordsCorrected):
+        doc = stream_doc(world, event.stream_id)
+        if event.stream_version <= doc.version:
+            return False
+        before = await store.stream_facts(conn, schema, event.stream_id)
+        after = correct(world, positioned, before)
+        await store.record_correction(conn, schema, positioned, before, after)
+        return True
+    placement = apply(world, positioned, strict=True)
+    if placement is None:
+        return False
+    await store.insert_events(conn, schema, [store.event_row(positioned, placement)])
+    if event.occurred_at is not None:
+        await store.tighten(conn, schema, placement.depends_on, placement.hi)
+    return True

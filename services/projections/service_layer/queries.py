@@ -16,14 +16,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from schemas.wire import PositionedEvent
 from services.projections.adapters import head as heads
 from services.projections.adapters import lookups, store
 from services.projections.adapters.head import Head
 from services.projections.adapters.store import Bound
 from services.projections.domain import needs, views
-from services.projections.domain.fold import fold, fold_into
+from services.projections.domain.fold import fold_facts
 from services.projections.domain.model import World
+from services.projections.domain.presenting import fact_keys
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 from services.projections.errors import NotCaughtUp
 
@@ -44,40 +45,46 @@ class Snapshot:
         return self.position
 
     async def world(self) -> World:
-        """Every document (current) or the fold of every event up to the bound."""
+        """Every document (current) or the fold of every fact within the bound."""
         if self.bound.is_current:
-            return await store.load(self.conn, self.schema)
-        events = await store.events_until(self.conn, self.schema, self.bound)
-        return fold(events, strict=self.bound.as_of is None)
+            world = await store.load(self.conn, self.schema)
+            return await self._with_validity(world)
+        facts, corrections, valid = await store.facts_until(self.conn, self.schema, self.bound)
+        world = fold_facts(facts, corrections)
+        world.set_validity(valid, self.bound.as_of)
+        return world
 
     async def gather(self, plan: needs.Plan, world: World | None = None) -> World:
         """The documents ``plan`` needs, current or as of the bound (onto ``world``, if given:
-        a board page)."""
+        a board page), with the valid time of the facts they show."""
         world = world if world is not None else World()
         if self.bound.is_current:
             for step in plan:
                 await lookups.fetch(self.conn, self.schema, step(world), world)
-            return world
+            return await self._with_validity(world)
         return await self._fold_streams(plan, world)
 
+    async def _with_validity(self, world: World) -> World:
+        valid = await store.validity(self.conn, self.schema, fact_keys(world))
+        world.set_validity(valid)
+        return world
+
     async def _fold_streams(self, plan: needs.Plan, world: World) -> World:
-        strict = self.bound.as_of is None
+        """Each step's streams, folded from their facts within the bound (a stream's facts
+        only ever touch its own document and placeholders, so the order of steps is free)."""
         seen: set[str] = set()
-        events: list[PositionedEvent] = []
-        steps_with_events = 0
+        valid: dict[int, Valid] = {}
         for step in plan:
             wanted = await lookups.streams(self.conn, self.schema, step(world), self.bound)
             if not (new := wanted - seen):
                 continue
-            fresh = await lookups.stream_events(self.conn, self.schema, new, self.bound)
+            facts, corrections, found = await lookups.stream_facts(
+                self.conn, self.schema, new, self.bound
+            )
             seen |= new
-            events += fresh
-            steps_with_events += fresh != []
-            fold_into(world, fresh, strict=strict)
-        if steps_with_events > 1 and world.responsibilities:
-            # A hand-over keeps the names its bodies had when it happened: fold again in one
-            # position order now that the bodies' streams are in.
-            return fold(events, strict=strict)
+            valid |= found
+            fold_facts(facts, corrections, world)
+        world.set_validity(valid, self.bound.as_of)
         return world
 
     async def board_page(

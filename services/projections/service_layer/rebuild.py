@@ -31,17 +31,18 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.corrections import RecordsCorrected
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
 from services.projections.adapters import bulk, dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
 from services.projections.adapters.kafka import replay_reader
 from services.projections.adapters.schema import data_ddl, execute_all
 from services.projections.config import ProjectionsSettings
-from services.projections.domain.fold import apply_isolated
+from services.projections.domain.fold import Placement, apply_isolated
 from services.projections.domain.model import KINDS, World
 from services.projections.domain.ordering import standing
 from services.projections.domain.refs import Refs, refs
-from services.projections.service_layer.projector import letter
+from services.projections.service_layer.projector import fold_into_store, letter
 
 log = structlog.get_logger(__name__)
 _MAX_RECORDS = 20_000
@@ -52,14 +53,16 @@ _MAX_RECORDS = 20_000
 class _Replay:
     world: World = field(default_factory=World)
     dirty: Refs = field(default_factory=lambda: {k: set() for k in KINDS})
-    events: list[PositionedEvent] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    dated: list[Placement] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     checkpoints: dict[int, store.Checkpoint] = field(default_factory=dict)
     total: int = 0
     documents_loaded: bool = False
 
 
-def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
+def _decode(replay: _Replay, record: Any, consumer: str) -> PositionedEvent | None:
+    """The record's event if it is to be applied (checkpoint moved, dead letters noted)."""
     cp = replay.checkpoints.setdefault(
         record.partition, store.Checkpoint(record.topic, record.partition)
     )
@@ -68,25 +71,57 @@ def _fold_record(replay: _Replay, record: Any, consumer: str) -> None:
         positioned = decode_record_fast(record.key, record.value, record.headers)
     except UndecodableRecord as exc:
         replay.dead.append(letter("undecodable", consumer, record, str(exc)))
-        return
+        return None
     where = standing(cp.position, positioned.position)
     if where == "duplicate":
-        return
+        return None
     if where == "gap":
         reason = f"position {positioned.position} follows {cp.position}: a gap"
         replay.dead.append(letter("position_gap", consumer, record, reason, positioned.position))
     cp.position = positioned.position
+    return positioned
+
+
+def _fold_record(replay: _Replay, record: Any, positioned: PositionedEvent, consumer: str) -> None:
     try:
-        if not apply_isolated(replay.world, positioned, strict=True):
-            return
+        placement = apply_isolated(replay.world, positioned, strict=True)
     except Exception as exc:
         reason = f"{type(exc).__name__}: {exc}"
         replay.dead.append(letter("apply_error", consumer, record, reason, positioned.position))
         return
+    if placement is None:
+        return
+    _touched(replay, positioned)
+    replay.rows.append(store.event_row(positioned, placement))
+    if positioned.event.occurred_at is not None:
+        replay.dated.append(placement)
+    replay.total += 1
+
+
+def _touched(replay: _Replay, positioned: PositionedEvent) -> None:
     if replay.documents_loaded:  # before that, every document is loaded at once
         for kind, ids in refs(positioned.event).items():
             replay.dirty[kind] |= ids
-    replay.events.append(positioned)
+
+
+async def _correct(
+    conn: AsyncConnection,
+    schema: str,
+    replay: _Replay,
+    record: Any,
+    positioned: PositionedEvent,
+    consumer: str,
+) -> None:
+    """A correction reads its stream's facts back from the store: everything folded before it
+    is stored first (the caller flushed), in the same transaction as the correction."""
+    try:
+        async with conn.begin_nested():
+            await fold_into_store(conn, schema, replay.world, positioned)
+    except Exception as exc:
+        reason = f"{type(exc).__name__}: {exc}"
+        replay.dead.append(letter("apply_error", consumer, record, reason, positioned.position))
+        return
+    _touched(replay, positioned)
     replay.total += 1
 
 
@@ -102,11 +137,13 @@ async def _flush(
     the first time all of them by COPY, later those changed since, upserted)."""
     for cp in replay.checkpoints.values():
         await store.put_checkpoint(conn, schema, cp)
-    await bulk.copy_events(conn, schema, replay.events)
+    await bulk.copy_events(conn, schema, replay.rows)
+    for placement in replay.dated:
+        await store.tighten(conn, schema, placement.depends_on, placement.hi)
     for dead in replay.dead:
         if await dead_letters.record(conn, control, dead) and dead.to_topic:
             await publisher.publish(dead)
-    replay.events, replay.dead = [], []
+    replay.rows, replay.dated, replay.dead = [], [], []
     if not documents:
         return
     if replay.documents_loaded:
@@ -124,13 +161,21 @@ async def _read_until(
     replay: _Replay,
     settings: ProjectionsSettings,
     flush: Any,
+    correct: Any,
 ) -> None:
+    name = f"{settings.consumer_group}:rebuild"
     while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
         batches = await consumer.getmany(timeout_ms=1000, max_records=_MAX_RECORDS)
         for records in batches.values():
             for record in records:
-                _fold_record(replay, record, f"{settings.consumer_group}:rebuild")
-        if len(replay.events) >= settings.rebuild_batch_size and flush is not None:
+                positioned = _decode(replay, record, name)
+                if positioned is None:
+                    continue
+                if isinstance(positioned.event, RecordsCorrected):
+                    await correct(record, positioned, name)
+                else:
+                    _fold_record(replay, record, positioned, name)
+        if len(replay.rows) >= settings.rebuild_batch_size and flush is not None:
             await flush()
 
 
@@ -154,17 +199,27 @@ async def rebuild(
         gc.collect(0)  # the cyclic garbage made since the last flush (drivers, asyncio)
         gc.freeze()
 
+    async def correct(record: Any, positioned: PositionedEvent, name: str) -> None:
+        async with engine.begin() as conn:
+            await _flush(conn, schema, control, replay, publisher)
+            await _correct(conn, schema, replay, record, positioned, name)
+
     consumer, partitions = await replay_reader(settings)
     collecting = gc.isenabled()
     gc.disable()
     try:
         ends = await consumer.end_offsets(partitions)
-        await _read_until(consumer, ends, replay, settings, flush)
+        await _read_until(consumer, ends, replay, settings, flush, correct)
         await flush(documents=True)
         async with engine.begin() as conn:
             previous = await store.active_schema(conn, control, lock="UPDATE")
             ends = await consumer.end_offsets(partitions)
-            await _read_until(consumer, ends, replay, settings, None)
+
+            async def correct_here(record: Any, positioned: PositionedEvent, name: str) -> None:
+                await _flush(conn, schema, control, replay, publisher)
+                await _correct(conn, schema, replay, record, positioned, name)
+
+            await _read_until(consumer, ends, replay, settings, None, correct_here)
             await _flush(conn, schema, control, replay, publisher, documents=True)
             await conn.execute(
                 text(

@@ -451,7 +451,7 @@ def test_everything_referred_to_was_registered_earlier(dataset: Dataset) -> None
             known(recs, cmd.recommendation_id)
         elif isinstance(cmd, CorrectRecords):
             for replaced in cmd.replace:
-                named = [r for r in getattr(replaced.with_command, "roles", ())]
+                named = list(getattr(replaced.with_command, "roles", ()))
                 known(orgs, *(i for r in named for i in (r.organisation_id, r.related_id)))
         else:  # pragma: no cover - a new command type needs a rule here
             pytest.fail(f"{key}: no referential rule for {type(cmd).__name__}")
