@@ -67,7 +67,7 @@ AnyEvent = Annotated[Correctable | RecordsCorrected, Field(discriminator="type")
 any_event_adapter: TypeAdapter[AnyEvent] = TypeAdapter(AnyEvent)
 
 
-ORGANISATION_FIELDS: tuple[str, ...] = (
+ORGANISATION_FIELDS: tuple[str, ...] = (  # parent_id: of OrganisationMerged only
     "organisation_id",
     "parent_id",
     "accountable_to_id",
@@ -88,7 +88,12 @@ def named_ids(event: DomainEvent) -> set[str]:
     """Every organisation ``event`` names: in its fields, its roles, and (for a correction) in
     the events it retracts or replaces."""
     values = event.__dict__
-    ids = {v for name in ORGANISATION_FIELDS if isinstance(v := values.get(name), str)}
+    ids = {
+        v
+        for name in ORGANISATION_FIELDS
+        if isinstance(v := values.get(name), str)
+        and (name != "parent_id" or event.type == "OrganisationMerged")
+    }
     for name in ORGANISATION_LIST_FIELDS:
         ids.update(values.get(name) or ())
     for role in values.get("roles") or ():

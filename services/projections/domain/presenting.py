@@ -159,10 +159,11 @@ def roles_of_body(rec: Recommendation, org_id: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def corrections(world: World, docs: list[Doc]) -> list[Json]:
-    """The correction trails of ``docs``, oldest first (one entry per correction and stream)."""
+def corrections(world: World, kind: str, docs: list[Doc]) -> list[Json]:
+    """The correction trails of ``docs`` (of one ``kind``), oldest first."""
+    prefix = {"responsibilities": "responsibility-", "actions": "action-"}[kind]
     found = [
-        {"stream": doc.id, **entry.model_dump(mode="json")}
+        {"stream": prefix + doc.id, **entry.model_dump(mode="json")}
         for doc in docs
         for entry in doc.corrections
     ]

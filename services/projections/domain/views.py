@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from schemas.upcasting import decode
+from schemas.wire import PositionedEvent
 from services.projections.domain import presenting as p
 from services.projections.domain.model import (
     IN_EFFECT,
@@ -24,6 +26,7 @@ from services.projections.domain.model import (
     Responsibility,
     World,
 )
+from services.projections.domain.rules import correction_entry
 from services.projections.errors import NotFound
 
 Json = dict[str, Any]
@@ -291,10 +294,6 @@ def organisation_view(world: World, org_id: str, history: list[HistoryEntry]) ->
         (o for o in world.organisations.values() if o.parent_id == org_id), key=lambda o: o.id
     )
     owned, announced_actions = _actions(world, org_id)
-    involved = [
-        *(r for r in world.responsibilities.values() if org_id in _responsibility_bodies(r)),
-        *(r for r in world.recommendations.values() if p.roles_of_body(r, org_id)),
-    ]
     return {
         **organisation_summary(world, org),
         "description": org.description,
@@ -312,16 +311,19 @@ def organisation_view(world: World, org_id: str, history: list[HistoryEntry]) ->
         "parts": [
             {**organisation_summary(world, c), **_involvement(world, c.id)} for c in children
         ],
-        "corrections": p.corrections(world, [org, *involved]),
+        "corrections": _trail(history),
         "history": [h.as_json() for h in history],
     }
 
 
-def _responsibility_bodies(resp: Responsibility) -> set[str]:
-    ids = {resp.holder_id}
-    for step in resp.handovers:
-        ids |= {step.details.get(k) for k in ("from_id", "to_id", "instead_of_id", "holder_id")}
-    return {i for i in ids if i is not None}
+def _trail(history: list[HistoryEntry]) -> list[Json]:
+    """The corrections among stored events (a correction names what its events named)."""
+    found = []
+    for h in history:
+        if h.type == "RecordsCorrected":
+            entry = correction_entry(PositionedEvent(decode(h.payload), h.position))
+            found.append({"stream": h.stream_id, **entry.model_dump(mode="json")})
+    return found
 
 
 def board(
@@ -438,7 +440,7 @@ def recommendation_view(world: World, rec_id: str, timeline: list[HistoryEntry])
         "response": response,
         "delivery": rec.delivery.model_dump(mode="json"),
         "valid": p.valid(world, rec.created_position),
-        "corrections": p.corrections(world, [rec]),
+        "corrections": _trail(timeline),
         "timeline": [h.as_json() for h in timeline],
     }
 
@@ -456,5 +458,5 @@ def lineage(world: World, responsibility_id: str) -> Json:
         "holder_since": _since(world, resp.handovers),
         "handovers": [_step(world, resp, s) for s in resp.handovers],
         "announced": [_step(world, resp, s) for s in resp.handovers if s.stage == "announced"],
-        "corrections": p.corrections(world, [resp]),
+        "corrections": p.corrections(world, "responsibilities", [resp]),
     }

@@ -25,9 +25,9 @@ from services.projections.adapters import dead_letters, store
 from services.projections.adapters.dead_letters import DeadLetter, DeadLetterPublisher
 from services.projections.adapters.schema import SHAPE
 from services.projections.domain.fold import apply, correct, stream_doc
-from services.projections.domain.model import World
+from services.projections.domain.model import KINDS, World
 from services.projections.domain.ordering import standing
-from services.projections.domain.refs import refs
+from services.projections.domain.refs import Refs, refs
 from services.projections.errors import OutdatedReadModel
 
 log = structlog.get_logger(__name__)
@@ -151,13 +151,15 @@ async def fold_into_store(
     conn: AsyncConnection, schema: str, world: World, positioned: PositionedEvent
 ) -> bool:
     """:func:`apply` (or :func:`correct`) ``positioned`` onto ``world`` and store its row(s);
-    False for a duplicate. ``world`` must hold what :func:`refs` names; the caller saves it."""
+    False for a duplicate. ``world`` must hold what :func:`refs` names; the caller saves it.
+    A correction folds its stream's facts again, so what they name is loaded too."""
     event = positioned.event
     if isinstance(event, RecordsCorrected):
         doc = stream_doc(world, event.stream_id)
         if event.stream_version <= doc.version:
             return False
         before = await store.stream_facts(conn, schema, event.stream_id)
+        await _load_missing(conn, schema, world, [refs(fact.event) for fact in before])
         after = correct(world, positioned, before)
         await store.record_correction(conn, schema, positioned, before, after)
         return True
@@ -168,3 +170,15 @@ async def fold_into_store(
     if event.occurred_at is not None:
         await store.tighten(conn, schema, placement.depends_on, placement.hi)
     return True
+
+
+async def _load_missing(
+    conn: AsyncConnection, schema: str, world: World, wanted: list[Refs]
+) -> None:
+    missing: Refs = {kind: set() for kind in KINDS}
+    for named in wanted:
+        for kind, ids in named.items():
+            missing[kind] |= ids - getattr(world, kind).keys()
+    found = await store.load(conn, schema, missing)
+    for kind in KINDS:
+        getattr(world, kind).update(getattr(found, kind))

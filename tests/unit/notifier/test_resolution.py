@@ -198,6 +198,7 @@ def test_successors_of_a_dissolved_body_are_told() -> None:
         correlation_id="c",
         organisation_id=ACADEMY,
         successor_ids=(NHSI,),
+        stage="in_effect",
     )
     assert resolve(dissolved, known).reasons[NHSI] == {R.SUCCESSOR_NAMED}
     known.merge(evolve(known, dissolved))
