@@ -63,12 +63,13 @@ def _routed(pending: Pending, event: DomainEvent) -> tuple[Pending, StagedChange
 
 def _move(stream_id: str, holder: str | None, from_id: str | None, to_id: str) -> str:
     """The holder after a move from ``from_id`` to ``to_id``, if it fits the current one."""
+    kind, _, name = stream_id.partition("-")
     if from_id != holder:
         said = "unknown" if from_id is None else repr(from_id)
         held = "unknown" if holder is None else repr(holder)
-        raise InconsistentHistory(f"{stream_id}: held by {held}, not {said}")
+        raise InconsistentHistory(f"{stream_id}: {kind} {name!r} is held by {held}, not {said}")
     if to_id == holder:
-        raise InconsistentHistory(f"{stream_id}: {to_id!r} holds it already")
+        raise InconsistentHistory(f"{stream_id}: {to_id!r} already holds {kind} {name!r}")
     return to_id
 
 
