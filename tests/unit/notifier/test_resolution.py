@@ -179,7 +179,7 @@ def test_delivery_of_an_action_tells_its_owner() -> None:
     assert affected.reasons == {NHSI: {R.DELIVERY_UPDATED}}
 
 
-def _settle(known: Knowledge, stream_id: str, kind: type[DomainEvent], **extra: object) -> Any:
+def _settle(known: Knowledge, stream_id: str, kind: Any, **extra: object) -> Any:
     """A ChangeTookEffect / ChangeWithdrawn of the pending announcement of ``stream_id``."""
     _, pending = in_effect(known.log(stream_id))
     (announced,) = pending
