@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import TypeVar
 
 from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
-from schemas.envelope import DomainEvent
+from schemas.envelope import ChangeStage, DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
     OrganisationDissolved,
@@ -193,7 +193,7 @@ def merge(
     become part of one of its own parts. Absorbed without its identity, it can hold nothing:
     ``holdings`` are what it still holds once ``move_holdings_to`` has been applied."""
     org = require(state, cmd.organisation_id, "the body that becomes part of another")
-    require_for(parent, cmd.parent_id, "the parent body", cmd.stage == "announced")
+    require_for(parent, cmd.parent_id, "the parent body", cmd.stage is ChangeStage.ANNOUNCED)
     if org.status is OrganisationStatus.PART_OF_ANOTHER or org.announced(OrganisationMerged):
         raise DomainRuleViolated(
             f"organisation {cmd.organisation_id!r} is already (or is announced to become) "
@@ -203,7 +203,7 @@ def merge(
         raise DomainRuleViolated(
             f"{cmd.parent_id!r} is part of {cmd.organisation_id!r}: that would be a cycle"
         )
-    if not cmd.keeps_identity and cmd.stage == "in_effect":
+    if not cmd.keeps_identity and cmd.stage is ChangeStage.IN_EFFECT:
         refuse_if_holding(cmd.organisation_id, holdings, "absorbed")
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
     event = ctx.stamp(
@@ -224,10 +224,10 @@ def dissolve(
         raise DomainRuleViolated(
             f"organisation {cmd.organisation_id!r} is already dissolved, or announced to be"
         )
-    if cmd.stage == "in_effect":
+    if cmd.stage is ChangeStage.IN_EFFECT:
         refuse_if_holding(cmd.organisation_id, holdings, "dissolved")
     for successor_id, successor in successors.items():
-        require_for(successor, successor_id, "a successor", cmd.stage == "announced")
+        require_for(successor, successor_id, "a successor", cmd.stage is ChangeStage.ANNOUNCED)
     if cmd.organisation_id in successors:
         raise DomainRuleViolated("an organisation cannot succeed itself")
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
@@ -243,7 +243,7 @@ def assign_accountability(
     cmd: AssignAccountability,
     ctx: Context,
 ) -> list[DomainEvent]:
-    announced = cmd.stage == "announced"
+    announced = cmd.stage is ChangeStage.ANNOUNCED
     org = require_for(state, cmd.organisation_id, "the accountable body", announced)
     require_for(overseer, cmd.accountable_to_id, "the body it is accountable to", announced)
     if cmd.accountable_to_id == cmd.organisation_id:

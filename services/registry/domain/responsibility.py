@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
-from schemas.envelope import DomainEvent
+from schemas.envelope import ChangeStage, DomainEvent
 from schemas.responsibilities import (
     ActionCommitted,
     ActionTransferred,
@@ -141,7 +141,7 @@ def assign(
 ) -> list[DomainEvent]:
     if state is not None:
         raise AlreadyExists(f"responsibility {cmd.responsibility_id!r} exists; transfer it instead")
-    require_for(holder, cmd.holder_id, "the holder", cmd.stage == "announced")
+    require_for(holder, cmd.holder_id, "the holder", cmd.stage is ChangeStage.ANNOUNCED)
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     event = ctx.stamp(
         ResponsibilityAssigned, responsibility_stream(cmd.responsibility_id), 1, **fields
@@ -158,7 +158,9 @@ def transfer(
     """Only the current holder can give a responsibility away; ``from_id`` may be left unknown
     only while Remit does not know the holder either. A body that can hold nothing receives
     nothing in effect; an announced move may name a body that is itself announced."""
-    require_for(bodies.get(cmd.to_id), cmd.to_id, "the receiving body", cmd.stage == "announced")
+    require_for(
+        bodies.get(cmd.to_id), cmd.to_id, "the receiving body", cmd.stage is ChangeStage.ANNOUNCED
+    )
     if cmd.instead_of_id is not None:
         require(bodies.get(cmd.instead_of_id), cmd.instead_of_id, "the body proposed instead")
         if cmd.instead_of_id == cmd.to_id:
@@ -206,7 +208,7 @@ def transfer_action(
     state: Action | None, receiver: Organisation | None, cmd: TransferAction, ctx: Context
 ) -> list[DomainEvent]:
     action = require_action(state, cmd.action_id)
-    require_for(receiver, cmd.to_id, "the new owner", cmd.stage == "announced")
+    require_for(receiver, cmd.to_id, "the new owner", cmd.stage is ChangeStage.ANNOUNCED)
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     event = ctx.stamp(ActionTransferred, action_stream(cmd.action_id), action.version + 1, **fields)
     return fitting(apply_action, state, event)

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
-from schemas.envelope import DomainEvent
+from schemas.envelope import ChangeStage, DomainEvent
 from services.registry.domain import organisation as org
 from services.registry.domain import progress, responsibility, review
 from services.registry.domain.commands import (
@@ -71,38 +71,39 @@ async def rename_organisation(
     )
 
 
-async def move_holdings(
-    uow: UnitOfWork, ctx: Context, from_id: str, to_id: str | None, why: str, rec_id: str | None
+async def moves_first(
+    cmd: MergeOrganisation | DissolveOrganisation, why: str, ctx: Context, uow: UnitOfWork
 ) -> tuple[list[DomainEvent], list[str]]:
-    """Moves (in effect) of everything ``from_id`` holds to ``to_id``, and what is left held
-    (everything, when ``to_id`` is None)."""
-    held = await holdings(uow, from_id)
-    if to_id is None:
-        return [], sorted(s.split("-", 1)[1] for s in held)
+    """The moves (in effect) ``move_holdings_to`` asks for, and the ids of what the body still
+    holds after them. An announced change moves nothing: it is checked when it takes effect."""
+    if cmd.stage is ChangeStage.ANNOUNCED:
+        if cmd.move_holdings_to is not None:
+            raise DomainRuleViolated(
+                "move_holdings_to moves duties now: record the change in effect, or announce "
+                "the moves one by one"
+            )
+        return [], []
+    held = await holdings(uow, cmd.organisation_id)
+    if cmd.move_holdings_to is None:
+        return [], sorted(stream.split("-", 1)[1] for stream in held)
+    to_id = cmd.move_holdings_to
     receiver = (await organisations(uow, [to_id]))[to_id]
     events: list[DomainEvent] = []
     for stream_id in sorted(held):
-        state = held[stream_id]
-        if isinstance(state, responsibility.Responsibility):
-            move: Any = TransferResponsibility(
-                source=ctx.source,
-                responsibility_id=state.responsibility_id,
-                from_id=from_id,
-                to_id=to_id,
-                reason=why,
-                recommendation_id=rec_id,
-            )
-            events += responsibility.transfer(state, {to_id: receiver}, move, ctx)
+        duty = held[stream_id]
+        common = {
+            "source": ctx.source,
+            "from_id": cmd.organisation_id,
+            "to_id": to_id,
+            "reason": why,
+            "recommendation_id": cmd.recommendation_id,
+        }
+        if isinstance(duty, responsibility.Responsibility):
+            move = TransferResponsibility(responsibility_id=duty.responsibility_id, **common)
+            events += responsibility.transfer(duty, {to_id: receiver}, move, ctx)
         else:
-            move = TransferAction(
-                source=ctx.source,
-                action_id=state.action_id,
-                from_id=from_id,
-                to_id=to_id,
-                reason=why,
-                recommendation_id=rec_id,
-            )
-            events += responsibility.transfer_action(state, receiver, move, ctx)
+            action_move = TransferAction(action_id=duty.action_id, **common)
+            events += responsibility.transfer_action(duty, receiver, action_move, ctx)
     return events, []
 
 
@@ -113,32 +114,11 @@ async def merge_organisation(
     bodies = await organisations(uow, [cmd.organisation_id, cmd.parent_id])
     parent = bodies[cmd.parent_id]
     why = f"Moved when {cmd.organisation_id!r} became part of {cmd.parent_id!r}."
-    moves, left = await _moves(
-        uow, ctx, cmd.organisation_id, cmd.move_holdings_to, cmd.stage, why, cmd.recommendation_id
-    )
+    moves, left = await moves_first(cmd, why, ctx, uow)
     merged = org.merge(
         bodies[cmd.organisation_id], parent, await ancestors(uow, parent), left, cmd, ctx
     )
     return [*moves, *merged]
-
-
-async def _moves(
-    uow: UnitOfWork,
-    ctx: Context,
-    organisation_id: str,
-    to_id: str | None,
-    stage: str,
-    why: str,
-    rec_id: str | None,
-) -> tuple[list[DomainEvent], list[str]]:
-    if to_id is not None and stage != "in_effect":
-        raise DomainRuleViolated(
-            "move_holdings_to moves duties now: record the change in effect (or announce the "
-            "moves one by one)"
-        )
-    if stage != "in_effect":
-        return [], []
-    return await move_holdings(uow, ctx, organisation_id, to_id, why, rec_id)
 
 
 async def dissolve_organisation(
@@ -150,9 +130,7 @@ async def dissolve_organisation(
     state = await load(uow, organisation_stream(cmd.organisation_id), org.apply)
     successors = await organisations(uow, cmd.successor_ids)
     why = f"Moved when {cmd.organisation_id!r} was dissolved."
-    moves, left = await _moves(
-        uow, ctx, cmd.organisation_id, cmd.move_holdings_to, cmd.stage, why, cmd.recommendation_id
-    )
+    moves, left = await moves_first(cmd, why, ctx, uow)
     return [*moves, *org.dissolve(state, successors, left, cmd, ctx)]
 
 
