@@ -21,7 +21,9 @@ ENV PATH=/opt/remit/bin:$PATH
 WORKDIR /src
 # Dependencies first, from pyproject.toml alone, so this layer is rebuilt only when it changes.
 COPY pyproject.toml ./
-RUN mkdir -p schemas services infra \
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+ && mkdir -p schemas services infra \
  && touch schemas/__init__.py services/__init__.py infra/__init__.py \
  && pip install . \
  && pip uninstall -y remit \
@@ -29,7 +31,10 @@ RUN mkdir -p schemas services infra \
 COPY schemas ./schemas
 COPY services ./services
 COPY infra ./infra
-RUN pip install --no-deps . && python -m compileall -q /opt/remit
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+ && pip install --no-deps . \
+ && python -m compileall -q /opt/remit
 
 # ---- runtime: slim, non-root, nothing but the venv -------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
