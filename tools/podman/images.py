@@ -75,29 +75,21 @@ def debian_base() -> None:
     with tempfile.TemporaryDirectory(prefix="remit-debootstrap-") as tmp:
         root = Path(tmp) / "root"
         engine.run(["debootstrap", "--variant=minbase", "bookworm", str(root), DEBIAN_MIRROR])
-        tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run(
-            ["podman", "import", "--quiet", "-", BASE],
-            stdin=tar.stdout,
-            env=engine.environ(),
-            check=False,
-        )
-        if tar.wait() != 0 or imported.returncode != 0:
+        tar_argv = ["tar", "-C", str(root), "-c", "."]
+        with subprocess.Popen(tar_argv, stdout=subprocess.PIPE) as tar:
+            imported = subprocess.run(
+                ["podman", "import", "--quiet", "-", BASE],
+                stdin=tar.stdout,
+                env=engine.environ(),
+                check=False,
+            )
+        if tar.returncode != 0 or imported.returncode != 0:
             raise RuntimeError("could not import the debootstrap'ed base image")
 
 
-def build(context: Path, reference: str, *args: str) -> None:
-    engine.podman(
-        "build",
-        "--format",
-        "docker",
-        "--build-arg",
-        f"BASE_IMAGE={BASE}",
-        "--tag",
-        reference,
-        *args,
-        str(context),
-    )
+def build(context: Path, reference: str) -> None:
+    base = f"BASE_IMAGE={BASE}"
+    engine.podman("build", "--format", "docker", "--build-arg", base, "-t", reference, str(context))
 
 
 def stand_in(image: StandIn, artefacts: dict[str, Path]) -> None:
