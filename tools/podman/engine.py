@@ -75,8 +75,10 @@ def ensure_installed() -> None:
         raise RuntimeError(f"install {' '.join(missing)} (apt-get, as root) first")
     apt = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-q"], check=True, env=apt, stdin=subprocess.DEVNULL)
+    # With their recommends, as verified: the network stack (netavark, iptables, CNI plugins),
+    # catatonit, and debootstrap's archive keyring come that way.
     subprocess.run(
-        ["apt-get", "install", "-y", "-q", "--no-install-recommends", *DEBIAN_PACKAGES],
+        ["apt-get", "install", "-y", "-q", *DEBIAN_PACKAGES],
         check=True,
         env=apt,
         stdin=subprocess.DEVNULL,
