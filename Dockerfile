@@ -7,7 +7,12 @@
 #   docker build --target tools       -t remit/tools .         # remit CLI, migrations, topics, import
 #
 # No secrets here: every REMIT_* value that matters is given at run time (docs/configuration.md).
-# tests/unit/deploy/test_dockerfile.py checks this file statically (CI has no Docker engine).
+#
+# Behind a TLS-intercepting proxy, give pip the proxy's CA as the optional build secret
+# ca_bundle (mounted only while pip runs, in no layer):
+#   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt --target registry .
+# (compose: docker-compose.ca-bundle.yml). CI builds every target with podman (make
+# images-local) and tests/unit/deploy/test_dockerfile.py checks this file statically.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
