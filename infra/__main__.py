@@ -8,7 +8,13 @@ import sys
 import time
 
 from infra import kafka, postgres, run, stack
+from infra.kafka import principals
 from infra.settings import Settings
+
+
+def _env_lines(settings: Settings) -> list[str]:
+    """The database, and Kafka as its administrator (what tests and operators' shells use)."""
+    return [*settings.env_lines(), *principals.env_lines(settings)]
 
 
 def _up(settings: Settings) -> None:
@@ -20,8 +26,10 @@ def _up(settings: Settings) -> None:
     endpoints = stack.up(settings)
     print(f"PostgreSQL: {endpoints.postgres_version}")
     print(f"Kafka: {endpoints.kafka_version or kafka.KAFKA_VERSION} (KRaft, single node)")
+    auth = "SASL/SCRAM and ACLs" if settings.kafka_auth else "plaintext, no ACLs"
+    print(f"Kafka clients: {auth}")
     print(f"state: {settings.state_dir}  ({time.monotonic() - began:.1f}s)")
-    print("\n".join(settings.env_lines()))
+    print("\n".join(_env_lines(settings)))
 
 
 def _down(settings: Settings) -> None:
@@ -60,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "stop":
         run.stop_all(settings)
     elif command == "env":
-        print("\n".join(settings.env_lines()))
+        print("\n".join(_env_lines(settings)))
     else:
         print(kafka.resolve())
     return 0

@@ -16,6 +16,7 @@ from pydantic_settings import SettingsConfigDict
 from services.cli.output import check, emit, fail
 from services.cli.wiring import wiring
 from services.common.auth import AuthSettings, issue_token
+from services.common.kafka import KafkaSettings
 
 app = typer.Typer(help="Operate Remit.", no_args_is_help=True)
 events_app = typer.Typer(help="The event topic.", no_args_is_help=True)
@@ -33,13 +34,12 @@ OrgOption = Annotated[
 ]
 
 
-class CliSettings(AuthSettings):
+class CliSettings(AuthSettings, KafkaSettings):
     model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
 
     registry_url: str = "http://127.0.0.1:8001"
     projections_url: str = "http://127.0.0.1:8002"
     notifier_url: str = "http://127.0.0.1:8003"
-    kafka_bootstrap: str = "127.0.0.1:59092"
 
 
 def _settings() -> CliSettings:
@@ -123,7 +123,7 @@ def events_tail(
 
     from services.cli.tail import tail
 
-    asyncio.run(tail(_settings().kafka_bootstrap, topic, from_beginning, limit, as_json))
+    asyncio.run(tail(_settings(), topic, from_beginning, limit, as_json))
 
 
 @app.command("rebuild")

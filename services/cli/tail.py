@@ -8,6 +8,7 @@ import typer
 from aiokafka import AIOKafkaConsumer
 
 from schemas.wire import UndecodableRecord, decode_record
+from services.common.kafka import KafkaSettings, client_options
 
 _SUMMARY_FIELDS = (
     "organisation_id",
@@ -23,10 +24,12 @@ def describe(event_json: dict[str, object]) -> str:
     return subject
 
 
-async def tail(bootstrap: str, topic: str, from_beginning: bool, limit: int, as_json: bool) -> None:
+async def tail(
+    kafka: KafkaSettings, topic: str, from_beginning: bool, limit: int, as_json: bool
+) -> None:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(kafka),
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
     )

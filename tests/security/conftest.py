@@ -21,6 +21,7 @@ import pytest
 from infra.kafka import TopicSpec, create_topics
 from infra.settings import REPO_ROOT, free_ports
 from services.common.auth import AuthSettings, issue_token
+from services.common.kafka import connection
 from tests.integration.notifier.conftest import notifier, receiver, smtp  # noqa: F401
 
 
@@ -63,7 +64,7 @@ def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
     run = uuid.uuid4().hex[:8]
     topic, dlq = f"sec.events.{run}", f"sec.events.dlq.{run}"
     specs = [TopicSpec(topic, 1, {"retention.ms": "-1"}), TopicSpec(dlq, 1, {"retention.ms": "-1"})]
-    asyncio.run(create_topics(kafka_bootstrap, specs))
+    asyncio.run(create_topics(connection(kafka_bootstrap), specs))
     common = {
         "REMIT_DATABASE_URL": database_url,
         "REMIT_KAFKA_BOOTSTRAP": kafka_bootstrap,
