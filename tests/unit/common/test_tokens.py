@@ -88,7 +88,7 @@ REFUSED: dict[str, Callable[[devkeys.PrivateKey], str]] = {
         algorithm="ES256",
         headers={"kid": devkeys.public_jwk(k)["kid"]},
     ),
-    "alg none": lambda k: jwt.encode(claims(), None, algorithm="none"),
+    "alg none": lambda k: jwt.encode(claims(), "", algorithm="none"),
     "HS256 in production": lambda k: jwt.encode(claims(), DEFAULT_DEV_SECRET, algorithm="HS256"),
     "HS256 keyed with the public key": lambda k: jwt.encode(
         claims(), devkeys.public_jwk(k)["x"], algorithm="HS256"
