@@ -105,8 +105,9 @@ def environment(settings: KafkaSettings) -> dict[str, str]:
     env = {
         "REMIT_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "REMIT_KAFKA_SECURITY_PROTOCOL": settings.kafka_security_protocol,
-        "REMIT_KAFKA_SASL_MECHANISM": settings.kafka_sasl_mechanism,
     }
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        env["REMIT_KAFKA_SASL_MECHANISM"] = settings.kafka_sasl_mechanism
     if settings.kafka_username:
         env["REMIT_KAFKA_USERNAME"] = settings.kafka_username
     if settings.kafka_password:
