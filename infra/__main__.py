@@ -1,15 +1,18 @@
-"""python -m infra up|down|status|env|resolve: local PostgreSQL and Kafka without Docker."""
+"""python -m infra up|down|status|env|resolve|run|stop|integrator NAME: local PostgreSQL and
+Kafka without Docker (integrator: a read-only Kafka principal for an integrating organisation)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 import time
 
 from infra import kafka, postgres, run, stack
 from infra.kafka import principals
 from infra.settings import Settings
+from services.common.kafka import environment
 
 
 def _env_lines(settings: Settings) -> list[str]:
@@ -53,9 +56,14 @@ def _status(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
     parser.add_argument(
-        "command", choices=["up", "down", "status", "env", "resolve", "run", "stop"]
+        "command",
+        choices=["up", "down", "status", "env", "resolve", "run", "stop", "integrator"],
     )
-    command = parser.parse_args(argv).command
+    parser.add_argument(
+        "name", nargs="?", help="integrator: the principal to create (it may read remit.events)"
+    )
+    arguments = parser.parse_args(argv)
+    command = arguments.command
     settings = Settings.from_env()
     if command == "up":
         _up(settings)
@@ -69,6 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         run.stop_all(settings)
     elif command == "env":
         print("\n".join(_env_lines(settings)))
+    elif command == "integrator":
+        if not arguments.name:
+            parser.error("integrator needs a name")
+        login = principals.add_integrator(settings, arguments.name)
+        print("\n".join(f"export {k}={shlex.quote(v)}" for k, v in environment(login).items()))
     else:
         print(kafka.resolve())
     return 0

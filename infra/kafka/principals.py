@@ -100,11 +100,12 @@ def passwords_file(settings: Settings) -> Path:
     return settings.kafka_dir / "principals.json"
 
 
-def passwords(settings: Settings) -> dict[str, str]:
-    """The local broker's passwords by principal, made up (and kept) on first use."""
+def passwords(settings: Settings, *extra: str) -> dict[str, str]:
+    """The local broker's passwords by principal (the standard ones and ``extra``), made up
+    (and kept) on first use."""
     path = passwords_file(settings)
     known: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
-    wanted = [ADMIN, *(p.name for p in standard())]
+    wanted = [ADMIN, *(p.name for p in standard()), *extra]
     if all(name in known for name in wanted):
         return known
     known |= {name: secrets.token_urlsafe(24) for name in wanted if name not in known}
@@ -200,6 +201,15 @@ def ensure(settings: Settings) -> str | None:
     known = passwords(settings)
     principals = {p: known[p.name] for p in standard()}
     return grant(client(settings, mechanism="PLAIN"), principals)
+
+
+def add_integrator(settings: Settings, name: str) -> KafkaSettings:
+    """A principal for an integrating organisation on the local broker; how it connects."""
+    if not settings.kafka_auth:
+        raise RuntimeError("the broker runs without authentication (REMIT_KAFKA_AUTH=0)")
+    password = passwords(settings, name)[name]
+    grant(client(settings, mechanism="PLAIN"), {integrator(name): password})
+    return client(settings, name)
 
 
 def bootstrap_admin(settings: Settings) -> str:
