@@ -68,8 +68,8 @@ async def bus(kafka_connection: KafkaSettings) -> AsyncIterator[Bus]:
 
 async def _produce(options: dict[str, object], topic: str, count: int) -> None:
     producer = AIOKafkaProducer(**options, acks="all", request_timeout_ms=10_000)
-    await producer.start()
     try:
+        await producer.start()
         for i in range(count):
             await producer.send_and_wait(topic, value=f"event-{i}".encode(), key=b"k")
     finally:
@@ -80,8 +80,8 @@ async def _consume(options: dict[str, object], topic: str, group: str, count: in
     consumer = AIOKafkaConsumer(
         topic, **options, group_id=group, auto_offset_reset="earliest", enable_auto_commit=False
     )
-    await consumer.start()
     try:
+        await consumer.start()
         seen: list[bytes] = []
         while len(seen) < count:
             batches = await asyncio.wait_for(consumer.getmany(timeout_ms=1000), 30)
@@ -95,8 +95,8 @@ async def _consume(options: dict[str, object], topic: str, group: str, count: in
 async def _read(options: dict[str, object], topic: str) -> None:
     """One fetch from the start of partition 0, without a consumer group."""
     consumer = AIOKafkaConsumer(**options, group_id=None, enable_auto_commit=False)
-    await consumer.start()
     try:
+        await consumer.start()
         partition = TopicPartition(topic, 0)
         consumer.assign([partition])
         await consumer.seek_to_beginning(partition)
