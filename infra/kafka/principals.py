@@ -1,9 +1,10 @@
 """Who may do what on the local broker: one principal per Remit service, an example integrator.
 
 With authentication on (the default; ``REMIT_KAFKA_AUTH=0`` turns it off), the broker accepts
-only SASL clients. ``admin`` (SASL/PLAIN, defined in the broker's own configuration) is the
-super user that creates topics and principals; every other principal is a SCRAM-SHA-512 user
-with ACLs for exactly what it needs (see docs/security.md):
+only SASL clients. ``admin`` is the super user that creates topics and principals: defined in
+the broker's own configuration for SASL/PLAIN (how the broker reaches its controller and how
+the Java program below logs in), and a SCRAM user too, as which Python clients log in. Every
+other principal is a SCRAM-SHA-512 user with ACLs for exactly what it needs (docs/security.md):
 
 - ``registry``: write and describe the events topic (the outbox relay's idempotent producer);
 - ``projections`` / ``notifier``: read the events topic in their own consumer group, write the
