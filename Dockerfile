@@ -7,7 +7,12 @@
 #   docker build --target tools       -t remit/tools .         # remit CLI, migrations, topics, import
 #
 # No secrets here: every REMIT_* value that matters is given at run time (docs/configuration.md).
-# tests/unit/deploy/test_dockerfile.py checks this file statically (CI has no Docker engine).
+#
+# Behind a TLS-intercepting proxy, give pip the proxy's CA as the optional build secret
+# ca_bundle (mounted only while pip runs, in no layer):
+#   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt --target registry .
+# (compose: docker-compose.ca-bundle.yml). CI builds every target with podman (make
+# images-local) and tests/unit/deploy/test_dockerfile.py checks this file statically.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -21,7 +26,9 @@ ENV PATH=/opt/remit/bin:$PATH
 WORKDIR /src
 # Dependencies first, from pyproject.toml alone, so this layer is rebuilt only when it changes.
 COPY pyproject.toml ./
-RUN mkdir -p schemas services infra \
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+ && mkdir -p schemas services infra \
  && touch schemas/__init__.py services/__init__.py infra/__init__.py \
  && pip install . \
  && pip uninstall -y remit \
@@ -29,7 +36,10 @@ RUN mkdir -p schemas services infra \
 COPY schemas ./schemas
 COPY services ./services
 COPY infra ./infra
-RUN pip install --no-deps . && python -m compileall -q /opt/remit
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
+ && pip install --no-deps . \
+ && python -m compileall -q /opt/remit
 
 # ---- runtime: slim, non-root, nothing but the venv -------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

@@ -21,6 +21,8 @@ help:
 	@echo "make schemas-check  generated JSON Schema fresh; AsyncAPI validated"
 	@echo "make faults      fault drills and hostile-input suites (SOAK=1: the 10-minute soak)"
 	@echo "make bench       benchmarks against same-run baselines (bench-quick: CI-sized)"
+	@echo "make images-local  podman: stand-in images (no registry) + the project's images"
+	@echo "make compose-test  podman: docker-compose.yml up, smoke, restart, down -v"
 
 install: deps kafka-jars
 
@@ -86,3 +88,12 @@ bench-quick: install bench-deps
 .PHONY: faults
 faults: install
 	REMIT_SOAK=$(if $(SOAK),1,0) $(VENV)/bin/pytest -s $(if $(SOAK),tests/faults/test_soak.py,tests/faults tests/security)
+
+# docker-compose.yml for real, under podman (docs/compose.md): images built here without a
+# registry, then the stack brought up, smoke-tested and taken down (tests/compose).
+.PHONY: images-local compose-test
+images-local: install
+	$(PY) -m tools.podman images
+
+compose-test: images-local
+	REMIT_COMPOSE_TEST=1 $(VENV)/bin/pytest -s -p no:cacheprovider tests/compose

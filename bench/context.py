@@ -31,7 +31,7 @@ class Context:
             self.log_dir,
             env={
                 "REMIT_DATABASE_URL": url,
-                "REMIT_KAFKA_BOOTSTRAP": self.stack.bootstrap,
+                **self.stack.kafka_env,
                 "REMIT_HOST": "127.0.0.1",
                 **env,
             },

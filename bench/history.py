@@ -37,6 +37,7 @@ from schemas.envelope import (
     Source,
 )
 from schemas.wire import CE_SOURCE, CONTENT_TYPE, EventRecord, ce_type, encode
+from services.common.kafka import KafkaSettings, client_options
 
 
 class History:
@@ -224,13 +225,13 @@ CHECK_EVERY = 997
 
 
 async def produce(
-    bootstrap: str, topic: str, total: int, reviews: int | None = None
+    kafka: KafkaSettings, topic: str, total: int, reviews: int | None = None
 ) -> dict[str, Any]:
     """Write the history to ``topic`` in batches of up to ~1 MiB per partition, keyed by stream
     and partitioned as the producer's default partitioner would (the relay's producer)."""
     history = History(total, reviews=reviews)
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
+        **client_options(kafka),
         linger_ms=50,
         acks=1,
         max_batch_size=900_000,  # under the broker's default message.max.bytes (1 MiB)

@@ -11,6 +11,8 @@ from typing import Any, Self
 
 from aiokafka import AIOKafkaConsumer
 
+from services.common.kafka import KafkaSettings, client_options
+
 
 class Background:
     """Runs ``self.main(stop)`` on its own event loop in a daemon thread."""
@@ -45,14 +47,14 @@ class Background:
 class KafkaArrivals(Background):
     """ce_id -> first arrival time on ``topic``."""
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         super().__init__()
-        self.bootstrap, self.topic = bootstrap, topic
+        self.kafka, self.topic = kafka, topic
 
     async def main(self, stop: asyncio.Event) -> None:
         consumer = AIOKafkaConsumer(
             self.topic,
-            bootstrap_servers=self.bootstrap,
+            **client_options(self.kafka),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
             group_id=None,

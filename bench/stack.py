@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra import kafka, postgres, stack
+from infra.kafka import principals
 from infra.settings import Settings
+from services.common.kafka import KafkaSettings, environment
 
 PG_SETTINGS = (
     "fsync",
@@ -70,9 +72,20 @@ class BenchStack:
     def bootstrap(self) -> str:
         return self.settings.kafka_bootstrap
 
+    @property
+    def kafka(self) -> KafkaSettings:
+        """The broker's administrator: what the benchmark's own clients connect as."""
+        return principals.client(self.settings)
+
+    @property
+    def kafka_env(self) -> dict[str, str]:
+        """``REMIT_KAFKA_*`` for the services the benchmark starts (as the administrator: the
+        workloads use topics and groups of their own, which the service principals may not)."""
+        return environment(self.kafka)
+
     def fresh_topic(self, name: str, partitions: int = 1) -> str:
         spec = kafka.TopicSpec(name, partitions, {"retention.ms": "-1"})
-        asyncio.run(kafka.create_topics(self.bootstrap, [spec]))
+        asyncio.run(kafka.create_topics(self.kafka, [spec]))
         return name
 
 

@@ -1,14 +1,23 @@
-"""python -m infra up|down|status|env|resolve: local PostgreSQL and Kafka without Docker."""
+"""python -m infra up|down|status|env|resolve|run|stop|integrator NAME: local PostgreSQL and
+Kafka without Docker (integrator: a read-only Kafka principal for an integrating organisation)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import shlex
 import sys
 import time
 
 from infra import kafka, postgres, run, stack
+from infra.kafka import principals
 from infra.settings import Settings
+from services.common.kafka import environment
+
+
+def _env_lines(settings: Settings) -> list[str]:
+    """The database, and Kafka as its administrator (what tests and operators' shells use)."""
+    return [*settings.env_lines(), *principals.env_lines(settings)]
 
 
 def _up(settings: Settings) -> None:
@@ -20,8 +29,10 @@ def _up(settings: Settings) -> None:
     endpoints = stack.up(settings)
     print(f"PostgreSQL: {endpoints.postgres_version}")
     print(f"Kafka: {endpoints.kafka_version or kafka.KAFKA_VERSION} (KRaft, single node)")
+    auth = "SASL/SCRAM and ACLs" if settings.kafka_auth else "plaintext, no ACLs"
+    print(f"Kafka clients: {auth}")
     print(f"state: {settings.state_dir}  ({time.monotonic() - began:.1f}s)")
-    print("\n".join(settings.env_lines()))
+    print("\n".join(_env_lines(settings)))
 
 
 def _down(settings: Settings) -> None:
@@ -45,9 +56,14 @@ def _status(settings: Settings) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra", description=__doc__)
     parser.add_argument(
-        "command", choices=["up", "down", "status", "env", "resolve", "run", "stop"]
+        "command",
+        choices=["up", "down", "status", "env", "resolve", "run", "stop", "integrator"],
     )
-    command = parser.parse_args(argv).command
+    parser.add_argument(
+        "name", nargs="?", help="integrator: the principal to create (it may read remit.events)"
+    )
+    arguments = parser.parse_args(argv)
+    command = arguments.command
     settings = Settings.from_env()
     if command == "up":
         _up(settings)
@@ -60,7 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     elif command == "stop":
         run.stop_all(settings)
     elif command == "env":
-        print("\n".join(settings.env_lines()))
+        print("\n".join(_env_lines(settings)))
+    elif command == "integrator":
+        if not arguments.name:
+            parser.error("integrator needs a name")
+        login = principals.add_integrator(settings, arguments.name)
+        print("\n".join(f"export {k}={shlex.quote(v)}" for k, v in environment(login).items()))
     else:
         print(kafka.resolve())
     return 0

@@ -16,9 +16,11 @@ from pathlib import Path
 import httpx
 
 from infra import stack
+from infra.kafka import principals
 from infra.process import is_alive, read_pid
 from infra.settings import REPO_ROOT, Settings
 from infra.supervisor import ServiceSpec, Supervisor
+from services.common.kafka import environment
 
 DATASET = REPO_ROOT / "data" / "smith-review.yaml"
 
@@ -30,15 +32,21 @@ def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
     }
     common = {
         "REMIT_DATABASE_URL": settings.database_url,
-        "REMIT_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "REMIT_REGISTRY_URL": f"http://127.0.0.1:{port['registry']}",
         "REMIT_PROJECTIONS_URL": f"http://127.0.0.1:{port['projections']}",
     }
-    notifier_env = {**common, "REMIT_SMTP_HOST": "127.0.0.1", "REMIT_SMTP_PORT": str(mail_port)}
+
+    def env(name: str, **extra: str) -> dict[str, str]:
+        """Each service is its own Kafka principal, with only the ACLs it needs."""
+        return {**common, **environment(principals.client(settings, name)), **extra}
+
+    mail = {"REMIT_SMTP_HOST": "127.0.0.1", "REMIT_SMTP_PORT": str(mail_port)}
     return [
-        ServiceSpec("registry", "services.registry", port["registry"], ("serve",), common),
-        ServiceSpec("projections", "services.projections", port["projections"], (), common),
-        ServiceSpec("notifier", "services.notifier", port["notifier"], (), notifier_env),
+        ServiceSpec("registry", "services.registry", port["registry"], ("serve",), env("registry")),
+        ServiceSpec(
+            "projections", "services.projections", port["projections"], (), env("projections")
+        ),
+        ServiceSpec("notifier", "services.notifier", port["notifier"], (), env("notifier", **mail)),
     ]
 
 

@@ -22,10 +22,13 @@ class Settings:
     pg_port: int = DEFAULT_PG_PORT
     kafka_port: int = DEFAULT_KAFKA_PORT
     controller_port: int = DEFAULT_KAFKA_PORT + 1
+    kafka_auth: bool = True
+    """SASL on the broker's listeners and ACLs (infra/kafka/principals.py); off: plaintext."""
 
     @classmethod
     def from_env(cls) -> Settings:
-        """Defaults, overridden by REMIT_STATE_DIR, REMIT_PG_PORT, REMIT_KAFKA_PORT."""
+        """Defaults, overridden by REMIT_STATE_DIR, REMIT_PG_PORT, REMIT_KAFKA_PORT and
+        REMIT_KAFKA_AUTH (``0``: a plaintext broker without ACLs)."""
         kafka_port = int(os.environ.get("REMIT_KAFKA_PORT", DEFAULT_KAFKA_PORT))
         controller = os.environ.get("REMIT_KAFKA_CONTROLLER_PORT", kafka_port + 1)
         return cls(
@@ -33,13 +36,14 @@ class Settings:
             pg_port=int(os.environ.get("REMIT_PG_PORT", DEFAULT_PG_PORT)),
             kafka_port=kafka_port,
             controller_port=int(controller),
+            kafka_auth=os.environ.get("REMIT_KAFKA_AUTH", "1").lower() not in ("0", "false", "no"),
         )
 
     @classmethod
-    def ephemeral(cls, state_dir: Path) -> Settings:
+    def ephemeral(cls, state_dir: Path, kafka_auth: bool = True) -> Settings:
         """Settings on free ports picked now, for a test session."""
         pg, kafka, controller = free_ports(3)
-        return cls(state_dir.resolve(), pg, kafka, controller)
+        return cls(state_dir.resolve(), pg, kafka, controller, kafka_auth)
 
     @property
     def pg_dir(self) -> Path:
@@ -58,10 +62,8 @@ class Settings:
         return f"127.0.0.1:{self.kafka_port}"
 
     def env_lines(self) -> list[str]:
-        return [
-            f"export REMIT_DATABASE_URL={self.database_url}",
-            f"export REMIT_KAFKA_BOOTSTRAP={self.kafka_bootstrap}",
-        ]
+        """The database; Kafka's lines come with its credentials (infra.kafka.principals)."""
+        return [f"export REMIT_DATABASE_URL={self.database_url}"]
 
 
 def free_ports(count: int) -> list[int]:

@@ -6,6 +6,7 @@ import asyncio
 from dataclasses import dataclass
 
 from infra import kafka, postgres
+from infra.kafka import principals
 from infra.settings import Settings
 
 
@@ -23,17 +24,20 @@ def start_postgres(settings: Settings) -> str:
 
 
 def start_kafka(settings: Settings, topics: bool = True) -> str:
-    """Start Kafka if needed (and create the remit topics); return the bootstrap address."""
+    """Start Kafka if needed (and create the remit topics and the standard principals); return
+    the bootstrap address."""
     bootstrap = kafka.start(settings).bootstrap
     if topics:
-        asyncio.run(kafka.ensure_remit_topics(bootstrap))
+        asyncio.run(kafka.ensure_remit_topics(principals.client(settings)))
+        principals.ensure(settings)
     return bootstrap
 
 
 def up(settings: Settings) -> Endpoints:
     pg = postgres.start(settings)
     broker = kafka.start(settings)
-    asyncio.run(kafka.ensure_remit_topics(broker.bootstrap))
+    asyncio.run(kafka.ensure_remit_topics(principals.client(settings)))
+    principals.ensure(settings)
     return Endpoints(pg.url, broker.bootstrap, pg.version, broker.version)
 
 

@@ -1,6 +1,7 @@
 """The replay ceiling: a bare aiokafka consumer reading a topic from the start, doing nothing.
 
-``python -m bench.baselines.bare_consumer BOOTSTRAP TOPIC COUNT`` prints ``{"seconds": s}``.
+``python -m bench.baselines.bare_consumer BOOTSTRAP TOPIC COUNT`` prints ``{"seconds": s}``;
+it logs in as ``REMIT_KAFKA_*`` in the environment say.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import time
 
 from aiokafka import AIOKafkaConsumer
 
+from services.common.kafka import client_options, connection
+
 
 async def main(bootstrap: str, topic: str, count: int) -> None:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(connection(bootstrap)),
         group_id=None,
         auto_offset_reset="earliest",
         enable_auto_commit=False,

@@ -59,7 +59,7 @@ def start_optional(service: Service) -> str | None:
 def service_env(ctx: Context, database: str, group: str) -> dict[str, str]:
     return {
         "REMIT_DATABASE_URL": ctx.stack.fresh_database(database),
-        "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap,
+        **ctx.stack.kafka_env,
         "REMIT_EVENTS_TOPIC": TOPIC,
         "REMIT_CONSUMER_GROUP": group,
         "REMIT_HOST": "127.0.0.1",
@@ -171,7 +171,7 @@ def run(ctx: Context) -> dict[str, Any]:
     ctx.stack.fresh_topic(TOPIC)
     phases = QUICK_PHASES if ctx.quick else FULL_PHASES
     result: dict[str, Any] = {"workload": "e2e", "topic": TOPIC, "skipped": {}}
-    kafka = KafkaArrivals(ctx.stack.bootstrap, TOPIC).start()
+    kafka = KafkaArrivals(ctx.stack.kafka, TOPIC).start()
     hooks = WebhookReceiver().start()
     registry = ctx.registry("e2e", "bench_e2e", REMIT_EVENTS_TOPIC=TOPIC)
     projections = Service(

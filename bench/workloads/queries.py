@@ -129,10 +129,10 @@ def run(ctx: Context) -> dict[str, Any]:
     reviews, total = (50, 3_000) if ctx.quick else (500, 15_000)
     seconds = 5.0 if ctx.quick else 30.0
     ctx.stack.fresh_topic(TOPIC)
-    generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total, reviews=reviews))
+    generated = asyncio.run(history.produce(ctx.stack.kafka, TOPIC, total, reviews=reviews))
     env = {
         "REMIT_DATABASE_URL": ctx.stack.fresh_database("bench_queries"),
-        "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap,
+        **ctx.stack.kafka_env,
         "REMIT_EVENTS_TOPIC": TOPIC,
         "REMIT_CONSUMER_GROUP": "bench-queries",
         "REMIT_HOST": "127.0.0.1",

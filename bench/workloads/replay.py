@@ -71,7 +71,7 @@ def rebuild(
     """(seconds, seconds of ``migrate`` (a process's start-up), output, peak RSS KiB)."""
     env = {
         "REMIT_DATABASE_URL": ctx.stack.fresh_database(database),
-        "REMIT_KAFKA_BOOTSTRAP": ctx.stack.bootstrap,
+        **ctx.stack.kafka_env,
         "REMIT_EVENTS_TOPIC": topic,
         "REMIT_CONSUMER_GROUP": f"bench-{database}",
     }
@@ -98,7 +98,7 @@ def run(ctx: Context) -> dict[str, Any]:
     total = CALIBRATION if ctx.quick else 1_000_000
     small = f"{TOPIC}.{CALIBRATION}"
     ctx.stack.fresh_topic(small)
-    asyncio.run(history.produce(ctx.stack.bootstrap, small, CALIBRATION))
+    asyncio.run(history.produce(ctx.stack.kafka, small, CALIBRATION))
     only_small = total <= CALIBRATION
     calib_s, startup_s, out, rss = rebuild(
         ctx, small, "bench_replay_small", profiled=ctx.profile and only_small
@@ -113,7 +113,7 @@ def run(ctx: Context) -> dict[str, Any]:
     if not only_small:
         topic = TOPIC
         ctx.stack.fresh_topic(TOPIC)
-        generated = asyncio.run(history.produce(ctx.stack.bootstrap, TOPIC, total))
+        generated = asyncio.run(history.produce(ctx.stack.kafka, TOPIC, total))
         print(f"  replay: {total} events produced in {generated['seconds']}s", flush=True)
         if total / calib_rate > BUDGET_S:
             not_run = (
@@ -130,7 +130,7 @@ def run(ctx: Context) -> dict[str, Any]:
     else:
         generated = {"events": CALIBRATION}
     bare = [sys.executable, "-m", "bench.baselines.bare_consumer", ctx.stack.bootstrap]
-    bare_s, bcode, bout, brss = timed([*bare, topic, str(total)], {})
+    bare_s, bcode, bout, brss = timed([*bare, topic, str(total)], ctx.stack.kafka_env)
     if bcode != 0:
         raise RuntimeError(f"bare consumer failed:\n{bout}")
     inner = json.loads(bout.strip().splitlines()[-1])["seconds"]

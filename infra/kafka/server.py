@@ -72,17 +72,54 @@ def _java(settings: Settings, main: str, *args: str, jvm: list[str] | None = Non
     ]
 
 
-def _properties(settings: Settings) -> str:
+def _listeners(settings: Settings) -> dict[str, str]:
+    """Plaintext; or, with ``kafka_auth``, SASL on both listeners and the standard authorizer.
+
+    Clients authenticate with SCRAM-SHA-512 (principals and ACLs: infra/kafka/principals.py).
+    ``admin``, the super user, logs in with PLAIN against the broker's own configuration, so it
+    needs nothing from the metadata log: it is also how the broker reaches its controller."""
     port, cport = settings.kafka_port, settings.controller_port
+    if not settings.kafka_auth:
+        return {
+            "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        }
+    from infra.kafka.principals import ADMIN, MECHANISM, passwords
+
+    secret = passwords(settings)[ADMIN]
+    plain = (
+        "org.apache.kafka.common.security.plain.PlainLoginModule required "
+        f'username="{ADMIN}" password="{secret}" user_{ADMIN}="{secret}";'
+    )
+    scram = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+    return {
+        "listeners": f"SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+        "advertised.listeners": f"SASL_PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
+        "inter.broker.listener.name": "SASL_PLAINTEXT",
+        "listener.security.protocol.map": "CONTROLLER:SASL_PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        "sasl.mechanism.inter.broker.protocol": "PLAIN",
+        "sasl.mechanism.controller.protocol": "PLAIN",
+        "listener.name.sasl_plaintext.sasl.enabled.mechanisms": f"{MECHANISM},PLAIN",
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config": plain,
+        f"listener.name.sasl_plaintext.{MECHANISM.lower()}.sasl.jaas.config": scram,
+        "listener.name.controller.sasl.enabled.mechanisms": "PLAIN",
+        "listener.name.controller.plain.sasl.jaas.config": plain,
+        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+        "super.users": f"User:{ADMIN}",
+        "allow.everyone.if.no.acl.found": "false",
+    }
+
+
+def _properties(settings: Settings) -> str:
+    cport = settings.controller_port
     values = {
         "process.roles": "broker,controller",
         "node.id": "1",
         "controller.quorum.bootstrap.servers": f"127.0.0.1:{cport}",
-        "listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
-        "advertised.listeners": f"PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{cport}",
         "controller.listener.names": "CONTROLLER",
-        "inter.broker.listener.name": "PLAINTEXT",
-        "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        **_listeners(settings),
         "log.dirs": str(settings.kafka_dir / "data"),
         "num.partitions": "1",
         "auto.create.topics.enable": "false",
@@ -98,17 +135,31 @@ def _properties(settings: Settings) -> str:
     return "".join(f"{key}={value}\n" for key, value in values.items())
 
 
-def _configure(settings: Settings) -> Path:
-    """Write server.properties and format the log dir the first time."""
+def _configure(settings: Settings) -> tuple[Path, bool]:
+    """Write server.properties and format the log dir the first time (with the administrator's
+    SCRAM credential when auth is on). Also says whether the administrator still needs that
+    credential: a log dir formatted before auth was turned on has none."""
+    from infra.kafka.principals import ADMIN, MECHANISM, passwords, passwords_file
+
     kdir = settings.kafka_dir
     (kdir / "logs").mkdir(parents=True, exist_ok=True)
+    formatted = (kdir / "data" / "meta.properties").exists()
+    admin_missing = settings.kafka_auth and formatted and not passwords_file(settings).exists()
     props = kdir / "server.properties"
+    props.touch()
+    props.chmod(0o600)  # it holds the administrator's password
     props.write_text(_properties(settings))
-    if (kdir / "data" / "meta.properties").exists():
-        return props
+    if formatted:
+        return props, admin_missing
     cluster_id = _storage_tool(settings, "random-uuid").strip()
-    _storage_tool(settings, "format", "-t", cluster_id, "-c", str(props), "--standalone", "-g")
-    return props
+    scram: list[str] = []
+    if settings.kafka_auth:
+        secret = passwords(settings)[ADMIN]
+        scram = ["--add-scram", f"{MECHANISM}=[name={ADMIN},password={secret}]"]
+    _storage_tool(
+        settings, "format", "-t", cluster_id, "-c", str(props), "--standalone", "-g", *scram
+    )
+    return props, False
 
 
 def _storage_tool(settings: Settings, *args: str) -> str:
@@ -137,9 +188,9 @@ def start(settings: Settings) -> Status:
     """Start (or find running) the broker and wait until it answers metadata requests."""
     current = status(settings)
     if current.pid is not None:
-        _wait_metadata(settings.kafka_bootstrap, 30.0)
+        _wait_metadata(settings, 30.0)
         return current
-    props = _configure(settings)
+    props, admin_missing = _configure(settings)
     log = settings.kafka_dir / "kafka.log"
     offset = log.stat().st_size if log.exists() else 0
     argv = _java(settings, "kafka.Kafka", str(props), jvm=JVM)
@@ -148,7 +199,11 @@ def start(settings: Settings) -> Status:
     if not process.wait_until(lambda: _started(log, offset, pid), START_TIMEOUT, 0.2):
         process.terminate(pid, timeout=10.0)
         raise RuntimeError(f"Kafka did not start; last log lines:\n{process.tail(log)}")
-    _wait_metadata(settings.kafka_bootstrap, 30.0)
+    if admin_missing:
+        from infra.kafka.principals import bootstrap_admin
+
+        bootstrap_admin(settings)
+    _wait_metadata(settings, 30.0)
     return status(settings)
 
 
@@ -160,13 +215,19 @@ def _started(log: Path, offset: int, pid: int) -> bool:
         return b"Kafka Server started" in handle.read()
 
 
-def _wait_metadata(bootstrap: str, timeout: float) -> None:
-    """One successful metadata request through aiokafka, retried until timeout."""
+def _wait_metadata(settings: Settings, timeout: float) -> None:
+    """One successful metadata request through aiokafka (as the administrator), retried until
+    timeout."""
+    from infra.kafka.principals import client
+    from services.common.kafka import client_options
+
+    options = client_options(client(settings))
+    bootstrap = settings.kafka_bootstrap
 
     async def probe() -> None:
         from aiokafka.admin import AIOKafkaAdminClient
 
-        admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
+        admin = AIOKafkaAdminClient(**options, request_timeout_ms=5000)
         try:
             await admin.start()
             await admin.describe_cluster()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from services.common.kafka import KafkaSettings, client_options
+
 _ALREADY_EXISTS = TopicAlreadyExistsError.errno
 
 
@@ -24,9 +26,10 @@ REMIT_TOPICS = (
 )
 
 
-async def create_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]:
-    """Create the topics that do not exist yet (replication factor 1); return those created."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, client_id="remit-infra")
+async def create_topics(kafka: KafkaSettings, specs: Iterable[TopicSpec]) -> list[str]:
+    """Create the topics that do not exist yet (replication factor 1); return those created.
+    ``kafka`` must be allowed to (the broker's administrator where ACLs apply)."""
+    admin = AIOKafkaAdminClient(**client_options(kafka), client_id="remit-infra")
     await admin.start()
     try:
         existing = set(await admin.list_topics())
@@ -44,6 +47,6 @@ async def create_topics(bootstrap: str, specs: Iterable[TopicSpec]) -> list[str]
         await admin.close()
 
 
-async def ensure_remit_topics(bootstrap: str) -> list[str]:
+async def ensure_remit_topics(kafka: KafkaSettings) -> list[str]:
     """remit.events and remit.events.dlq: one partition each, kept forever."""
-    return await create_topics(bootstrap, REMIT_TOPICS)
+    return await create_topics(kafka, REMIT_TOPICS)

@@ -11,17 +11,21 @@ from typing import Annotated
 
 import httpx
 import typer
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.cli.output import check, emit, fail
+from services.cli.tokens import mint, token_app
 from services.cli.wiring import wiring
-from services.common.auth import AuthSettings, issue_token
+from services.common.auth import AuthSettings
+from services.common.kafka import KafkaSettings
 
 app = typer.Typer(help="Operate Remit.", no_args_is_help=True)
 events_app = typer.Typer(help="The event topic.", no_args_is_help=True)
 subscriptions_app = typer.Typer(help="Alert subscriptions (notifier).", no_args_is_help=True)
 deliveries_app = typer.Typer(help="Alert deliveries (notifier).", no_args_is_help=True)
 dlq_app = typer.Typer(help="Dead letters of the consumers.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
 app.add_typer(events_app, name="events")
 app.add_typer(subscriptions_app, name="subscriptions")
 app.add_typer(deliveries_app, name="deliveries")
@@ -33,13 +37,22 @@ OrgOption = Annotated[
 ]
 
 
-class CliSettings(AuthSettings):
+class CliSettings(AuthSettings, KafkaSettings):
     model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
 
     registry_url: str = "http://127.0.0.1:8001"
     projections_url: str = "http://127.0.0.1:8002"
     notifier_url: str = "http://127.0.0.1:8003"
-    kafka_bootstrap: str = "127.0.0.1:59092"
+    jwt_signing_key: str | None = Field(
+        default=None,
+        description="PEM private key that `remit token` and the CLI sign tokens with (a"
+        " development key pair whose JWKS the services read); none: HS256, development only",
+    )
+    token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token the CLI sends (e.g. from the identity provider) instead of"
+        " minting one",
+    )
 
 
 def _settings() -> CliSettings:
@@ -53,27 +66,20 @@ def _client(
     admin: bool = True,
     transport: httpx.BaseTransport | None = None,
 ) -> httpx.Client:
-    """A client with a token for ``org``, or (without one) an operator's admin token."""
+    """A client with a token for ``org``, or (without one) an operator's admin token; or with
+    ``REMIT_TOKEN`` as it is."""
     settings = _settings()
     scopes = [*scopes, "admin"] if admin and org is None else scopes
-    token = issue_token(settings, "remit-cli", scopes, org)
+    if settings.token is not None:
+        token = settings.token.get_secret_value()
+    else:
+        token = mint(settings, "remit-cli", scopes, org, key=settings.jwt_signing_key)
     return httpx.Client(
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},
         timeout=30,
         transport=transport,
     )
-
-
-@app.command("token")
-def token(
-    scope: Annotated[list[str], typer.Option("--scope", "-s", help="Scope to grant (repeat).")],
-    organisation: Annotated[str | None, typer.Option("--org", help="Organisation id.")] = None,
-    subject: Annotated[str, typer.Option(help="Who the token is for.")] = "operator",
-    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
-) -> None:
-    """Issue a development JWT signed with REMIT_JWT_SECRET."""
-    typer.echo(issue_token(_settings(), subject, scope, organisation, ttl))
 
 
 @app.command("import")
@@ -123,7 +129,7 @@ def events_tail(
 
     from services.cli.tail import tail
 
-    asyncio.run(tail(_settings().kafka_bootstrap, topic, from_beginning, limit, as_json))
+    asyncio.run(tail(_settings(), topic, from_beginning, limit, as_json))
 
 
 @app.command("rebuild")

@@ -6,8 +6,11 @@ import json
 
 import typer
 from aiokafka import AIOKafkaConsumer
+from aiokafka.errors import KafkaError
 
 from schemas.wire import UndecodableRecord, decode_record
+from services.cli.output import fail
+from services.common.kafka import KafkaSettings, client_options
 
 _SUMMARY_FIELDS = (
     "organisation_id",
@@ -23,16 +26,18 @@ def describe(event_json: dict[str, object]) -> str:
     return subject
 
 
-async def tail(bootstrap: str, topic: str, from_beginning: bool, limit: int, as_json: bool) -> None:
+async def tail(
+    kafka: KafkaSettings, topic: str, from_beginning: bool, limit: int, as_json: bool
+) -> None:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(kafka),
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
     )
-    await consumer.start()
     seen = 0
     try:
+        await consumer.start()
         async for record in consumer:
             try:
                 positioned = decode_record(record.key, record.value, record.headers)
@@ -50,5 +55,7 @@ async def tail(bootstrap: str, topic: str, from_beginning: bool, limit: int, as_
             seen += 1
             if limit and seen >= limit:
                 return
+    except KafkaError as exc:  # not reachable, not authenticated, not authorised
+        fail(f"kafka: {type(exc).__name__}: {exc}")
     finally:
         await consumer.stop()

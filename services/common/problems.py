@@ -87,7 +87,14 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
 
     async def on_http(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        title = {401: "Unauthorized", 403: "Forbidden", 404: "Not found", 405: "Method not allowed"}
+        title = {
+            401: "Unauthorized",
+            403: "Forbidden",
+            404: "Not found",
+            405: "Method not allowed",
+            429: "Too many requests",
+            503: "Service unavailable",
+        }
         response = problem(
             exc.status_code, title.get(exc.status_code, "HTTP error"), str(exc.detail)
         )

@@ -13,18 +13,18 @@ from pydantic_settings import SettingsConfigDict
 
 from schemas.wire import DEAD_LETTER_TOPIC, EVENTS_TOPIC
 from services.common.auth import AuthSettings
+from services.common.kafka import KafkaSettings
 
 SqlIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,50}$")]
 """A lower-case PostgreSQL identifier, safe to splice into SQL unquoted (short enough for a
 ``_vNNN`` suffix)."""
 
 
-class ServiceSettings(AuthSettings):
+class ServiceSettings(AuthSettings, KafkaSettings):
     model_config = SettingsConfigDict(env_prefix="REMIT_", extra="ignore")
 
     database_url: PostgresDsn = PostgresDsn("postgresql+asyncpg://postgres@127.0.0.1:55432/remit")
     db_pool_size: int = Field(default=10, ge=1)
-    kafka_bootstrap: str = "127.0.0.1:59092"
     events_topic: str = EVENTS_TOPIC
     dlq_topic: str = DEAD_LETTER_TOPIC
     host: str = "127.0.0.1"

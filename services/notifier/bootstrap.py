@@ -52,8 +52,8 @@ class Notifier:
 
     async def _start_consumer(self) -> None:
         s = self.settings
-        kafka = events_consumer(s.kafka_bootstrap, s.events_topic, s.consumer_group)
-        producer = dead_letter_producer(s.kafka_bootstrap)
+        kafka = events_consumer(s, s.events_topic, s.consumer_group)
+        producer = dead_letter_producer(s)
         await producer.start()
         await kafka.start()
         self._closers += [kafka, producer]

@@ -42,6 +42,16 @@ class NotifierSettings(ServiceSettings):
     max_in_flight_per_subscription: int = Field(default=2, ge=1)
     worker_poll_s: float = Field(default=1.0, gt=0)
 
+    subscription_rate_per_s: float = Field(
+        default=20.0,
+        ge=0,
+        description="Subscription and delivery management requests per second allowed to one"
+        " token subject, on average (0: no limit); beyond it, 429 with `Retry-After`",
+    )
+    subscription_burst: int = Field(
+        default=100, ge=1, description="Requests one token subject may make at once above that rate"
+    )
+
     webhook_allow_hosts: list[str] = []
     webhook_allow_networks: list[str] = []
     webhook_require_https: bool = False

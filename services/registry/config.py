@@ -41,6 +41,18 @@ class RegistrySettings(ServiceSettings):
     relay_backoff_initial_s: float = Field(default=0.2, gt=0)
     relay_backoff_max_s: float = Field(default=10.0, gt=0)
 
+    write_rate_per_s: float = Field(
+        default=1000.0,
+        ge=0,
+        description="Commands per second allowed to one token subject, on average (0: no"
+        " limit); beyond it, 429 with `Retry-After`. Counted per process",
+    )
+    write_burst: int = Field(
+        default=2000,
+        ge=1,
+        description="Commands one token subject may send at once above that rate",
+    )
+
     port: int = Field(default=8001, ge=1, le=65535)
     run_relay: bool = True
     feed_requires_auth: bool = False

@@ -12,6 +12,7 @@ import pytest
 from infra.kafka import TopicSpec, create_topics
 from infra.settings import free_ports
 from infra.supervisor import ServiceSpec, Supervisor
+from services.common.kafka import KafkaSettings
 
 
 @dataclass
@@ -27,11 +28,13 @@ class Stack:
 
 
 @pytest.fixture(scope="module")
-async def stack(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Stack]:
+async def stack(
+    database_url: str, kafka_bootstrap: str, kafka_connection: KafkaSettings
+) -> AsyncIterator[Stack]:
     run = uuid.uuid4().hex[:8]
     topic, dlq = f"e2e.events.{run}", f"e2e.events.dlq.{run}"
     await create_topics(
-        kafka_bootstrap,
+        kafka_connection,
         [TopicSpec(topic, 1, {"retention.ms": "-1"}), TopicSpec(dlq, 1, {"retention.ms": "-1"})],
     )
     common = {

@@ -18,6 +18,7 @@ from standardwebhooks import Webhook
 
 from schemas.wire import decode_record
 from services.common.auth import AuthSettings, issue_token
+from services.common.kafka import client_options, connection
 from tests.e2e.conftest import Stack
 from tests.support.servers import serve
 
@@ -83,7 +84,7 @@ async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
 
         consumer = AIOKafkaConsumer(
             stack.topic,
-            bootstrap_servers=kafka_bootstrap,
+            **client_options(connection(kafka_bootstrap)),
             auto_offset_reset="earliest",
             enable_auto_commit=False,
         )

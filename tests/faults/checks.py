@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from infra.settings import REPO_ROOT
 from schemas.upcasting import decode
 from schemas.wire import EVENTS_TOPIC, decode_record
+from services.common.kafka import KafkaSettings, client_options
 from services.notifier.domain.filters import Filter, Rule, plan
 from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
@@ -55,12 +56,10 @@ class OnTopic:
 
 
 async def read_topic(
-    bootstrap: str, until_position: int, within_s: float = 60, topic: str = EVENTS_TOPIC
+    kafka: KafkaSettings, until_position: int, within_s: float = 60, topic: str = EVENTS_TOPIC
 ) -> list[OnTopic]:
     """The topic from offset 0 until a record at ``until_position`` (and the end) was read."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False
-    )
+    consumer = AIOKafkaConsumer(**client_options(kafka), group_id=None, enable_auto_commit=False)
     await consumer.start()
     try:
         tp = TopicPartition(topic, 0)

@@ -129,7 +129,7 @@ async def verify(
     assert not lost, f"{name}: {len(lost)} accepted events are not in the store"
     head = len(feed)
     await checks.eventually(lambda: _caught_up(drill, head), 120)
-    topic = await checks.read_topic(stack.infra.kafka_bootstrap, head)
+    topic = await checks.read_topic(stack.infra.kafka, head)
     topic_duplicates = checks.check_topic(topic, feed)
     duplicates = await checks.read_model_duplicates(drill.engine)
     assert duplicates == 0, f"{name}: {duplicates} duplicated events in the read model"

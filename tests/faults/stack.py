@@ -23,7 +23,9 @@ from pathlib import Path
 import httpx
 
 from infra import kafka, postgres, process
+from infra.kafka import principals
 from infra.settings import REPO_ROOT, Settings, free_ports
+from services.common.kafka import KafkaSettings, environment
 
 
 class PrivateInfra:
@@ -38,7 +40,7 @@ class PrivateInfra:
             asyncio.to_thread(postgres.start, self.settings),
             asyncio.to_thread(kafka.start, self.settings),
         )
-        await kafka.ensure_remit_topics(self.settings.kafka_bootstrap)
+        await kafka.ensure_remit_topics(self.kafka)
 
     async def stop(self) -> None:
         await asyncio.gather(
@@ -55,6 +57,11 @@ class PrivateInfra:
     @property
     def kafka_bootstrap(self) -> str:
         return self.settings.kafka_bootstrap
+
+    @property
+    def kafka(self) -> KafkaSettings:
+        """The private broker's administrator (its own password, not the session's)."""
+        return principals.client(self.settings)
 
     def kill_kafka(self) -> None:
         pid = kafka.status(self.settings).pid
@@ -156,7 +163,7 @@ class Stack:
         self.infra = infra
         common = {
             "REMIT_DATABASE_URL": infra.database_url,
-            "REMIT_KAFKA_BOOTSTRAP": infra.kafka_bootstrap,
+            **environment(infra.kafka),
             "REMIT_LOG_LEVEL": "INFO",
             # Fail fast while a dependency is away, so faults show as errors, not hangs.
             "REMIT_KAFKA_REQUEST_TIMEOUT_MS": "3000",

@@ -166,9 +166,7 @@ async def test_writers_relays_and_projections_skip_nothing_and_apply_once(
     feed_view = [(p, e.model_dump(mode="json")) for p, e in stored]
     assert [p for p, _ in feed_view] == list(range(1, head + 1))
     assert {e.event_id for _, e in stored} == ledger.committed
-    topic = await checks.read_topic(
-        pipeline.registry.kafka_bootstrap, head, topic=pipeline.registry.events_topic
-    )
+    topic = await checks.read_topic(pipeline.registry, head, topic=pipeline.registry.events_topic)
     topic_duplicates = checks.check_topic(topic, feed_view)
     assert not {UUID(r.event_id) for r in topic} & ledger.rolled_back
     assert duplicates == 0 and letters == 0

@@ -15,6 +15,8 @@ from cloudevents.core.v1.event import CloudEvent
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common.kafka import client_options, connection
+
 pytestmark = pytest.mark.integration
 
 MakeTopic = Callable[..., Awaitable[str]]
@@ -51,7 +53,7 @@ def _event() -> CloudEvent:
 def _consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(connection(bootstrap)),
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -69,7 +71,7 @@ async def test_cloudevent_round_trip_with_manual_commit(
     assert message.headers["content-type"] == b"application/json"
 
     producer = AIOKafkaProducer(
-        bootstrap_servers=kafka_bootstrap, enable_idempotence=True, acks="all"
+        **client_options(connection(kafka_bootstrap)), enable_idempotence=True, acks="all"
     )
     await producer.start()
     try:

@@ -12,6 +12,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pytest
 from infra.kafka import TopicSpec, create_topics
 from infra.settings import REPO_ROOT, free_ports
 from services.common.auth import AuthSettings, issue_token
+from services.common.kafka import connection
 from tests.integration.notifier.conftest import notifier, receiver, smtp  # noqa: F401
 
 
@@ -58,12 +60,13 @@ def _wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     raise TimeoutError(f"{url} not healthy:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="package")
-def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
+@contextmanager
+def running(database_url: str, kafka_bootstrap: str, **extra: str) -> Iterator[Services]:
+    """The three services as processes, each with ``extra`` in its environment too."""
     run = uuid.uuid4().hex[:8]
     topic, dlq = f"sec.events.{run}", f"sec.events.dlq.{run}"
     specs = [TopicSpec(topic, 1, {"retention.ms": "-1"}), TopicSpec(dlq, 1, {"retention.ms": "-1"})]
-    asyncio.run(create_topics(kafka_bootstrap, specs))
+    asyncio.run(create_topics(connection(kafka_bootstrap), specs))
     common = {
         "REMIT_DATABASE_URL": database_url,
         "REMIT_KAFKA_BOOTSTRAP": kafka_bootstrap,
@@ -72,6 +75,7 @@ def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
         "REMIT_DEAD_LETTER_TOPIC": dlq,
         "REMIT_LOG_LEVEL": "INFO",
         "PYTHONPATH": str(REPO_ROOT),
+        **extra,
     }
     ports = free_ports(3)
     each = {
@@ -123,3 +127,9 @@ def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.fixture(scope="package")
+def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
+    with running(database_url, kafka_bootstrap) as started:
+        yield started

@@ -41,7 +41,7 @@ def _signed(claims: dict[str, Any], secret: str = DEFAULT_DEV_SECRET, **headers:
 BAD_TOKENS = {
     "alg none": f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims())}.",
     "wrong secret": _signed(_claims(), "x" * 40),
-    "expired": _signed(_claims(exp=int(time.time()) - 5)),
+    "expired beyond the leeway": _signed(_claims(exp=int(time.time()) - 120)),
     "no exp": _signed({k: v for k, v in _claims().items() if k != "exp"}),
     "no sub": _signed({k: v for k, v in _claims().items() if k != "sub"}),
     "wrong audience": _signed(_claims(aud="someone-else")),

@@ -19,6 +19,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.upcasting import decode
 from schemas.wire import encode
+from services.common.kafka import client_options, connection
 from tests.security.conftest import ADMIN, Services, token
 
 pytestmark = pytest.mark.e2e
@@ -122,7 +123,7 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
             for k, v in record.headers
         ]
         value = record.value.replace(b'"OrganisationRegistered"', b'"OrganisationTeleported"')
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+        producer = AIOKafkaProducer(**client_options(connection(kafka_bootstrap)))
         await producer.start()
         try:
             await producer.send_and_wait(services.topic, value, key=record.key, headers=headers)

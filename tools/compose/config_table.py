@@ -32,8 +32,8 @@ SETTINGS_MODULES: dict[str, tuple[str, ...]] = {
 MEANINGS: dict[str, str] = {
     "environment": "`development` or `production`; production refuses unsafe defaults",
     "log_level": "Log level of the JSON logs",
-    "jwt_secret": "HS256 key that signs and checks bearer tokens; at least 32 characters, "
-    "must be set in production and be the same for every process",
+    "jwt_secret": "HS256 key of development tokens (at least 32 characters); HS256 tokens are "
+    "refused in production, whatever the key",
     "jwt_issuer": "`iss` claim issued and required",
     "jwt_audience": "`aud` claim issued and required",
     "database_url": "SQLAlchemy URL of PostgreSQL (`postgresql+asyncpg://user:pw@host:port/db`)",
@@ -169,8 +169,9 @@ HEADER = """# Configuration
 
 Every process reads its settings from environment variables named `REMIT_` + the field name in
 upper case (pydantic-settings; values of lists and tuples are JSON). The defaults are for
-development on one machine; `REMIT_ENVIRONMENT=production` refuses the unsafe ones (the default
-`REMIT_JWT_SECRET`, plain-HTTP webhooks, test hooks). `docker-compose.yml` sets the values a
+development on one machine; `REMIT_ENVIRONMENT=production` refuses the unsafe ones (HS256
+tokens, plain-HTTP webhooks, a plain-HTTP JWKS URL, test hooks). What each security setting
+defends: [security.md](security.md). `docker-compose.yml` sets the values a
 container needs; see [compose.md](compose.md).
 """
 

@@ -9,7 +9,6 @@ retried for a while, so a dependency that is still starting does not fail the jo
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 import time
@@ -49,8 +48,10 @@ def migrate(module: str, *args: str) -> Callable[[], None]:
 
 def create_topics() -> None:
     from infra.kafka.topics import ensure_remit_topics
+    from services.common.kafka import KafkaSettings
 
-    created = asyncio.run(ensure_remit_topics(os.environ["REMIT_KAFKA_BOOTSTRAP"]))
+    # REMIT_KAFKA_*: a principal allowed to create topics (the broker's administrator)
+    created = asyncio.run(ensure_remit_topics(KafkaSettings()))
     print(f"init: topics created: {created or 'none (all exist)'}", flush=True)
 
 

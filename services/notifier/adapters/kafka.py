@@ -11,14 +11,15 @@ from schemas.wire import (
     DLQ_HEADER_SOURCE_PARTITION,
     DLQ_HEADER_SOURCE_TOPIC,
 )
+from services.common.kafka import KafkaSettings, client_options
 from services.notifier.adapters.ingest_store import DeadLetter, SourceRecord
 
 
-def events_consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
+def events_consumer(kafka: KafkaSettings, topic: str, group: str) -> AIOKafkaConsumer:
     """Offsets are committed by hand, after the batch's transaction has committed."""
     return AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **client_options(kafka),
         group_id=group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -26,8 +27,8 @@ def events_consumer(bootstrap: str, topic: str, group: str) -> AIOKafkaConsumer:
     )
 
 
-def dead_letter_producer(bootstrap: str) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+def dead_letter_producer(kafka: KafkaSettings) -> AIOKafkaProducer:
+    return AIOKafkaProducer(**client_options(kafka), acks="all", enable_idempotence=True)
 
 
 def source_of(record: ConsumerRecord[bytes, bytes]) -> SourceRecord:

@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.common import observability, problems
+from services.common import auth, observability, problems
+from services.common.ratelimit import RateLimit
 from services.notifier.bootstrap import bootstrap
 from services.notifier.config import NotifierSettings
+from services.notifier.entrypoints.deps import SUBSCRIPTIONS_LIMIT
 from services.notifier.entrypoints.routers import dead_letters, deliveries, ops, subscriptions
 from services.notifier.errors import NotifierError
 
@@ -34,6 +36,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, NotifierError)
+    rate, burst = settings.subscription_rate_per_s, settings.subscription_burst
+    auth.install(app, settings, [RateLimit(SUBSCRIPTIONS_LIMIT, rate, burst)])
     observability.install(app, "notifier", metrics_endpoint=False)
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(subscriptions.router)

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 
-from services.common.auth import AuthSettings, Caller, require_scope
+from services.common.auth import Caller, authenticate, require_scope
 from services.notifier.bootstrap import Notifier
 
-
-def _settings(request: Request) -> AuthSettings:
-    settings: AuthSettings = request.app.state.notifier.settings
-    return settings
+SUBSCRIPTIONS_LIMIT = "subscriptions"
+"""The per-caller limit on subscription and delivery management (``REMIT_SUBSCRIPTION_RATE_*``)."""
 
 
 def _notifier(request: Request) -> Notifier:
@@ -20,24 +18,15 @@ def _notifier(request: Request) -> Notifier:
     return notifier
 
 
-def _reader(request: Request) -> Caller:
+async def _reader(request: Request) -> Caller:
     """``subscriptions:read`` or ``subscriptions:write`` (or admin) may read."""
-    from fastapi import HTTPException
-
-    from services.common.auth import bearer, decode_token
-
-    token = bearer(request)
-    if token is None:
-        raise HTTPException(
-            401, "a bearer token is required", headers={"WWW-Authenticate": 'Bearer realm="remit"'}
-        )
-    caller = decode_token(_settings(request), token)
+    caller = await authenticate(request)
     if caller.is_admin or caller.scopes & {"subscriptions:read", "subscriptions:write"}:
         return caller
     raise HTTPException(403, "the token lacks the scope 'subscriptions:read'")
 
 
 NotifierDep = Annotated[Notifier, Depends(_notifier)]
-Admin = Annotated[Caller, require_scope("admin", _settings)]
-Writer = Annotated[Caller, require_scope("subscriptions:write", _settings)]
+Admin = Annotated[Caller, require_scope("admin")]
+Writer = Annotated[Caller, require_scope("subscriptions:write", limit=SUBSCRIPTIONS_LIMIT)]
 Reader = Annotated[Caller, Depends(_reader)]

@@ -7,6 +7,7 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from services.common.kafka import client_options
 from services.projections.adapters.dead_letters import DeadLetter
 from services.projections.config import ProjectionsSettings
 
@@ -15,7 +16,7 @@ def group_consumer(settings: ProjectionsSettings) -> AIOKafkaConsumer:
     """Offsets are committed by hand, after the read model's transaction commits."""
     return AIOKafkaConsumer(
         settings.events_topic,
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         group_id=settings.consumer_group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -32,7 +33,7 @@ async def replay_reader(
     partition: about ten thousand events per round trip instead of the default's ~800).
     """
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=settings.kafka_bootstrap,
+        **client_options(settings),
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
@@ -62,7 +63,7 @@ class KafkaDeadLetterPublisher:
     def __init__(self, settings: ProjectionsSettings) -> None:
         self._topic = settings.dlq_topic
         self._producer = AIOKafkaProducer(
-            bootstrap_servers=settings.kafka_bootstrap, acks="all", enable_idempotence=True
+            **client_options(settings), acks="all", enable_idempotence=True
         )
 
     async def start(self) -> None:

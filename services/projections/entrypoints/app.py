@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common import observability, problems
+from services.common import auth, observability, problems
 from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.cache import AnswerCache, ServeKept
@@ -74,6 +74,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, ProjectionError)
+    auth.install(app, settings)
     app.add_middleware(ServeKept, prefixes=CACHED_PREFIXES)  # inside the observability one
     observability.install(app, "projections", metrics_endpoint=False)
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.common.auth import AuthSettings, Caller, require_scope
+from services.common.auth import Caller, require_scope
 from services.projections.adapters.store import Bound
 from services.projections.bootstrap import Projections
 from services.projections.errors import BadQuery
@@ -26,11 +26,6 @@ async def projections(request: Request) -> Projections:
 async def read_model(request: Request) -> ReadModel:
     model: ReadModel = request.app.state.read_model
     return model
-
-
-def _auth_settings(request: Request) -> AuthSettings:
-    wired: Projections = request.app.state.projections
-    return wired.settings
 
 
 def parse_as_of(raw: str) -> datetime:
@@ -67,4 +62,4 @@ MinPosition = Annotated[
     int | None,
     Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
 ]
-Admin = Annotated[Caller, require_scope("admin", _auth_settings)]
+Admin = Annotated[Caller, require_scope("admin")]

@@ -10,6 +10,7 @@ from aiokafka.errors import KafkaError
 
 from schemas.envelope import DomainEvent
 from schemas.wire import encode
+from services.common.kafka import KafkaSettings, client_options
 
 PUBLISH_ERRORS: tuple[type[BaseException], ...] = (KafkaError, TimeoutError, OSError)
 """What a publish can fail with while the broker is away; the relay backs off and retries."""
@@ -23,9 +24,9 @@ class KafkaEventPublisher:
     """
 
     def __init__(
-        self, bootstrap: str, topic: str, *, request_timeout_ms: int, client_id: str
+        self, kafka: KafkaSettings, topic: str, *, request_timeout_ms: int, client_id: str
     ) -> None:
-        self._bootstrap = bootstrap
+        self._kafka = kafka
         self._topic = topic
         self._request_timeout_ms = request_timeout_ms
         self._client_id = client_id
@@ -39,7 +40,7 @@ class KafkaEventPublisher:
         if self._producer is not None:
             return
         producer = AIOKafkaProducer(
-            bootstrap_servers=self._bootstrap,
+            **client_options(self._kafka),
             client_id=self._client_id,
             enable_idempotence=True,
             acks="all",

@@ -101,7 +101,7 @@ async def _serve(
         for channel in (APPENDED_CHANNEL, SEQUENCED_CHANNEL):
             await raw.add_listener(channel, wake.notified)
         publisher = KafkaEventPublisher(
-            settings.kafka_bootstrap,
+            settings,
             settings.events_topic,
             request_timeout_ms=settings.kafka_request_timeout_ms,
             client_id="remit-relay",

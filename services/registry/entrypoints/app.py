@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.common import observability, problems
+from services.common import auth, observability, problems
+from services.common.ratelimit import RateLimit
 from services.registry.bootstrap import Registry, bootstrap, start_relay
 from services.registry.config import RegistrySettings
+from services.registry.entrypoints.deps import WRITES_LIMIT
 from services.registry.entrypoints.routers import feed, writes
 from services.registry.errors import RegistryError
 
@@ -39,6 +41,8 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app, RegistryError)
+    writes_limit = RateLimit(WRITES_LIMIT, settings.write_rate_per_s, settings.write_burst)
+    auth.install(app, settings, [writes_limit])
     observability.install(app, "registry")
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     for router in writes.build_routers():

@@ -6,19 +6,17 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from services.common.auth import AuthSettings, Caller, require_scope
+from services.common.auth import Caller, require_scope
 from services.registry.bootstrap import Registry
 from services.registry.errors import PreconditionFailed
+
+WRITES_LIMIT = "registry_writes"
+"""The per-caller limit on commands (``REMIT_WRITE_RATE_PER_S``, ``REMIT_WRITE_BURST``)."""
 
 
 async def registry(request: Request) -> Registry:
     app_registry: Registry = request.app.state.registry
     return app_registry
-
-
-def _auth_settings(request: Request) -> AuthSettings:
-    settings: AuthSettings = request.app.state.registry.settings
-    return settings
 
 
 async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
@@ -32,7 +30,7 @@ async def expected_version(if_match: Annotated[str | None, Header()] = None) -> 
 
 
 RegistryDep = Annotated[Registry, Depends(registry)]
-Writer = Annotated[Caller, require_scope("registry:write", _auth_settings)]
+Writer = Annotated[Caller, require_scope("registry:write", limit=WRITES_LIMIT)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
 IdempotencyKey = Annotated[str | None, Header(max_length=200)]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]

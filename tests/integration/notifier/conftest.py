@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from schemas.wire import PositionedEvent, encode
 from services.common.auth import issue_token
+from services.common.kafka import client_options, connection
 from services.notifier.config import NotifierSettings
 from services.notifier.entrypoints.app import create_app
 from tests.integration.notifier.support import Receiver, SmtpSink
@@ -97,7 +98,7 @@ async def notifier(
         overrides.setdefault("dlq_topic", await make_topic("notifier-dlq"))
         settings = make_settings(database_url, kafka_bootstrap, topic, smtp.port, **overrides)
         app = create_app(settings)
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        producer = AIOKafkaProducer(**client_options(connection(kafka_bootstrap)), acks="all")
         await producer.start()
         try:
             async with app.router.lifespan_context(app):

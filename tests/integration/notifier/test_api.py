@@ -8,6 +8,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from schemas.wire import DLQ_HEADER_CONSUMER, DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
+from services.common.kafka import client_options, connection
 from tests.integration.notifier.support import Receiver, eventually
 from tests.support.smith import smith_events
 
@@ -95,7 +96,7 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
         await eventually(lambda: len(receiver.at("/a")) == 1)
         dlq = AIOKafkaConsumer(
             h.settings.dlq_topic,
-            bootstrap_servers=kafka_bootstrap,
+            **client_options(connection(kafka_bootstrap)),
             auto_offset_reset="earliest",
             group_id=None,
         )

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from services.common.auth import issue_token
+from services.common.kafka import client_options, connection
 from services.notifier.domain.filters import Filter, Rule, plan
 from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
@@ -89,7 +90,9 @@ async def test_sigkill_and_restart_loses_nothing(
         max_in_flight_per_subscription=1,
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name, value in settings.model_dump(mode="json", exclude={"jwt_secret"}).items():
+    for name, value in settings.model_dump(
+        mode="json", exclude={"jwt_secret", "kafka_password"}
+    ).items():
         if value is not None:
             raw = value if isinstance(value, str) else json.dumps(value)
             env[f"REMIT_{name.upper()}"] = raw
@@ -118,7 +121,7 @@ async def test_sigkill_and_restart_loses_nothing(
         from schemas.wire import encode
         from tests.integration.notifier.conftest import Harness  # noqa: F401
 
-        producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+        producer = AIOKafkaProducer(**client_options(connection(kafka_bootstrap)), acks="all")
         await producer.start()
         try:
             for pe in smith_events():

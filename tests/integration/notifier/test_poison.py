@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from schemas.envelope import DomainEvent
 from schemas.wire import DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
+from services.common.kafka import client_options
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.kafka import (
     DeadLetterPublisher,
@@ -66,8 +67,8 @@ def expected_without(poison: int, subscriptions: dict[str, str]) -> set[str]:
 async def _consume_all(h: Harness, resolver: Resolver) -> None:
     """The real consumer (Kafka, PostgreSQL, DLQ topic) with the resolver passed in."""
     s = h.settings
-    kafka = events_consumer(s.kafka_bootstrap, s.events_topic, s.consumer_group)
-    producer = dead_letter_producer(s.kafka_bootstrap)
+    kafka = events_consumer(s, s.events_topic, s.consumer_group)
+    producer = dead_letter_producer(s)
     engine = create_engine(s)
     await producer.start()
     await kafka.start()
@@ -95,7 +96,7 @@ def _tp(kafka: AIOKafkaConsumer) -> Any:
 async def _dlq_records(h: Harness) -> list[Any]:
     reader = AIOKafkaConsumer(
         h.settings.dlq_topic,
-        bootstrap_servers=h.settings.kafka_bootstrap,
+        **client_options(h.settings),
         auto_offset_reset="earliest",
         group_id=None,
     )

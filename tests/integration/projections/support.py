@@ -12,6 +12,7 @@ from aiokafka import AIOKafkaProducer
 
 from infra import kafka
 from schemas.wire import PositionedEvent, encode
+from services.common.kafka import client_options, connection
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.app import create_app
 
@@ -19,7 +20,7 @@ from services.projections.entrypoints.app import create_app
 async def fresh_topics(bootstrap: str, prefix: str) -> tuple[str, str]:
     name = f"{prefix}.{uuid.uuid4().hex[:10]}"
     specs = [kafka.TopicSpec(name, 1, {}), kafka.TopicSpec(f"{name}.dlq", 1, {})]
-    await kafka.create_topics(bootstrap, specs)
+    await kafka.create_topics(connection(bootstrap), specs)
     return name, f"{name}.dlq"
 
 
@@ -44,7 +45,7 @@ def settings_for(
 async def produce(
     bootstrap: str, topic: str, events: Iterable[PositionedEvent], raw: Iterable[bytes] = ()
 ) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    producer = AIOKafkaProducer(**client_options(connection(bootstrap)), acks="all")
     await producer.start()
     try:
         for positioned in events:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from schemas.wire import DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
 from services.common.auth import issue_token
+from services.common.kafka import client_options, connection, environment
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.cli import checksum, run_rebuild
 from tests.integration.projections.support import (
@@ -34,8 +35,8 @@ ROOT = Path(__file__).resolve().parents[3]
 def _env(settings: ProjectionsSettings, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
     env.update(
+        environment(settings),
         REMIT_DATABASE_URL=settings.database_dsn,
-        REMIT_KAFKA_BOOTSTRAP=settings.kafka_bootstrap,
         REMIT_EVENTS_TOPIC=settings.events_topic,
         REMIT_DLQ_TOPIC=settings.dlq_topic,
         REMIT_CONSUMER_GROUP=settings.consumer_group,
@@ -61,7 +62,7 @@ async def _db_state(settings: ProjectionsSettings, schema: str) -> tuple[int, in
 
 
 async def _committed(settings: ProjectionsSettings) -> int:
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**client_options(settings))
     await admin.start()
     try:
         offsets = await admin.list_consumer_group_offsets(settings.consumer_group)
@@ -126,7 +127,7 @@ async def test_poison_record_is_dead_lettered_and_the_rest_projected(
         assert acked.json()["degraded"] is False
         assert (await client.get("/readyz")).status_code == 200
     consumer = AIOKafkaConsumer(
-        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest"
+        dlq, **client_options(connection(kafka_bootstrap)), auto_offset_reset="earliest"
     )
     await consumer.start()
     try:

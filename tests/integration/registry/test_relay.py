@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from infra.settings import free_ports
 from schemas.envelope import DomainEvent
 from schemas.wire import ce_type, decode_record
+from services.common.kafka import client_options, connection
 from services.registry.adapters.db import Tables
 from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.relay import run_relay
@@ -37,7 +38,10 @@ async def _append(engine: AsyncEngine, tables: Tables, start: int, count: int) -
 
 async def _consume(bootstrap: str, topic: str, count: int) -> list[ConsumerRecord[bytes, bytes]]:
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        **client_options(connection(bootstrap)),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

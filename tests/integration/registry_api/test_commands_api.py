@@ -288,7 +288,8 @@ async def test_writes_need_a_token_with_the_write_scope(
         "/v1/organisations", json=body, headers={"Authorization": f"Bearer {reader}"}
     )
     assert_problem(r, 403)
-    expired = issue_token(registry_settings, "old", ["registry:write"], ttl_seconds=-10)
+    # expired by more than the leeway (REMIT_JWT_LEEWAY_S, 30 s) allowed for clock skew
+    expired = issue_token(registry_settings, "old", ["registry:write"], ttl_seconds=-120)
     r = await client.post(
         "/v1/organisations", json=body, headers={"Authorization": f"Bearer {expired}"}
     )

@@ -130,3 +130,61 @@ def test_the_init_job_creates_the_topics() -> None:
 
     assert {t.name for t in REMIT_TOPICS} == {"remit.events", "remit.events.dlq"}
     assert SERVICES["init"]["command"] == ["python", "-m", "tools.compose.init_stack"]
+
+
+OFFICIAL_IMAGES = {
+    "kafka": ("REMIT_KAFKA_IMAGE", "apache/kafka:"),
+    "postgres": ("REMIT_POSTGRES_IMAGE", "postgres:"),
+    "mailpit": ("REMIT_MAILPIT_IMAGE", "axllent/mailpit:"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OFFICIAL_IMAGES))
+def test_third_party_images_are_variables_defaulting_to_the_official_ones(name: str) -> None:
+    variable, official = OFFICIAL_IMAGES[name]
+    raw = support.raw_compose()["services"][name]["image"]
+    assert raw.startswith(f"${{{variable}:-{official}"), raw
+    assert SERVICES[name]["image"].startswith(official)
+    stand_in = support.compose({**support.SECRETS_ENV, variable: "localhost/x/y:1"})
+    assert stand_in["services"][name]["image"] == "localhost/x/y:1"
+
+
+def test_every_build_uses_the_python_image_variable_and_the_dockerfile_default() -> None:
+    dockerfile = support.DOCKERFILE.read_text(encoding="utf-8")
+    default = dockerfile.split("ARG PYTHON_IMAGE=", 1)[1].split()[0]
+    builds = [svc["build"] for svc in SERVICES.values() if "build" in svc]
+    assert len(builds) == 5
+    assert {b["args"]["PYTHON_IMAGE"] for b in builds} == {default}
+    raw = support.raw_compose()["x-remit-build"]["args"]["PYTHON_IMAGE"]
+    assert raw == f"${{REMIT_PYTHON_IMAGE:-{default}}}"
+
+
+def test_the_local_stand_ins_are_named_by_the_compose_variables() -> None:
+    from tools.podman import images
+
+    text = support.COMPOSE.read_text(encoding="utf-8")
+    for image in images.STAND_INS:
+        assert f"${{{image.variable}:-" in text, image.variable
+    assert images.TARGETS == ("registry", "projections", "notifier", "tools")
+
+
+@pytest.mark.parametrize("name", support.HTTP_SERVICES)
+def test_published_ports_are_variables_on_a_chosen_address(name: str) -> None:
+    port = _port(name)
+    [published] = support.raw_compose()["services"][name]["ports"]
+    variable = f"REMIT_{name.upper()}_HOST_PORT"
+    assert published == f"${{REMIT_PUBLISH_ADDRESS:-0.0.0.0}}:${{{variable}:-{port}}}:{port}"
+    moved = support.compose(
+        {**support.SECRETS_ENV, variable: "18001", "REMIT_PUBLISH_ADDRESS": "127.0.0.1"}
+    )
+    assert moved["services"][name]["ports"] == [f"127.0.0.1:18001:{port}"]
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_exec_form_health_checks_have_no_argument_with_a_space(name: str) -> None:
+    """podman 4.3's Docker-compatible API splits CMD arguments at spaces (CI runs compose
+    through it): a command that needs spaces goes in CMD-SHELL."""
+    test = SERVICES[name]["healthcheck"]["test"]
+    assert test[0] in ("CMD", "CMD-SHELL")
+    if test[0] == "CMD":
+        assert all(" " not in arg for arg in test[1:]), test

@@ -80,3 +80,15 @@ def test_env_baked_into_a_target_names_its_settings(target: str) -> None:
 def test_default_commands_name_real_entry_points(target: str) -> None:
     command = json.loads(_all(target, "CMD")[0])
     assert support.resolve_command(command) is None
+
+
+def test_every_pip_install_may_trust_an_extra_ca_bundle_given_as_a_build_secret() -> None:
+    runs = [args for name, args in STAGES["builder"].instructions if name == "RUN"]
+    pip_runs = [args for args in runs if "pip install" in args]
+    assert len(pip_runs) == 2
+    for args in pip_runs:
+        assert args.startswith("--mount=type=secret,id=ca_bundle "), args
+        assert "required=true" not in args
+        assert "[ -s /run/secrets/ca_bundle ]" in args and "PIP_CERT=/run/secrets/ca_bundle" in args
+    for stage in ("runtime", *TARGETS):
+        assert all("ca_bundle" not in args for _, args in STAGES[stage].instructions)

@@ -6,20 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
 
-from services.common.auth import Caller, bearer, decode_token
+from services.common.auth import authenticate
 from services.registry.entrypoints.deps import RegistryDep
 from services.registry.entrypoints.models import EventPage, StoredEventPublic
 
 router = APIRouter(prefix="/v1", tags=["feed"])
 
 
-def _check_reader(request: Request, registry: RegistryDep) -> None:
+async def _check_reader(request: Request, registry: RegistryDep) -> None:
     if not registry.settings.feed_requires_auth:
         return
-    token = bearer(request)
-    if token is None:
-        raise HTTPException(401, "a bearer token is required", {"WWW-Authenticate": "Bearer"})
-    caller: Caller = decode_token(registry.settings, token)
+    caller = await authenticate(request)
     if "registry:read" not in caller.scopes and not caller.is_admin:
         raise HTTPException(403, "the token lacks the scope 'registry:read'")
 
@@ -32,7 +29,7 @@ async def read_events(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> EventPage:
     """Events after a global position, in global order, gap-free."""
-    _check_reader(request, registry)
+    await _check_reader(request, registry)
     rows = await registry.feed.read_all(after, limit)
     head = await registry.feed.head_position()
     events = [StoredEventPublic(position=p, event=e.model_dump(mode="json")) for p, e in rows]
@@ -46,7 +43,7 @@ async def read_stream(
     stream_id: Annotated[str, Path(min_length=1, max_length=200)],
 ) -> list[StoredEventPublic]:
     """One stream's events in stream-version order."""
-    _check_reader(request, registry)
+    await _check_reader(request, registry)
     rows = await registry.feed.read_stream(stream_id)
     if not rows:
         raise HTTPException(404, f"no stream {stream_id!r}")

@@ -1,0 +1,149 @@
+"""Bearer JWTs: the one place that verifies them (for all three services) and mints them.
+
+Accepted:
+- **Asymmetric tokens from an identity provider** (``RS256``, ``ES256``, ``EdDSA``, or what
+  ``REMIT_JWT_ALGORITHMS`` lists), whose header names a key (``kid``) published in the
+  provider's JWKS (``REMIT_JWT_JWKS``: a URL or a file). The services hold public keys only.
+- **HS256 tokens** signed with ``REMIT_JWT_SECRET``, in development only: with
+  ``REMIT_ENVIRONMENT=production`` they are refused whatever their signature.
+
+Every token must carry ``sub``, ``exp``, ``iss`` = ``REMIT_JWT_ISSUER`` and ``aud`` =
+``REMIT_JWT_AUDIENCE``; ``exp``, ``nbf`` and ``iat`` are checked with ``REMIT_JWT_LEEWAY_S`` of
+clock skew. ``scope`` (space-separated, or a list) gives the scopes, ``org`` the organisation.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+from jwt import PyJWK
+
+from services.common.jwks import KeySet
+
+HS256 = "HS256"
+KEY_TYPE_OF = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
+CURVE_OF = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "EdDSA": "Ed25519"}
+
+
+class TokenSettings(Protocol):
+    environment: str
+    jwt_issuer: str
+    jwt_audience: str
+    jwt_leeway_s: float
+    jwt_algorithms: list[str]
+
+    @property
+    def jwt_hs256_key(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Caller:
+    subject: str
+    organisation_id: str | None
+    scopes: frozenset[str]
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+
+class TokenRefused(Exception):
+    """The token is not acceptable; the message says why (it is sent back to the caller)."""
+
+
+class TokenVerifier:
+    """Checks signature and claims; ``keys`` is None where no JWKS is configured."""
+
+    def __init__(self, settings: TokenSettings, keys: KeySet | None) -> None:
+        self.settings = settings
+        self.keys = keys
+
+    async def verify(self, token: str) -> Caller:
+        """The caller the token speaks for; :class:`TokenRefused` or :class:`KeysUnavailable`."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise TokenRefused(f"the bearer token is invalid: {exc}") from exc
+        alg = str(header.get("alg"))
+        key = await self._key(alg, header.get("kid"))
+        s = self.settings
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[alg],
+                audience=s.jwt_audience,
+                issuer=s.jwt_issuer,
+                leeway=s.jwt_leeway_s,
+                options={"require": ["exp", "sub", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise TokenRefused("the bearer token has expired") from exc
+        except jwt.InvalidTokenError as exc:
+            raise TokenRefused(f"the bearer token is invalid: {exc}") from exc
+        return caller_of(claims)
+
+    async def _key(self, alg: str, kid: object) -> Any:
+        if alg == HS256:
+            secret = self.settings.jwt_hs256_key
+            if secret is None:
+                raise TokenRefused("HS256 tokens are for development; this service refuses them")
+            return secret
+        if alg not in self.settings.jwt_algorithms:
+            raise TokenRefused(f"tokens signed with {alg!r} are not accepted")
+        if self.keys is None:
+            raise TokenRefused("no identity provider keys are configured (REMIT_JWT_JWKS)")
+        if not isinstance(kid, str) or not kid:
+            raise TokenRefused("the token names no signing key (kid)")
+        jwk = await self.keys.get(kid)
+        if jwk is None:
+            raise TokenRefused(f"the token is signed by an unknown key {kid[:64]!r}")
+        return _public_key(jwk, alg)
+
+
+def _public_key(jwk: dict[str, Any], alg: str) -> Any:
+    """The key of ``jwk`` if it may verify ``alg`` (its type, curve and own ``alg`` agree)."""
+    declared = jwk.get("alg")
+    fits = jwk.get("kty") == KEY_TYPE_OF.get(alg[:2]) and (
+        alg not in CURVE_OF or jwk.get("crv") == CURVE_OF[alg]
+    )
+    if not fits or (declared is not None and declared != alg):
+        raise TokenRefused(f"the key {jwk.get('kid')!r} is not a {alg} key")
+    try:
+        return PyJWK(jwk, algorithm=alg).key
+    except jwt.PyJWTError as exc:
+        raise TokenRefused(f"the key {jwk.get('kid')!r} cannot be used: {exc}") from exc
+
+
+def caller_of(claims: dict[str, Any]) -> Caller:
+    raw = claims.get("scope", "")
+    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw or ()]
+    org = claims.get("org")
+    return Caller(str(claims["sub"]), str(org) if org else None, frozenset(scopes))
+
+
+def claims_for(
+    subject: str,
+    scopes: Iterable[str],
+    issuer: str,
+    audience: str,
+    organisation_id: str | None = None,
+    ttl_seconds: int = 3600,
+) -> dict[str, Any]:
+    now = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": subject,
+        "scope": " ".join(sorted(scopes)),
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl_seconds,
+        "iss": issuer,
+        "aud": audience,
+    }
+    if organisation_id:
+        claims["org"] = organisation_id
+    return claims

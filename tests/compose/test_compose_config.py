@@ -1,0 +1,76 @@
+"""docker-compose.yml as Docker Compose itself reads it, with an operator's settings only."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from infra.settings import REPO_ROOT
+from tools.podman import engine
+
+OPERATOR_ENV = {"REMIT_JWT_SECRET": "o" * 48, "POSTGRES_PASSWORD": "operator-password"}
+BUILT = ("init", "registry", "projections", "notifier", "import-smith")
+
+
+def config(*files: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    argv = [str(engine.compose_binary()), "--project-directory", str(REPO_ROOT)]
+    for file in files:
+        argv += ["-f", str(REPO_ROOT / file)]
+    clean = {k: v for k, v in engine.environ().items() if not k.startswith(("REMIT_", "POSTGRES_"))}
+    return subprocess.run(
+        [*argv, "config", "--format", "json"],
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def loaded(*files: str, env: dict[str, str]) -> dict[str, Any]:
+    done = config(*files, env=env)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_operator_defaults_are_the_official_images_and_ports() -> None:
+    services = loaded("docker-compose.yml", env=OPERATOR_ENV)["services"]
+    assert services["kafka"]["image"] == "apache/kafka:4.1.1"
+    assert services["postgres"]["image"] == "postgres:18"
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:")
+    for name in BUILT:
+        assert services[name]["build"]["args"] == {"PYTHON_IMAGE": "python:3.11-slim-bookworm"}
+    published = {
+        name: [(p["host_ip"], p["published"], p["target"]) for p in services[name]["ports"]]
+        for name in ("registry", "projections", "notifier", "mailpit")
+    }
+    assert published == {
+        "registry": [("0.0.0.0", "8001", 8001)],
+        "projections": [("0.0.0.0", "8002", 8002)],
+        "notifier": [("0.0.0.0", "8003", 8003)],
+        "mailpit": [("127.0.0.1", "8025", 8025)],
+    }
+
+
+def test_compose_refuses_to_start_without_the_secrets() -> None:
+    for missing in OPERATOR_ENV:
+        env = {k: v for k, v in OPERATOR_ENV.items() if k != missing}
+        done = config("docker-compose.yml", env=env)
+        assert done.returncode != 0 and missing in done.stderr
+
+
+def test_the_ca_bundle_file_adds_the_build_secret_to_every_build(tmp_path: Path) -> None:
+    bundle = tmp_path / "proxy-ca.pem"
+    bundle.write_text("-----BEGIN CERTIFICATE-----\n", encoding="utf-8")
+    env = {**OPERATOR_ENV, "REMIT_BUILD_CA_BUNDLE": str(bundle)}
+    merged = loaded("docker-compose.yml", "docker-compose.ca-bundle.yml", env=env)
+    for name in BUILT:
+        build = merged["services"][name]["build"]
+        assert [s["source"] for s in build["secrets"]] == ["ca_bundle"], name
+        assert build["args"] == {"PYTHON_IMAGE": "python:3.11-slim-bookworm"}
+    assert merged["secrets"]["ca_bundle"]["file"] == str(bundle)
+    without = config("docker-compose.yml", "docker-compose.ca-bundle.yml", env=OPERATOR_ENV)
+    assert without.returncode != 0 and "REMIT_BUILD_CA_BUNDLE" in without.stderr

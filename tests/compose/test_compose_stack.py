@@ -1,0 +1,205 @@
+"""docker-compose.yml really started: health, one-shot jobs, the smoke, a restart, in order.
+
+Everything talks to the stack over HTTP only (the registry, projections and notifier APIs,
+Mailpit's API, the webhook receiver's list), so it keeps working as the services change;
+tokens are minted by the tools image's ``remit token``, as docs/compose.md tells operators.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+from standardwebhooks import Webhook
+
+from tests.compose.stack import JOBS, ComposeStack, wait_for
+
+SOURCE = {"document": "Compose smoke", "passage": "Recorded by tests/compose."}
+
+
+def token(stack: ComposeStack, *scopes: str, org: str | None = None) -> str:
+    args = [arg for scope in scopes for arg in ("--scope", scope)]
+    args += ["--org", org] if org else []
+    out = stack.compose(
+        "run", "--rm", "--no-deps", "import-smith", "remit", "token", *args, capture=True
+    )
+    return out.strip().splitlines()[-1]
+
+
+def bearer(value: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {value}"}
+
+
+def head(stack: ComposeStack) -> int:
+    page = httpx.get(f"{stack.url('REMIT_REGISTRY_HOST_PORT')}/v1/events", params={"limit": 1})
+    page.raise_for_status()
+    return int(page.json()["head"])
+
+
+def command(stack: ComposeStack, path: str, body: dict[str, Any], writer: str) -> int:
+    """POST a command to the registry; the position of its last event."""
+    answer = httpx.post(
+        f"{stack.url('REMIT_REGISTRY_HOST_PORT')}{path}",
+        json={**body, "source": SOURCE},
+        headers={**bearer(writer), "Idempotency-Key": uuid.uuid4().hex},
+        timeout=30,
+    )
+    assert answer.status_code in (200, 201), answer.text
+    return int(answer.json()["events"][-1]["position"])
+
+
+def organisation(stack: ComposeStack, org: str, min_position: int) -> dict[str, Any]:
+    answer = httpx.get(
+        f"{stack.url('REMIT_PROJECTIONS_HOST_PORT')}/v1/organisations/{org}",
+        params={"min_position": min_position},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    view: dict[str, Any] = answer.json()
+    return view
+
+
+def test_every_service_is_healthy_and_both_jobs_succeeded(stack: ComposeStack) -> None:
+    containers = stack.wait_settled()
+    assert {name: c.exit_code for name, c in containers.items() if name in JOBS} == {
+        "init": 0,
+        "import-smith": 0,
+    }
+    assert head(stack) > 0, "the Smith import appended nothing"
+    summary = httpx.get(
+        f"{stack.url('REMIT_PROJECTIONS_HOST_PORT')}/v1/reviews/smith-review/summary",
+        params={"min_position": head(stack)},
+        timeout=60,
+    )
+    assert summary.status_code == 200, summary.text
+
+
+def test_a_second_up_reruns_the_jobs_and_appends_nothing(stack: ComposeStack) -> None:
+    before, started = head(stack), {n: stack.containers()[n].started_at for n in JOBS}
+    start = time.monotonic()
+    stack.up()
+    after = stack.wait_settled()
+    stack.timings["second up, settled"] = time.monotonic() - start
+    for job in JOBS:
+        assert after[job].started_at != started[job], f"{job} did not run again"
+        assert after[job].exit_code == 0, stack.logs(job)
+    assert head(stack) == before
+
+
+def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
+    stack: ComposeStack,
+) -> None:
+    org = f"compose-{uuid.uuid4().hex[:8]}"
+    writer = token(stack, "registry:write")
+    subscriber = token(stack, "subscriptions:write", org=org)
+    position = command(
+        stack,
+        "/v1/organisations",
+        {"organisation_id": org, "name": "Compose Body", "kind": "other"},
+        writer,
+    )
+    assert organisation(stack, org, position)["name"] == "Compose Body"
+
+    notifier = stack.url("REMIT_NOTIFIER_HOST_PORT")
+    hook = httpx.post(
+        f"{notifier}/v1/subscriptions",
+        json={"channel": "webhook", "url": "http://webhook-receiver:8080/remit"},
+        headers=bearer(subscriber),
+    )
+    assert hook.status_code == 201, hook.text
+    mailbox = f"alerts@{org}.example.org"
+    mail = httpx.post(
+        f"{notifier}/v1/subscriptions",
+        json={"channel": "email", "email": mailbox},
+        headers=bearer(subscriber),
+    )
+    assert mail.status_code == 201, mail.text
+
+    renamed = command(
+        stack, f"/v1/organisations/{org}/rename", {"new_name": "Compose Body Renamed"}, writer
+    )
+    assert organisation(stack, org, renamed)["name"] == "Compose Body Renamed"
+
+    headers, body = wait_for(lambda: webhook_for(stack, org), 60, "no webhook for the rename")
+    Webhook(hook.json()["secret"]).verify(body, headers)
+    wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
+
+
+def webhook_for(stack: ComposeStack, org: str) -> tuple[dict[str, str], str] | None:
+    received = httpx.get(f"{stack.url('REMIT_RECEIVER_HOST_PORT')}/received").json()
+    for item in received:
+        if org in item["body"] and "Renamed" in json.loads(item["body"])["type"]:
+            return item["headers"], item["body"]
+    return None
+
+
+def email_to(stack: ComposeStack, address: str) -> list[dict[str, Any]]:
+    answer = httpx.get(f"{stack.url('REMIT_MAILPIT_HOST_PORT')}/api/v1/messages")
+    answer.raise_for_status()
+    messages: list[dict[str, Any]] = answer.json()["messages"]
+    return [m for m in messages if address in {to["Address"] for to in m["To"]}]
+
+
+def test_a_stopped_service_catches_up_on_what_it_missed(stack: ComposeStack) -> None:
+    org = f"compose-{uuid.uuid4().hex[:8]}"
+    writer = token(stack, "registry:write")
+    registered = command(
+        stack,
+        "/v1/organisations",
+        {"organisation_id": org, "name": "Before the restart", "kind": "other"},
+        writer,
+    )
+    assert organisation(stack, org, registered)["name"] == "Before the restart"
+
+    stack.compose("stop", "projections")
+    renamed = command(
+        stack, f"/v1/organisations/{org}/rename", {"new_name": "While it was down"}, writer
+    )
+    stack.compose("start", "projections")
+    stack.wait_settled()
+    assert organisation(stack, org, renamed)["name"] == "While it was down"
+    assert organisation(stack, org, 0)["name"] == "While it was down"
+
+
+def test_a_pg_dump_backup_restores_into_an_identical_database(stack: ComposeStack) -> None:
+    """The backup of docs/compose.md: a plain pg_dump, restored with psql."""
+    dump = ["exec", "-T", "postgres", "pg_dump", "--username", "remit", "--dbname"]
+    backup = stack.compose(*dump, "remit", capture=True)
+    assert "CREATE TABLE" in backup
+    stack.compose("exec", "-T", "postgres", "createdb", "--username", "remit", "restored")
+    psql = ["exec", "-T", "postgres", "psql", "--username", "remit", "-v", "ON_ERROR_STOP=1"]
+    stack.compose(*psql, "--quiet", "--dbname", "restored", stdin=backup, capture=True)
+    restored = stack.compose(*dump, "restored", capture=True)
+    assert comparable(restored) == comparable(backup)
+
+
+def comparable(dump: str) -> list[str]:
+    """A dump's lines in sorted order (COPY writes rows in their physical order, which a
+    restore changes), without the random key of psql's \\restrict guard (pg_dump 18)."""
+    guard = ("\\restrict", "\\unrestrict")
+    return sorted(line for line in dump.splitlines() if not line.startswith(guard))
+
+
+def test_the_read_model_rebuilds_from_the_tools_image(stack: ComposeStack) -> None:
+    """The upgrade path of docs/compose.md for a new read-model shape."""
+    position = head(stack)
+    stack.compose(
+        "run",
+        "--rm",
+        "--no-deps",
+        "init",
+        "python",
+        "-m",
+        "services.projections",
+        "rebuild",
+        capture=True,
+    )
+    summary = httpx.get(
+        f"{stack.url('REMIT_PROJECTIONS_HOST_PORT')}/v1/reviews/smith-review/summary",
+        params={"min_position": position},
+        timeout=60,
+    )
+    assert summary.status_code == 200, summary.text
