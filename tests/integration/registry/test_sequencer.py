@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.envelope import DomainEvent
 from services.registry.adapters.db import Tables
@@ -22,6 +22,7 @@ from services.registry.adapters.sequencer import (
     sequence_pending,
 )
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from services.registry.adapters.writes import PendingWrites
 from services.registry.errors import ConcurrencyConflict
 from services.registry.service_layer.ports import StoredResponse
 from tests.integration.registry.factory import renamed
@@ -121,7 +122,7 @@ async def test_event_of_a_late_committing_transaction_is_not_skipped(
     first, second = renamed("organisation-a", 1), renamed("organisation-b", 1)
     async with engine.connect() as a, engine.connect() as sequencer:
         transaction_a = await a.begin()
-        await PostgresEventStore(a, tables).append([first])  # lower id, stays open
+        await PendingWrites([first]).flush(a, tables)  # lower id, stays open
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
             await uow.events.append([second])
             await uow.commit()
@@ -137,7 +138,7 @@ async def test_rolled_back_transaction_leaves_no_gap(engine: AsyncEngine, tables
     second = renamed("organisation-b", 1)
     async with engine.connect() as a:
         transaction_a = await a.begin()
-        await PostgresEventStore(a, tables).append([renamed("organisation-a", 1)])
+        await PendingWrites([renamed("organisation-a", 1)]).flush(a, tables)
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
             await uow.events.append([second])
             await uow.commit()
@@ -168,19 +169,18 @@ async def test_cause_is_positioned_before_effect_when_xids_disagree_with_ids(
         async with SqlAlchemyUnitOfWork(engine, tables) as x:
             await x.events.append([cause])
             await x.commit()
-        assert await PostgresEventStore(y, tables).load("organisation-a") == [cause]
-        await PostgresEventStore(y, tables).append([effect])
+        assert await PostgresEventStore(y, tables, PendingWrites()).load("organisation-a") == [
+            cause
+        ]
+        await PendingWrites([effect]).flush(y, tables)
         await y_tx.commit()
         assert await sequence_pending(sequencer, tables, 100) == 2
         await o_tx.rollback()
     assert await EventFeed(engine, tables).read_all(0, 10) == [(1, cause), (2, effect)]
 
 
-async def _take_xid(connection: object, tables: Tables, key: str) -> None:
-    from services.registry.adapters.idempotency import PostgresIdempotencyStore
-
-    store = PostgresIdempotencyStore(connection, tables)  # type: ignore[arg-type]
-    await store.put(key, StoredResponse("h", 200, {}))
+async def _take_xid(connection: AsyncConnection, tables: Tables, key: str) -> None:
+    await PendingWrites(remembered=(key, StoredResponse("h", 200, {}))).flush(connection, tables)
 
 
 async def test_concurrent_callers_share_sequencing_batches(
