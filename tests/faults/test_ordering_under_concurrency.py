@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from schemas.envelope import DomainEvent, OrganisationKind
 from schemas.organisations import OrganisationRegistered
+from services.projections import bootstrap as projections
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints import cli as projections_cli
 from services.registry.adapters.db import Tables, create_engine
 from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.relay import run_relay
@@ -140,7 +140,7 @@ async def test_writers_relays_and_projections_skip_nothing_and_apply_once(
     stop = asyncio.Event()
     began = time.monotonic()
     relays = [asyncio.create_task(run_relay(pipeline.registry, stop)) for _ in range(2)]
-    consumer = asyncio.create_task(projections_cli.consume(pipeline.projections))
+    consumer = asyncio.create_task(projections.consume(pipeline.projections))
     try:
         await asyncio.gather(
             *(_writer(seed, pipeline.engine, tables, ledger) for seed in range(WRITERS))
@@ -171,12 +171,12 @@ async def test_writers_relays_and_projections_skip_nothing_and_apply_once(
     topic_duplicates = checks.check_topic(topic, feed_view)
     assert not {UUID(r.event_id) for r in topic} & ledger.rolled_back
     assert duplicates == 0 and letters == 0
-    live = await projections_cli.checksum(pipeline.projections)
+    live = await projections.checksum(pipeline.projections)
     reference = pipeline.projections.model_copy(
         update={"db_schema": pipeline.projections.db_schema + "_ref"}
     )
-    await projections_cli.run_rebuild(reference)
-    assert live == await projections_cli.checksum(reference)
+    await projections.rebuild(reference)
+    assert live == await projections.checksum(reference)
     print(
         f"\n{head} events from {WRITERS}x{TRANSACTIONS} transactions ({len(ledger.rolled_back)} "
         f"rolled back, {ledger.conflicts} conflicts), {topic_duplicates} relay duplicates, "

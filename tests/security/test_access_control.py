@@ -16,8 +16,9 @@ import jwt
 import pytest
 
 from services.common.auth import DEFAULT_DEV_SECRET
-from tests.integration.notifier.support import Received, Receiver, eventually
+from tests.integration.notifier.support import Received, Receiver
 from tests.security.conftest import ADMIN, Services, token
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.e2e

@@ -7,14 +7,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import observability, problems
-from services.projections.bootstrap import Projections, bootstrap
+from services.common.dead_letter_routes import dead_letter_router
+from services.projections.bootstrap import bootstrap
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints.cache import AnswerCache, ServeKept
+from services.projections.entrypoints.cache import AnswerCache, ServeCachedAnswers
+from services.projections.entrypoints.deps import auth_settings, dead_letter_store
 from services.projections.entrypoints.routers import (
-    dead_letters,
     ops,
     organisations,
     recommendations,
@@ -22,7 +22,6 @@ from services.projections.entrypoints.routers import (
     reviews,
 )
 from services.projections.errors import NotCaughtUp, ProjectionError
-from services.projections.service_layer.queries import ReadModel
 
 CACHED_PREFIXES = (
     "/v1/organisations",
@@ -38,33 +37,14 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        wired: Projections = bootstrap(settings)
-        await wired.start(run_consumer=settings.run_consumer)
+        wired = bootstrap(settings)
         app.state.projections = wired
-        # Readers get a pool of their own: without pre-ping (a round trip on every checkout,
-        # as much as the head read of a cached answer; a connection found dead fails its
-        # request and is discarded) and without overflow (under load, overflow connections
-        # were opened and closed per request: requests wait for a pooled one instead).
-        readers = create_async_engine(
-            settings.database_dsn,
-            pool_size=settings.db_pool_size,
-            max_overflow=0,
-            pool_pre_ping=False,
-        )
-        app.state.read_model = read_model = ReadModel(
-            readers,
-            settings.db_schema,
-            settings.min_position_max_wait_s,
-            settings.min_position_poll_s,
-            keep_head_connection=True,
-        )
-        wired.runner.on_applied = read_model.advanced
+        app.state.read_model = wired.reader
         app.state.answers = AnswerCache()
         try:
+            await wired.start(run_consumer=settings.run_consumer)
             yield
         finally:
-            await read_model.close()
-            await readers.dispose()
             await wired.close()
 
     app = FastAPI(
@@ -74,7 +54,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     problems.install(app, ProjectionError)
-    app.add_middleware(ServeKept, prefixes=CACHED_PREFIXES)  # inside the observability one
+    app.add_middleware(ServeCachedAnswers, prefixes=CACHED_PREFIXES)  # inside the observability one
     observability.install(app, "projections", metrics_endpoint=False)
 
     async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:
@@ -85,6 +65,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         return response
 
     app.add_exception_handler(NotCaughtUp, not_caught_up)
-    for module in (organisations, recommendations, reviews, responsibilities, dead_letters, ops):
+    for module in (organisations, recommendations, reviews, responsibilities, ops):
         app.include_router(module.router)
+    app.include_router(dead_letter_router(dead_letter_store, auth_settings))
     return app

@@ -11,7 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.common.auth import AuthSettings, Caller, require_scope
+from services.common.auth import AuthSettings
+from services.common.dead_letters import DeadLetterStore
 from services.projections.adapters.store import Bound
 from services.projections.bootstrap import Projections
 from services.projections.errors import BadQuery
@@ -28,9 +29,14 @@ async def read_model(request: Request) -> ReadModel:
     return model
 
 
-def _auth_settings(request: Request) -> AuthSettings:
+def auth_settings(request: Request) -> AuthSettings:
     wired: Projections = request.app.state.projections
     return wired.settings
+
+
+def dead_letter_store(request: Request) -> DeadLetterStore:
+    wired: Projections = request.app.state.projections
+    return wired.dead_letters
 
 
 def parse_as_of(raw: str) -> datetime:
@@ -67,4 +73,3 @@ MinPosition = Annotated[
     int | None,
     Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
 ]
-Admin = Annotated[Caller, require_scope("admin", _auth_settings)]

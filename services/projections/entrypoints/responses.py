@@ -71,7 +71,7 @@ async def cached(
     """``render`` over a snapshot, or the bytes it gave for the same request and head.
 
     Waits first (``min_position``, ``at_position``: 503 when not applied in time); a matching
-    ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeKept` read, if any.
+    ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeCachedAnswers` read, if any.
     """
     answers: AnswerCache = request.app.state.answers
     wanted = max(min_position or 0, bound.position or 0)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from tests.integration.notifier.support import Receiver, SmtpSink, eventually
+from tests.integration.notifier.support import Receiver, SmtpSink
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration

@@ -8,7 +8,8 @@ import pytest
 from aiokafka import AIOKafkaConsumer
 
 from schemas.wire import DLQ_HEADER_CONSUMER, DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
-from tests.integration.notifier.support import Receiver, eventually
+from tests.integration.notifier.support import Receiver
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration

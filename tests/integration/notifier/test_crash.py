@@ -21,7 +21,8 @@ from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.resolution import resolve
 from tests.integration.notifier.conftest import make_settings
-from tests.integration.notifier.support import Received, Receiver, eventually, free_port
+from tests.integration.notifier.support import Received, Receiver, free_port
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration

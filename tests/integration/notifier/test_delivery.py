@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.integration.notifier.support import Received, Receiver, SmtpSink, eventually
+from tests.integration.notifier.support import Received, Receiver, SmtpSink
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration

@@ -26,7 +26,7 @@ from services.notifier.domain.resolution import Affected, resolve
 from services.notifier.entrypoints.consumer import EventConsumer
 from services.notifier.service_layer.ingest import Resolver
 from tests.integration.notifier.conftest import Harness
-from tests.integration.notifier.support import eventually
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration

@@ -13,14 +13,34 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from schemas.wire import PositionedEvent
+from services.common.dead_letters import DeadLetter, DeadLetterStore
 from services.projections.adapters import store
+from services.projections.adapters.read_model import PostgresBatch, PostgresReadModel
 from services.projections.adapters.store import Bound
 from services.projections.domain.fold import fold
+from services.projections.service_layer.ports import Checkpoint
 from services.projections.service_layer.projector import apply_one
 from services.projections.service_layer.queries import ReadModel, Snapshot
+
+
+class NoPublisher:
+    async def publish(self, letter: DeadLetter) -> None:
+        raise AssertionError("nothing to dead-letter here")
+
+
+def batch_on(conn: AsyncConnection, schema: str) -> PostgresBatch:
+    """The consumer's batch, on a transaction the test owns."""
+    return PostgresBatch(conn, schema, DeadLetterStore(conn.engine, schema, "test"), NoPublisher())
+
+
+def read_model(engine: AsyncEngine, control: str) -> PostgresReadModel:
+    """The consumer's read model (nothing to dead-letter)."""
+    return PostgresReadModel(
+        engine, control, DeadLetterStore(engine, control, "test"), NoPublisher()
+    )
 
 
 @dataclass
@@ -45,13 +65,13 @@ async def _write(
         async with engine.begin() as conn:
             if live:
                 for positioned in part:
-                    await apply_one(conn, schema, positioned)
+                    await apply_one(batch_on(conn, schema), positioned)
             else:
                 await store.insert_events(conn, schema, part)
     async with engine.begin() as conn:
         if not live:
             await store.save(conn, schema, fold(events))
-        cp = store.Checkpoint("loaded", 0, len(events) - 1, events[-1].position)
+        cp = Checkpoint("loaded", 0, len(events) - 1, events[-1].position)
         await store.put_checkpoint(conn, schema, cp)
         await conn.execute(text(f"ANALYZE {schema}.events"))
 

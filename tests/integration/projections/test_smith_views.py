@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from services.projections.entrypoints.cli import checksum, run_rebuild
+from services.projections.bootstrap import checksum, rebuild
 from tests.integration.projections.support import (
     fresh_topics,
     produce,
@@ -190,10 +190,10 @@ async def test_errors_and_csv(client: httpx.AsyncClient) -> None:
 async def test_rebuild_matches_live_and_switches(client: httpx.AsyncClient) -> None:
     settings = client.settings  # type: ignore[attr-defined]
     live = await checksum(settings)
-    schema = await run_rebuild(settings)
+    schema = await rebuild(settings)
     assert schema.endswith("_v2")
     assert await checksum(settings) == live
     body = await _get(client, "/v1/reviews/smith-review/summary")
     assert body["position"] == TOTAL
     metrics = await client.get("/metrics")
-    assert "remit_projection_position" in metrics.text
+    assert "remit_consumer_position" in metrics.text

@@ -19,7 +19,6 @@ from sqlalchemy import text
 
 from schemas.wire import PositionedEvent
 from services.projections.adapters import store
-from services.projections.adapters.dead_letters import DeadLetter
 from services.projections.adapters.store import Bound
 from services.projections.domain import views
 from services.projections.domain.fold import fold
@@ -27,7 +26,7 @@ from services.projections.errors import NotFound, OutdatedReadModel
 from services.projections.service_layer.projector import Projector
 from services.projections.service_layer.queries import Snapshot
 from tests.integration.projections.history import generated
-from tests.integration.projections.loaded import Loaded, loaded
+from tests.integration.projections.loaded import Loaded, loaded, read_model
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -162,21 +161,16 @@ async def test_generated_as_of_dates_with_holes(
     assert await _assert_same(generated_model, Bound(as_of=moment), everything_ever) > 400
 
 
-class _NoPublisher:
-    async def publish(self, letter: DeadLetter) -> None:
-        raise AssertionError("nothing to dead-letter here")
-
-
 async def test_a_read_model_of_an_older_shape_is_refused_until_rebuilt(database_url: str) -> None:
     """New lookup columns are a new shape: the consumer must not write into an old one."""
     async with loaded(database_url, list(smith_events())[:5]) as model:
-        projector = Projector(model.engine, model.control, "test", _NoPublisher())
-        assert (await projector.project("loaded", 0, [])).position == 5
+        projector = Projector(read_model(model.engine, model.control), "test")
+        assert (await projector("loaded", 0, [])).position == 5
         async with model.engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE {model.schema}.shape"))
             assert await store.shape(conn, model.schema) == 1
         # A schema's shape is fixed when it is built (projectors remember it), so the old
         # shape is met by a projector starting on it, as after an upgrade.
-        projector = Projector(model.engine, model.control, "test", _NoPublisher())
+        projector = Projector(read_model(model.engine, model.control), "test")
         with pytest.raises(OutdatedReadModel):
-            await projector.project("loaded", 0, [])
+            await projector("loaded", 0, [])

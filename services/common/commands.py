@@ -1,0 +1,38 @@
+"""What every service's ``python -m services.<name>`` shares: a typer app whose default command
+serves the HTTP API, and how to serve it (JSON logs, uvicorn without its own log config)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from services.common.observability import configure_logging
+from services.common.settings import ServiceSettings
+
+
+def service_cli(help_text: str, serve: Callable[[], None]) -> typer.Typer:
+    """A typer app that runs ``serve`` when no command is given."""
+    cli = typer.Typer(help=help_text, no_args_is_help=False, add_completion=False)
+
+    @cli.callback(invoke_without_command=True)
+    def default(ctx: typer.Context) -> None:
+        if ctx.invoked_subcommand is None:
+            serve()
+
+    return cli
+
+
+def serve_http(
+    service: str, settings: ServiceSettings, app: Callable[[], FastAPI], port: int
+) -> None:
+    """Serve ``app()`` on ``settings.host:port`` until interrupted."""
+    configure_logging(service, settings.log_level)
+    uvicorn.run(app(), host=settings.host, port=port, log_config=None)
+
+
+def logged(service: str, settings: ServiceSettings) -> None:
+    """JSON logs for a one-shot command."""
+    configure_logging(service, settings.log_level)
