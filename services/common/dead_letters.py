@@ -92,18 +92,24 @@ class KafkaDeadLetterPublisher:
     """Produces dead records to the DLQ topic, idempotently, ``acks=all``."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self._topic = topic
-        self._producer = AIOKafkaProducer(
-            bootstrap_servers=bootstrap, acks="all", enable_idempotence=True
-        )
+        self._bootstrap, self._topic = bootstrap, topic
+        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
-        await self._producer.start()
+        producer = AIOKafkaProducer(
+            bootstrap_servers=self._bootstrap, acks="all", enable_idempotence=True
+        )
+        await producer.start()
+        self._producer = producer
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            await producer.stop()
 
     async def publish(self, letter: DeadLetter) -> None:
+        if self._producer is None:
+            raise RuntimeError("publish() before start()")
         source = letter.source
         await self._producer.send_and_wait(
             self._topic, value=source.value, key=source.key, headers=letter.dlq_headers()

@@ -85,7 +85,7 @@ connection instead; neither changes the outcome, which the status line decided."
 DRAIN_S = 1.0
 
 
-class WebhookSender:
+class HttpWebhookSender:
     """``total_timeout_s`` bounds the whole attempt (DNS, connect, every byte): a receiver that
     trickles its answer cannot hold a worker past it. The body is discarded unread beyond
     :data:`MAX_DRAINED_BYTES`."""

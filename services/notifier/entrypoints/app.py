@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.common import observability, problems
+from services.common.dead_letter_routes import dead_letter_router
 from services.notifier.bootstrap import bootstrap
 from services.notifier.config import NotifierSettings
-from services.notifier.entrypoints.routers import dead_letters, deliveries, ops, subscriptions
+from services.notifier.entrypoints.deps import auth_settings, dead_letter_store
+from services.notifier.entrypoints.routers import deliveries, ops, subscriptions
 from services.notifier.errors import NotifierError
 
 
@@ -38,7 +40,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(subscriptions.router)
     app.include_router(deliveries.router)
-    app.include_router(dead_letters.router)
+    app.include_router(dead_letter_router(dead_letter_store, auth_settings))
     app.include_router(ops.router)
 
     return app

@@ -65,7 +65,8 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         return response
 
     app.add_exception_handler(NotCaughtUp, not_caught_up)
-    for module in (organisations, recommendations, reviews, responsibilities, ops):
+    for module in (organisations, recommendations, reviews, responsibilities):
         app.include_router(module.router)
     app.include_router(dead_letter_router(dead_letter_store, auth_settings))
+    app.include_router(ops.router)
     return app

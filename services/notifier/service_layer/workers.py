@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from services.notifier.adapters.job_store import ClaimedJob
-from services.notifier.entrypoints import metrics
+from services.notifier import metrics
 from services.notifier.service_layer.delivery import Delivery
+from services.notifier.service_layer.ports import ClaimedJob
 
 log = structlog.get_logger(__name__)
 
