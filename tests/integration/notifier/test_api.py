@@ -114,8 +114,8 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
     assert headers[DLQ_HEADER_CONSUMER].decode() == h.settings.consumer_group
     assert headers[DLQ_HEADER_SOURCE_OFFSET] == b"10"
     assert headers[DLQ_HEADER_REASON]
-    group = h.settings.consumer_group
-    assert f'remit_consumer_dead_letters_total{{consumer="{group}",kind="undecodable"}} 1.0' in metrics
+    counted = f'consumer="{h.settings.consumer_group}",kind="undecodable"'
+    assert f"remit_consumer_dead_letters_total{{{counted}}} 1.0" in metrics
     assert ready.status_code == 503
     assert ready.json()["reasons"] == ["degraded: unacknowledged dead letters"]
     [letter] = letters
