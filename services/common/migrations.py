@@ -23,22 +23,30 @@ from services.common.database import advisory_key
 SCHEMA_PLACEHOLDER = "{schema}"
 
 
-async def upgrade(database_url: str, migrations: Path, schema: str, **attributes: Any) -> None:
-    """``alembic upgrade head`` of the revisions in ``migrations`` on ``schema`` (created if
-    missing); ``attributes`` reach the revisions as ``context.config.attributes``."""
+async def upgrade(
+    database_url: str,
+    migrations: Path,
+    schema: str,
+    revision: str = "head",
+    **attributes: Any,
+) -> None:
+    """``alembic upgrade <revision>`` of the revisions in ``migrations`` on ``schema`` (created
+    if missing); ``attributes`` reach the revisions as ``context.config.attributes``."""
     engine = create_async_engine(database_url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, migrations, schema, attributes)
+            await connection.run_sync(_upgrade, migrations, schema, revision, attributes)
     finally:
         await engine.dispose()
 
 
-def _upgrade(connection: Connection, migrations: Path, schema: str, extra: dict[str, Any]) -> None:
+def _upgrade(
+    connection: Connection, migrations: Path, schema: str, revision: str, extra: dict[str, Any]
+) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations))
     config.attributes.update(extra, schema=schema, connection=connection)
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
 
 
 def run_env() -> None:

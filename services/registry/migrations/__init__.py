@@ -10,7 +10,7 @@ HERE = Path(__file__).resolve().parent
 SQL = HERE / "sql"
 
 
-async def migrate(database_url: str, schema: str = "registry") -> None:
-    """Bring ``schema`` to the last revision (creating it if missing); several processes may
-    call this at once."""
-    await upgrade(database_url, HERE, schema)
+async def migrate(database_url: str, schema: str = "registry", revision: str = "head") -> None:
+    """Bring ``schema`` to the last revision (or ``revision``), creating it if missing; several
+    processes may call this at once."""
+    await upgrade(database_url, HERE, schema, revision)
