@@ -11,7 +11,10 @@ from services.common.commands import logged, serve_http, service_cli
 from services.notifier.config import NotifierSettings
 from services.notifier.migrations import migrate as run_migrations
 
+cli = service_cli("Remit notifier (alerts by webhook and e-mail).", lambda: serve())
 
+
+@cli.command()
 def serve() -> None:
     """Serve the API; the consumer and the delivery workers run in-process unless turned off
     (REMIT_RUN_CONSUMER, REMIT_RUN_WORKERS)."""
@@ -19,10 +22,6 @@ def serve() -> None:
 
     settings = NotifierSettings()
     serve_http("notifier", settings, lambda: create_app(settings), settings.port)
-
-
-cli = service_cli("Remit notifier (alerts by webhook and e-mail).", serve)
-cli.command()(serve)
 
 
 @cli.command()

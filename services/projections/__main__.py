@@ -10,17 +10,16 @@ from services.common.commands import logged, serve_http, service_cli
 from services.projections import bootstrap
 from services.projections.config import ProjectionsSettings
 
+cli = service_cli("Remit projections (read side).", lambda: serve())
 
+
+@cli.command()
 def serve() -> None:
     """Serve the read API (the lifespan runs the consumer unless REMIT_RUN_CONSUMER=false)."""
     from services.projections.entrypoints.app import create_app
 
     settings = ProjectionsSettings()
     serve_http("projections", settings, lambda: create_app(settings), settings.port)
-
-
-cli = service_cli("Remit projections (read side).", serve)
-cli.command()(serve)
 
 
 @cli.command()

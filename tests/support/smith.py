@@ -15,7 +15,7 @@ from uuid import UUID, uuid5
 from schemas.wire import PositionedEvent
 from services.registry.dataset import load_dataset
 from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
+from services.registry.service_layer.command_runner import run_command
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
 DATASET = Path(__file__).resolve().parents[2] / "data" / "smith-review.yaml"
@@ -36,7 +36,7 @@ async def _run() -> list[PositionedEvent]:
             occurred_at=command.occurred_at,
             new_id=lambda: uuid5(_NAMESPACE, str(next(counter))),
         )
-        await messagebus.execute(command, ctx, lambda: uow, positions)
+        await run_command(command, ctx, lambda: uow, positions)
     return [PositionedEvent(e, i + 1) for i, e in enumerate(uow.events.committed)]
 
 

@@ -10,7 +10,7 @@ from typing import cast
 
 from services.registry.dataset import load_dataset
 from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
+from services.registry.service_layer.command_runner import run_command
 from services.registry.service_layer.ports import UnitOfWork
 from tests.unit.dataset.test_smith_dataset import DATASET
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
@@ -30,7 +30,7 @@ async def import_once(uow: FakeUnitOfWork) -> list[bool]:
             now=datetime(2026, 1, 1, tzinfo=UTC),
             source=command.source,
         )
-        result = await messagebus.execute(
+        result = await run_command(
             command, ctx, factory, positions, idempotency_key=f"{dataset.dataset}:{key}"
         )
         replayed.append(result.replayed)
