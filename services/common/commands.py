@@ -4,6 +4,7 @@ serves the HTTP API, and how to serve it (JSON logs, uvicorn without its own log
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import typer
 import uvicorn
@@ -13,14 +14,15 @@ from services.common.observability import configure_logging
 from services.common.settings import ServiceSettings
 
 
-def service_cli(help_text: str, serve: Callable[[], None]) -> typer.Typer:
-    """A typer app that runs ``serve`` when no command is given."""
+def service_cli(help_text: str, default: str = "serve") -> typer.Typer:
+    """A typer app that runs its command ``default`` when none is given."""
     cli = typer.Typer(help=help_text, no_args_is_help=False, add_completion=False)
 
     @cli.callback(invoke_without_command=True)
-    def default(ctx: typer.Context) -> None:
+    def run_default(ctx: typer.Context) -> None:
+        group: Any = ctx.command
         if ctx.invoked_subcommand is None:
-            serve()
+            ctx.invoke(group.get_command(ctx, default))
 
     return cli
 

@@ -11,7 +11,7 @@ from services.common.commands import logged, serve_http, service_cli
 from services.notifier.config import NotifierSettings
 from services.notifier.migrations import migrate as run_migrations
 
-cli = service_cli("Remit notifier (alerts by webhook and e-mail).", lambda: serve())
+cli = service_cli("Remit notifier (alerts by webhook and e-mail).")
 
 
 @cli.command()

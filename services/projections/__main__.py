@@ -10,7 +10,7 @@ from services.common.commands import logged, serve_http, service_cli
 from services.projections import bootstrap
 from services.projections.config import ProjectionsSettings
 
-cli = service_cli("Remit projections (read side).", lambda: serve())
+cli = service_cli("Remit projections (read side).")
 
 
 @cli.command()

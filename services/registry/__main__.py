@@ -10,7 +10,7 @@ import typer
 from services.common.commands import logged, serve_http, service_cli
 from services.registry.config import RegistrySettings
 
-cli = service_cli("Remit registry (write side).", lambda: serve())
+cli = service_cli("Remit registry (write side).")
 
 
 @cli.command()
