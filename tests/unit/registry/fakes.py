@@ -82,6 +82,8 @@ class FakeUnitOfWork:
         return await self.idempotency.get(idempotency_key) if idempotency_key else None
 
     async def commit(self) -> None:
+        if taken := self.idempotency.staged.keys() & self.idempotency.committed.keys():
+            raise ConcurrencyConflict(f"idempotency key {sorted(taken)[0]!r} is taken")
         self.events.committed.extend(self.events.staged)
         self.idempotency.committed.update(self.idempotency.staged)
         self.events.staged.clear()
