@@ -11,12 +11,13 @@ from services.common.consumer import Consumer
 from services.common.dead_letters import DeadLetterStore, KafkaDeadLetterPublisher
 from services.projections.adapters import store
 from services.projections.adapters.kafka import KafkaReplaySource
-from services.projections.adapters.read_model import PostgresReadModel
+from services.projections.adapters.read_model import PostgresReadModelStore
 from services.projections.adapters.rebuild_target import PostgresRebuildTarget
+from services.projections.adapters.snapshots import PostgresReadStore
 from services.projections.config import ProjectionsSettings
 from services.projections.service_layer import rebuild as rebuilding
 from services.projections.service_layer.projector import Projector
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.queries import Reader
 
 
 @dataclass
@@ -27,7 +28,7 @@ class Projections:
     dead_letters: DeadLetterStore
     publisher: KafkaDeadLetterPublisher
     consumer: Consumer
-    reader: ReadModel
+    reader: Reader
 
     async def start(self, run_consumer: bool) -> None:
         await store.ensure(self.engine, self.settings.db_schema)
@@ -56,16 +57,14 @@ def bootstrap(settings: ProjectionsSettings) -> Projections:
     readers = create_async_engine(
         settings.database_dsn, pool_size=settings.db_pool_size, max_overflow=0, pool_pre_ping=False
     )
-    reader = ReadModel(
-        readers,
-        settings.db_schema,
+    reader = Reader(
+        PostgresReadStore(readers, settings.db_schema, keep_head_connection=True),
         settings.min_position_max_wait_s,
         settings.min_position_poll_s,
-        keep_head_connection=True,
     )
     publisher = KafkaDeadLetterPublisher(settings.kafka_bootstrap, settings.dlq_topic)
     dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
-    read_model = PostgresReadModel(engine, settings.db_schema, dead_letters, publisher)
+    read_model = PostgresReadModelStore(engine, settings.db_schema, dead_letters, publisher)
     projector = Projector(read_model, settings.consumer_group, on_applied=reader.advanced)
     consumer = Consumer(settings, projector)
     return Projections(settings, engine, readers, dead_letters, publisher, consumer, reader)

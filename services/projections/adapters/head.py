@@ -10,7 +10,6 @@ client CPU of the round trip itself, and this statement runs for every request.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -18,14 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.projections.adapters import store
-
-
-@dataclass(frozen=True)
-class Head:
-    schema: str
-    position: int
-    degraded: bool
-
+from services.projections.service_layer.ports import Head
 
 _SQL = (
     "SELECT a.data_schema, (SELECT max(position) FROM {schema}.checkpoint), "

@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import ARRAY_COLUMNS
-from services.projections.adapters.store import Bound, bound_sql, doc_class
+from services.projections.adapters.store import bound_sql, doc_class
 from services.projections.domain.model import Doc, World
 from services.projections.domain.needs import ALL, Lookup
 from services.projections.domain.refs import STREAM_PREFIXES
 from services.projections.domain.views import Counts
+from services.projections.service_layer.ports import Bound
 
 PREFIXES = {kind: prefix for prefix, kind in STREAM_PREFIXES.items()}
 _EVENT_CONDITION = {

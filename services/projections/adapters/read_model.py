@@ -61,7 +61,7 @@ class PostgresBatch(SchemaWrites):
             yield
 
 
-class PostgresReadModel:
+class PostgresReadModelStore:
     def __init__(
         self,
         engine: AsyncEngine,

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, get_args
 
 from pydantic_core import from_json
@@ -28,19 +26,7 @@ from services.projections.domain.refs import (
 )
 from services.projections.domain.views import HistoryEntry
 from services.projections.migrations import migrate
-from services.projections.service_layer.ports import Checkpoint
-
-
-@dataclass(frozen=True)
-class Bound:
-    """Answer as the world was at a position, or at a moment (by effective time)."""
-
-    position: int | None = None
-    as_of: datetime | None = None
-
-    @property
-    def is_current(self) -> bool:
-        return self.position is None and self.as_of is None
+from services.projections.service_layer.ports import Bound, Checkpoint
 
 
 def _json(value: Any) -> Any:

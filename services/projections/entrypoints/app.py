@@ -39,7 +39,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         wired = bootstrap(settings)
         app.state.projections = wired
-        app.state.read_model = wired.reader
+        app.state.reader = wired.reader
         app.state.answers = AnswerCache()
         try:
             await wired.start(run_consumer=settings.run_consumer)

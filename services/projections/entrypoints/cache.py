@@ -26,8 +26,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.projections.adapters.head import Head
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.ports import Head
+from services.projections.service_layer.queries import Reader
 
 WAITS = ("min_position", "at_position")
 """Query parameters that make a request wait; ``min_position`` plays no part in the answer."""
@@ -181,7 +181,7 @@ class ServeCachedAnswers:
 
     async def _kept(self, scope: Scope) -> tuple[Rendered, Headers] | None:
         state = scope["app"].state
-        reader: ReadModel | None = getattr(state, "read_model", None)
+        reader: Reader | None = getattr(state, "reader", None)
         answers: AnswerCache | None = getattr(state, "answers", None)
         if reader is None or answers is None:
             return None

@@ -13,10 +13,10 @@ from fastapi import Depends, Query, Request
 
 from services.common.auth import AuthSettings
 from services.common.dead_letters import DeadLetterStore
-from services.projections.adapters.store import Bound
 from services.projections.bootstrap import Projections
 from services.projections.errors import BadQuery
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.ports import Bound
+from services.projections.service_layer.queries import Reader
 
 
 async def projections(request: Request) -> Projections:
@@ -24,9 +24,9 @@ async def projections(request: Request) -> Projections:
     return wired
 
 
-async def read_model(request: Request) -> ReadModel:
-    model: ReadModel = request.app.state.read_model
-    return model
+async def reader(request: Request) -> Reader:
+    found: Reader = request.app.state.reader
+    return found
 
 
 def auth_settings(request: Request) -> AuthSettings:
@@ -67,7 +67,7 @@ async def bound(
 
 
 Wired = Annotated[Projections, Depends(projections)]
-Reader = Annotated[ReadModel, Depends(read_model)]
+ReadSide = Annotated[Reader, Depends(reader)]
 AsOf = Annotated[Bound, Depends(bound)]
 MinPosition = Annotated[
     int | None,

@@ -16,11 +16,10 @@ from fastapi import Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from services.projections.adapters.head import Head
-from services.projections.adapters.store import Bound
 from services.projections.entrypoints import cache
 from services.projections.entrypoints.cache import AnswerCache, Rendered
-from services.projections.service_layer.queries import ReadModel, Snapshot
+from services.projections.service_layer.ports import Bound, Head
+from services.projections.service_layer.queries import Reader, Snapshot
 
 POSITION_HEADER = "Remit-Position"
 
@@ -66,7 +65,7 @@ Render = Callable[[Snapshot], Awaitable[Response]]
 
 
 async def cached(
-    request: Request, reader: ReadModel, bound: Bound, min_position: int | None, render: Render
+    request: Request, reader: Reader, bound: Bound, min_position: int | None, render: Render
 ) -> Response:
     """``render`` over a snapshot, or the bytes it gave for the same request and head.
 
@@ -82,7 +81,7 @@ async def cached(
     async def fresh() -> tuple[Hashable, Response]:
         async with reader.snapshot(bound, min_position, waited=True) as snap:
             response = await render(snap)
-            return key(request, bound, Head(snap.schema, snap.position, snap.degraded)), response
+            return key(request, bound, snap.head), response
 
     route = request.scope.get("route")
     found = await answers.get_or_render(key(request, bound, now), fresh, route)

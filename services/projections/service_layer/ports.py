@@ -9,12 +9,36 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
 from services.projections.domain.model import World
+from services.projections.domain.needs import Lookup
 from services.projections.domain.refs import Refs
+from services.projections.domain.views import Counts, HistoryEntry
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Answer as the world was at a position, or at a moment (by effective time)."""
+
+    position: int | None = None
+    as_of: datetime | None = None
+
+    @property
+    def is_current(self) -> bool:
+        return self.position is None and self.as_of is None
+
+
+@dataclass(frozen=True)
+class Head:
+    """The read model readers see: its data schema, the position applied, whether degraded."""
+
+    schema: str
+    position: int
+    degraded: bool
 
 
 @dataclass
@@ -101,3 +125,53 @@ class ReplaySource(Protocol):
         """Batches of records (aiokafka ``ConsumerRecord``s) up to the end offsets as they are
         when iteration starts, continuing where the previous call stopped."""
         ...
+
+
+class SnapshotReads(Protocol):
+    """Reads in one consistent snapshot of the read model (head and documents agree)."""
+
+    @property
+    def head(self) -> Head: ...
+
+    async def documents(self, lookups: Sequence[Lookup], world: World) -> None:
+        """Add to ``world`` the current documents the lookups find (a superset is allowed:
+        the views filter)."""
+        ...
+
+    async def every_document(self) -> World: ...
+
+    async def events(self, bound: Bound) -> list[PositionedEvent]:
+        """Every stored event up to ``bound``, in position order."""
+        ...
+
+    async def streams(self, lookups: Sequence[Lookup], bound: Bound) -> set[str]:
+        """Streams (up to ``bound``) whose documents may be what the lookups look for (a
+        superset is allowed: the fold and the views decide)."""
+        ...
+
+    async def stream_events(self, stream_ids: set[str], bound: Bound) -> list[PositionedEvent]:
+        """Every stored event of ``stream_ids`` up to ``bound``, in position order."""
+        ...
+
+    async def board_page(self, filters: dict[str, str | None], limit: int, offset: int) -> World:
+        """Top-level recommendations matching ``filters`` (review_id, response_kind,
+        delivery_status, organisation), in board order, one page."""
+        ...
+
+    async def board_counts(self, review_id: str) -> Counts:
+        """:func:`~..domain.views.board_counts` of the review's current recommendations."""
+        ...
+
+    async def history(self, column: str, entity_id: str, bound: Bound) -> list[HistoryEntry]:
+        """Stored events whose ``org_ids``/``rec_ids`` name ``entity_id``, in position order."""
+        ...
+
+
+class ReadStore(Protocol):
+    async def head(self) -> Head:
+        """The head now, outside any transaction (callers take turns: one read at a time)."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[SnapshotReads]: ...
+
+    async def close(self) -> None: ...

@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterStore
 from services.projections.adapters import store
-from services.projections.adapters.read_model import PostgresBatch, PostgresReadModel
-from services.projections.adapters.store import Bound
+from services.projections.adapters.read_model import PostgresBatch, PostgresReadModelStore
+from services.projections.adapters.snapshots import PostgresReadStore
 from services.projections.domain.fold import fold
-from services.projections.service_layer.ports import Checkpoint
+from services.projections.service_layer.ports import Bound, Checkpoint
 from services.projections.service_layer.projector import apply_one
-from services.projections.service_layer.queries import ReadModel, Snapshot
+from services.projections.service_layer.queries import Reader, Snapshot
+from tests.unit.projections.fakes import FakeReadStore
 
 
 class NoPublisher:
@@ -36,11 +37,25 @@ def batch_on(conn: AsyncConnection, schema: str) -> PostgresBatch:
     return PostgresBatch(conn, schema, DeadLetterStore(conn.engine, schema, "test"), NoPublisher())
 
 
-def read_model(engine: AsyncEngine, control: str) -> PostgresReadModel:
+def read_model(engine: AsyncEngine, control: str) -> PostgresReadModelStore:
     """The consumer's read model (nothing to dead-letter)."""
-    return PostgresReadModel(
+    return PostgresReadModelStore(
         engine, control, DeadLetterStore(engine, control, "test"), NoPublisher()
     )
+
+
+@dataclass
+class InMemory:
+    """The same reads over the in-memory fake (``FakeReadStore``): what the contract compares."""
+
+    events: list[PositionedEvent]
+
+    @asynccontextmanager
+    async def snapshot(self, bound: Bound | None = None) -> AsyncIterator[Snapshot]:
+        store = FakeReadStore(fold(self.events), self.events)
+        reader = Reader(store, max_wait_s=0, poll_s=0.01)
+        async with reader.snapshot(bound or Bound(), None) as snap:
+            yield snap
 
 
 @dataclass
@@ -51,7 +66,7 @@ class Loaded:
 
     @asynccontextmanager
     async def snapshot(self, bound: Bound | None = None) -> AsyncIterator[Snapshot]:
-        reader = ReadModel(self.engine, self.control, max_wait_s=0, poll_s=0.01)
+        reader = Reader(PostgresReadStore(self.engine, self.control), max_wait_s=0, poll_s=0.01)
         async with reader.snapshot(bound or Bound(), None) as snap:
             yield snap
 

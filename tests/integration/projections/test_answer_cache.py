@@ -15,11 +15,11 @@ from sqlalchemy import text
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterStore, SourceRecord
 from services.projections.adapters import store
-from services.projections.adapters.head import Head, HeadSource
+from services.projections.adapters.head import HeadSource
 from services.projections.adapters.schema import data_ddl, execute_all
 from services.projections.entrypoints.app import create_app
 from services.projections.entrypoints.cache import AnswerCache
-from services.projections.service_layer.ports import Checkpoint
+from services.projections.service_layer.ports import Checkpoint, Head
 from services.projections.service_layer.projector import apply_one
 from tests.integration.projections.history import generated
 from tests.integration.projections.loaded import Loaded, NoPublisher, batch_on, loaded

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.dead_letters import DeadLetter, DeadLetterStore, SourceRecord
 from services.projections.adapters import store
-from services.projections.adapters.read_model import PostgresReadModel
+from services.projections.adapters.read_model import PostgresReadModelStore
 from services.projections.domain.fold import fold
 from services.projections.domain.refs import refs
 from services.projections.service_layer.ports import Checkpoint, ReadModelStore
@@ -44,7 +44,7 @@ async def model(
     await store.ensure(engine, control)
     published = Published()
     dead_letters = DeadLetterStore(engine, control, "contract")
-    yield PostgresReadModel(engine, control, dead_letters, published), published.letters
+    yield PostgresReadModelStore(engine, control, dead_letters, published), published.letters
     async with engine.begin() as conn:
         await conn.execute(text(f"DROP SCHEMA {control}_v1 CASCADE"))
         await conn.execute(text(f"DROP SCHEMA {control} CASCADE"))

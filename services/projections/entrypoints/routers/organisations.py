@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import AsOf, MinPosition, ReadSide
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/organisations", tags=["organisations"])
 @router.get("")
 async def list_organisations(
     request: Request,
-    reader: Reader,
+    reader: ReadSide,
     bound: AsOf,
     kind: str | None = None,
     status: str | None = None,
@@ -33,7 +33,7 @@ async def list_organisations(
 @router.get("/{organisation_id}")
 async def get_organisation(
     request: Request,
-    reader: Reader,
+    reader: ReadSide,
     bound: AsOf,
     organisation_id: str,
     min_position: MinPosition = None,

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import AsOf, MinPosition, ReadSide
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -23,7 +23,7 @@ DEFAULT_PAGE, MAX_PAGE = 100, 1000
 @router.get("")
 async def board(
     request: Request,
-    reader: Reader,
+    reader: ReadSide,
     bound: AsOf,
     review: str | None = None,
     response: ResponseFilter | None = None,
@@ -62,7 +62,7 @@ async def board(
 @router.get("/{recommendation_id}")
 async def get_recommendation(
     request: Request,
-    reader: Reader,
+    reader: ReadSide,
     bound: AsOf,
     recommendation_id: str,
     min_position: MinPosition = None,

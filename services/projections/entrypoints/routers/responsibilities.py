@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import AsOf, MinPosition, ReadSide
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/v1/responsibilities", tags=["responsibilities"])
 @router.get("/{responsibility_id}")
 async def lineage(
     request: Request,
-    reader: Reader,
+    reader: ReadSide,
     bound: AsOf,
     responsibility_id: str,
     min_position: MinPosition = None,

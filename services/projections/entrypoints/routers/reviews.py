@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import AsOf, MinPosition, ReadSide
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -14,7 +14,11 @@ router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
 @router.get("/{review_id}/summary")
 async def summary(
-    request: Request, reader: Reader, bound: AsOf, review_id: str, min_position: MinPosition = None
+    request: Request,
+    reader: ReadSide,
+    bound: AsOf,
+    review_id: str,
+    min_position: MinPosition = None,
 ) -> Response:
     """Counts of a review's recommendations: response kind x delivery status."""
 
