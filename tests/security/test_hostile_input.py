@@ -8,8 +8,6 @@ decoder's fuzzing is in tests/unit/schemas/test_wire_malformed.py.)
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -20,6 +18,7 @@ from aiokafka import AIOKafkaProducer
 from schemas.upcasting import decode
 from schemas.wire import encode
 from tests.security.conftest import ADMIN, Services, token
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 SOURCE = {"document": "D", "passage": "P"}
@@ -140,14 +139,14 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
             params={"min_position": second.json()["position"]},
         )
         assert view.status_code == 200, view.text
-        deadline = time.monotonic() + 20
-        letters: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not letters:
+
+        async def letters() -> list[dict[str, object]]:
             listed = await http.get(
                 f"{services.projections}/v1/dead-letters", headers=token("admin")
             )
-            letters = listed.json()["items"]
-            await asyncio.sleep(0.2)
-        assert any("OrganisationTeleported" in str(letter) for letter in letters), letters
+            return list(listed.json()["items"])
+
+        found = await eventually(letters, within=20)
+        assert any("OrganisationTeleported" in str(letter) for letter in found), found
         ready = (await http.get(f"{services.notifier}/readyz")).json()
         assert ready["checks"]["consumer"] == "ok", ready  # degraded by the letter, still consuming

@@ -36,13 +36,10 @@ async def client(database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx
         http.settings = settings  # type: ignore[attr-defined]
         await wait_position(http, 50)
 
-        async def later() -> None:
-            await asyncio.sleep(0.3)
-            await produce(kafka_bootstrap, topic, events[50:])
-
-        task = asyncio.create_task(later())
-        waited = await http.get("/v1/organisations/nhs-improvement", params={"min_position": TOTAL})
-        await task
+        params = {"min_position": TOTAL}  # asked before the last events are produced
+        asked = asyncio.create_task(http.get("/v1/organisations/nhs-improvement", params=params))
+        await produce(kafka_bootstrap, topic, events[50:])
+        waited = await asked
         assert waited.status_code == 200, waited.text
         assert int(waited.headers["Remit-Position"]) >= TOTAL
         yield http

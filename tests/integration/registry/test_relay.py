@@ -20,6 +20,7 @@ from services.registry.adapters.relay import run_relay
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
 from tests.integration.registry.factory import renamed
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.integration
 MakeTopic = Callable[..., Awaitable[str]]
@@ -99,9 +100,9 @@ async def test_relay_survives_a_broker_outage_without_loss(
     stop = asyncio.Event()
     relay = asyncio.create_task(run_relay(down, stop))
     await _append(engine, tables, 0, 40)  # commands are accepted while Kafka is down
-    await asyncio.sleep(1.0)  # several failed attempts with backoff
+    # the relay still sequences them, failing to publish and backing off meanwhile
+    await eventually(lambda: _store(engine, tables), lambda stored: len(stored) == 40)
     await _stop(stop, relay)
-    assert len(await _store(engine, tables)) == 40  # the relay still sequenced them
 
     stop = asyncio.Event()
     relay = asyncio.create_task(run_relay(topic_settings, stop))
@@ -121,7 +122,7 @@ async def test_two_relays_publish_each_position_once_in_order(
     await _consume(bootstrap, topic, 20)  # the first one is active
     second = asyncio.create_task(run_relay(topic_settings, stop_second))
     await _append(engine, tables, 20, 20)  # both running
-    await asyncio.sleep(0.3)
+    await _consume(bootstrap, topic, 40)  # published by the active one
     await _stop(stop_first, first)  # the standby takes over
     await _append(engine, tables, 40, 20)
     records = await _consume(bootstrap, topic, 60)
