@@ -1,13 +1,12 @@
-"""The PostgreSQL unit of work: one pooled connection per ``async with``.
+"""The PostgreSQL unit of work: one pooled connection per command, two statements.
 
-A command costs few round trips. ``prepare`` reads what the command declared (idempotency
-look-up, locks, streams: the function ``command_reads``); ``commit`` sends the events and the
-idempotent answer in one statement (``append_command``; both in
-migrations/sql/0004_command_statements_by_name.sql). A command that declares no
-exclusive lock runs without an open transaction: its shared locks are taken, and the versions of
-the locked streams checked, inside that one statement, so it costs two round trips instead of
-five (BEGIN, reads, append, COMMIT). One that locks exclusively (dissolve, merge: their decision
-reads more than streams) runs in a transaction holding its locks from the reads to the commit.
+``prepare`` reads what the command declared (the answer kept for its Idempotency-Key, its locks,
+its streams: ``command_reads``); ``commit`` writes the events and the kept answer in one
+statement (``append_command``; both in migrations/sql/0004_command_statements_by_name.sql). A
+command that takes no exclusive lock runs without an open transaction: its shared locks are
+taken, and the versions it relied on checked, inside that last statement. One that locks
+exclusively (dissolve, merge: they decide on more than streams) holds a transaction, and its
+locks, from the reads to the commit.
 """
 
 from __future__ import annotations
