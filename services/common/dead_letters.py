@@ -195,6 +195,19 @@ class DeadLetterStore:
             return found.first() is not None
 
 
+@dataclass(frozen=True)
+class DeadLetterSink:
+    """Where a consumer's dead letters go: its table, and the DLQ topic for the new ones."""
+
+    store: DeadLetterStore
+    publisher: DeadLetterPublisher
+
+    async def keep(
+        self, conn: AsyncConnection, letters: Iterable[DeadLetter]
+    ) -> tuple[DeadLetter, ...]:
+        return await self.store.keep(conn, letters, self.publisher)
+
+
 def _json(value: Any) -> Any:
     """A ``jsonb`` value as it comes back from a textual statement (a string) or decoded."""
     return json.loads(value) if isinstance(value, str) else value

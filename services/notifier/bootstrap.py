@@ -10,7 +10,11 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.consumer import Consumer
-from services.common.dead_letters import DeadLetterStore, KafkaDeadLetterPublisher
+from services.common.dead_letters import (
+    DeadLetterSink,
+    DeadLetterStore,
+    KafkaDeadLetterPublisher,
+)
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.email import SmtpSender
 from services.notifier.adapters.ingest_store import PostgresIngestStore
@@ -88,7 +92,7 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
     )
     dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
     publisher = KafkaDeadLetterPublisher(settings.kafka_bootstrap, settings.dlq_topic)
-    store = PostgresIngestStore(engine, settings.db_schema, dead_letters, publisher)
+    store = PostgresIngestStore(engine, settings.db_schema, DeadLetterSink(dead_letters, publisher))
     ingest = Ingest(store, settings.consumer_group, on_jobs=pool.poke)
     return Notifier(
         settings=settings,

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.common.consumer import Consumer
-from services.common.dead_letters import DeadLetterStore, KafkaDeadLetterPublisher
+from services.common.dead_letters import (
+    DeadLetterSink,
+    DeadLetterStore,
+    KafkaDeadLetterPublisher,
+)
 from services.projections.adapters import store
 from services.projections.adapters.kafka import KafkaReplaySource
 from services.projections.adapters.read_model import PostgresReadModelStore
@@ -64,7 +68,8 @@ def bootstrap(settings: ProjectionsSettings) -> Projections:
     )
     publisher = KafkaDeadLetterPublisher(settings.kafka_bootstrap, settings.dlq_topic)
     dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
-    read_model = PostgresReadModelStore(engine, settings.db_schema, dead_letters, publisher)
+    sink = DeadLetterSink(dead_letters, publisher)
+    read_model = PostgresReadModelStore(engine, settings.db_schema, sink)
     projector = Projector(read_model, settings.consumer_group, on_applied=reader.advanced)
     consumer = Consumer(settings, projector)
     return Projections(settings, engine, readers, dead_letters, publisher, consumer, reader)
@@ -85,9 +90,8 @@ async def rebuild(settings: ProjectionsSettings) -> str:
     engine = create_async_engine(settings.database_dsn)
     publisher = KafkaDeadLetterPublisher(settings.kafka_bootstrap, settings.dlq_topic)
     consumer = f"{settings.consumer_group}:rebuild"
-    target = PostgresRebuildTarget(
-        engine, settings.db_schema, DeadLetterStore(engine, settings.db_schema, consumer), publisher
-    )
+    dead_letters = DeadLetterSink(DeadLetterStore(engine, settings.db_schema, consumer), publisher)
+    target = PostgresRebuildTarget(engine, settings.db_schema, dead_letters)
     await publisher.start()
     try:
         await store.ensure(engine, settings.db_schema)

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.wire import PositionedEvent
-from services.common.dead_letters import DeadLetter, DeadLetterPublisher, DeadLetterStore
+from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.notifier.domain.filters import Filter, Rule
 from services.notifier.domain.knowledge import Knowledge, OrgFacts, RecFacts, referenced_ids
 from services.notifier.domain.messages import webhook_id
@@ -104,15 +104,8 @@ _RULES = (
 class PostgresIngestBatch:
     """:class:`~..ports.IngestBatch` on one connection and transaction."""
 
-    def __init__(
-        self,
-        conn: AsyncConnection,
-        schema: str,
-        dead_letters: DeadLetterStore,
-        publisher: DeadLetterPublisher,
-    ) -> None:
-        self.conn, self.schema = conn, schema
-        self._dead_letters, self._publisher = dead_letters, publisher
+    def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
+        self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
         self._absent: set[tuple[str, str]] = set()
         """(table, id) looked up and not found: not asked again within the batch."""
 
@@ -213,24 +206,17 @@ class PostgresIngestBatch:
             yield
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        return await self._dead_letters.keep(self.conn, letters, self._publisher)
+        return await self.dead_letters.keep(self.conn, letters)
 
 
 class PostgresIngestStore:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        schema: str,
-        dead_letters: DeadLetterStore,
-        publisher: DeadLetterPublisher,
-    ) -> None:
-        self.engine, self.schema = engine, schema
-        self.dead_letters, self.publisher = dead_letters, publisher
+    def __init__(self, engine: AsyncEngine, schema: str, dead_letters: DeadLetterSink) -> None:
+        self.engine, self.schema, self.dead_letters = engine, schema, dead_letters
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[PostgresIngestBatch]:
         async with self.engine.begin() as conn:
-            yield PostgresIngestBatch(conn, self.schema, self.dead_letters, self.publisher)
+            yield PostgresIngestBatch(conn, self.schema, self.dead_letters)
 
 
 def _learn(known: Knowledge, row: dict[str, Any]) -> set[str]:

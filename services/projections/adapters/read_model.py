@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.wire import PositionedEvent
-from services.common.dead_letters import DeadLetter, DeadLetterPublisher, DeadLetterStore
+from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.projections.adapters import store
 from services.projections.adapters.schema import SHAPE
 from services.projections.domain.model import World
@@ -25,15 +25,8 @@ from services.projections.service_layer.ports import Checkpoint
 class SchemaWrites:
     """:class:`~..ports.ReadModelWrites` on one connection and data schema."""
 
-    def __init__(
-        self,
-        conn: AsyncConnection,
-        schema: str,
-        dead_letters: DeadLetterStore,
-        publisher: DeadLetterPublisher,
-    ) -> None:
-        self.conn, self.schema = conn, schema
-        self._dead_letters, self._publisher = dead_letters, publisher
+    def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
+        self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
 
     async def save_checkpoint(self, checkpoint: Checkpoint) -> None:
         await store.put_checkpoint(self.conn, self.schema, checkpoint)
@@ -45,7 +38,7 @@ class SchemaWrites:
         await store.insert_events(self.conn, self.schema, list(events))
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        return await self._dead_letters.keep(self.conn, letters, self._publisher)
+        return await self.dead_letters.keep(self.conn, letters)
 
 
 class PostgresBatch(SchemaWrites):
@@ -62,15 +55,8 @@ class PostgresBatch(SchemaWrites):
 
 
 class PostgresReadModelStore:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        control: str,
-        dead_letters: DeadLetterStore,
-        publisher: DeadLetterPublisher,
-    ) -> None:
-        self.engine, self.control = engine, control
-        self.dead_letters, self.publisher = dead_letters, publisher
+    def __init__(self, engine: AsyncEngine, control: str, dead_letters: DeadLetterSink) -> None:
+        self.engine, self.control, self.dead_letters = engine, control, dead_letters
         self._shapes: dict[str, int] = {}  # a data schema's shape never changes once built
 
     @asynccontextmanager
@@ -81,4 +67,4 @@ class PostgresReadModelStore:
                 built = self._shapes[schema] = await store.shape(conn, schema)
             if built != SHAPE:
                 raise OutdatedReadModel(f"{schema} has shape {built}, not {SHAPE}: rebuild")
-            yield PostgresBatch(conn, schema, self.dead_letters, self.publisher)
+            yield PostgresBatch(conn, schema, self.dead_letters)

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from schemas.wire import PositionedEvent
-from services.common.dead_letters import DeadLetterPublisher, DeadLetterStore
+from services.common.dead_letters import DeadLetterSink
 from services.projections.adapters import bulk, store
 from services.projections.adapters.read_model import SchemaWrites
 from services.projections.adapters.schema import data_ddl, execute_all
@@ -33,15 +33,8 @@ class BulkWrites(SchemaWrites):
 
 
 class PostgresRebuildTarget:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        control: str,
-        dead_letters: DeadLetterStore,
-        publisher: DeadLetterPublisher,
-    ) -> None:
-        self.engine, self.control = engine, control
-        self.dead_letters, self.publisher = dead_letters, publisher
+    def __init__(self, engine: AsyncEngine, control: str, dead_letters: DeadLetterSink) -> None:
+        self.engine, self.control, self.dead_letters = engine, control, dead_letters
         self.schema, self.version, self.previous = "", 0, ""
 
     async def create(self) -> str:
@@ -56,13 +49,13 @@ class PostgresRebuildTarget:
     @asynccontextmanager
     async def load(self) -> AsyncIterator[BulkWrites]:
         async with self.engine.begin() as conn:
-            yield BulkWrites(conn, self.schema, self.dead_letters, self.publisher)
+            yield BulkWrites(conn, self.schema, self.dead_letters)
 
     @asynccontextmanager
     async def switching(self) -> AsyncIterator[BulkWrites]:
         async with self.engine.begin() as conn:
             self.previous = await store.active_schema(conn, self.control, lock="UPDATE")
-            yield BulkWrites(conn, self.schema, self.dead_letters, self.publisher)
+            yield BulkWrites(conn, self.schema, self.dead_letters)
             await conn.execute(
                 text(
                     f"UPDATE {self.control}.active SET data_schema = :s, version = :v, "

@@ -14,7 +14,11 @@ from sqlalchemy import text
 from schemas.envelope import DomainEvent
 from schemas.wire import DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
 from services.common.consumer import Consumer, Handled
-from services.common.dead_letters import DeadLetterStore, KafkaDeadLetterPublisher
+from services.common.dead_letters import (
+    DeadLetterSink,
+    DeadLetterStore,
+    KafkaDeadLetterPublisher,
+)
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.domain.filters import Filter, Rule, plan
@@ -67,7 +71,7 @@ async def _consume_all(h: Harness, resolver: Resolver) -> None:
     publisher = KafkaDeadLetterPublisher(s.kafka_bootstrap, s.dlq_topic)
     dead_letters = DeadLetterStore(engine, s.db_schema, s.consumer_group)
     ingest = Ingest(
-        PostgresIngestStore(engine, s.db_schema, dead_letters, publisher),
+        PostgresIngestStore(engine, s.db_schema, DeadLetterSink(dead_letters, publisher)),
         s.consumer_group,
         resolver=resolver,
     )

@@ -13,7 +13,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from schemas.wire import PositionedEvent
-from services.common.dead_letters import DeadLetter, DeadLetterStore, SourceRecord
+from services.common.dead_letters import (
+    DeadLetter,
+    DeadLetterSink,
+    DeadLetterStore,
+    SourceRecord,
+)
 from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.adapters.job_store import PostgresJobStore
 from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
@@ -68,7 +73,7 @@ async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIter
     published = Published()
     dead_letters = DeadLetterStore(engine, schema, "contract")
     yield Stores(
-        PostgresIngestStore(engine, schema, dead_letters, published),
+        PostgresIngestStore(engine, schema, DeadLetterSink(dead_letters, published)),
         PostgresSubscriptionStore(engine, schema),
         PostgresJobStore(engine, schema),
         published,

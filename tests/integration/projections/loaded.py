@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from schemas.wire import PositionedEvent
-from services.common.dead_letters import DeadLetter, DeadLetterStore
+from services.common.dead_letters import DeadLetter, DeadLetterSink, DeadLetterStore
 from services.projections.adapters import store
 from services.projections.adapters.read_model import PostgresBatch, PostgresReadModelStore
 from services.projections.adapters.snapshots import PostgresReadStore
@@ -34,14 +34,14 @@ class NoPublisher:
 
 def batch_on(conn: AsyncConnection, schema: str) -> PostgresBatch:
     """The consumer's batch, on a transaction the test owns."""
-    return PostgresBatch(conn, schema, DeadLetterStore(conn.engine, schema, "test"), NoPublisher())
+    nowhere = DeadLetterSink(DeadLetterStore(conn.engine, schema, "test"), NoPublisher())
+    return PostgresBatch(conn, schema, nowhere)
 
 
 def read_model(engine: AsyncEngine, control: str) -> PostgresReadModelStore:
     """The consumer's read model (nothing to dead-letter)."""
-    return PostgresReadModelStore(
-        engine, control, DeadLetterStore(engine, control, "test"), NoPublisher()
-    )
+    nowhere = DeadLetterSink(DeadLetterStore(engine, control, "test"), NoPublisher())
+    return PostgresReadModelStore(engine, control, nowhere)
 
 
 @dataclass

@@ -10,7 +10,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common.dead_letters import DeadLetter, DeadLetterStore, SourceRecord
+from services.common.dead_letters import (
+    DeadLetter,
+    DeadLetterSink,
+    DeadLetterStore,
+    SourceRecord,
+)
 from services.projections.adapters import store
 from services.projections.adapters.read_model import PostgresReadModelStore
 from services.projections.domain.fold import fold
@@ -44,7 +49,8 @@ async def model(
     await store.ensure(engine, control)
     published = Published()
     dead_letters = DeadLetterStore(engine, control, "contract")
-    yield PostgresReadModelStore(engine, control, dead_letters, published), published.letters
+    sink = DeadLetterSink(dead_letters, published)
+    yield PostgresReadModelStore(engine, control, sink), published.letters
     async with engine.begin() as conn:
         await conn.execute(text(f"DROP SCHEMA {control}_v1 CASCADE"))
         await conn.execute(text(f"DROP SCHEMA {control} CASCADE"))

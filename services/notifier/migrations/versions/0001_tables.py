@@ -1,9 +1,4 @@
-"""The notifier's tables as main 45e7b62 created them at start-up (sql/0001_tables.sql).
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-12-01
-"""
+"""The notifier's tables as main 45e7b62 created them at start-up (sql/0001_tables.sql)."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from services.notifier.migrations import SQL
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 TABLES = (
     "dead_letters",

@@ -1,9 +1,4 @@
-"""Dead letters in the shape every consumer shares (sql/0002_shared_dead_letters.sql).
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-12-01
-"""
+"""Dead letters in the shape every consumer shares (sql/0002_shared_dead_letters.sql)."""
 
 from __future__ import annotations
 
@@ -15,8 +10,6 @@ from services.notifier.migrations import SQL
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -1,9 +1,4 @@
-"""The control schema: the active-schema pointer and the dead letters (sql/0001_control.sql).
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-12-01
-"""
+"""The control schema: the active-schema pointer and the dead letters (sql/0001_control.sql)."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from services.projections.migrations import SQL
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

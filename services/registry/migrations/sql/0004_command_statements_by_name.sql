@@ -49,6 +49,18 @@ BEGIN
 END
 $$;
 
+-- The first stream, of those a decision read (read_versions: [{"stream_id", "version"}]), that
+-- has moved on since; NULL if none has.
+CREATE FUNCTION {schema}.moved_stream(read_versions jsonb) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT seen.stream_id
+    FROM jsonb_to_recordset(read_versions) AS seen(stream_id text, version integer)
+    WHERE seen.version <> coalesce(
+        (SELECT max(e.stream_version) FROM {schema}.events e WHERE e.stream_id = seen.stream_id),
+        0)
+    LIMIT 1
+$$;
+
 -- What a command writes after deciding, in one statement:
 --   shared_keys     locks to hold (shared) until commit, for a command run without a
 --                   transaction: the bodies its decision relied on
@@ -61,16 +73,12 @@ CREATE FUNCTION {schema}.append_command(
     shared_keys text[], read_versions jsonb, new_events jsonb, kept_answer jsonb
 ) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
-    moved_stream text;
+    moved text;
 BEGIN
     PERFORM {schema}.lock_streams(shared_keys, '{}');
-    SELECT seen.stream_id INTO moved_stream
-    FROM jsonb_to_recordset(read_versions) AS seen(stream_id text, version integer)
-    WHERE coalesce((SELECT max(e.stream_version) FROM {schema}.events e
-                    WHERE e.stream_id = seen.stream_id), 0) <> seen.version
-    LIMIT 1;
-    IF moved_stream IS NOT NULL THEN
-        RAISE EXCEPTION 'stream % changed after it was read', moved_stream
+    moved := {schema}.moved_stream(read_versions);  -- read after the locks: a fresh snapshot
+    IF moved IS NOT NULL THEN
+        RAISE EXCEPTION 'stream % changed after it was read', moved
             USING ERRCODE = 'serialization_failure';
     END IF;
     INSERT INTO {schema}.events (stream_id, stream_version, event_id, event_type,

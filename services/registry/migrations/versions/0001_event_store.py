@@ -1,9 +1,4 @@
-"""Event store, sequencer and relay state, idempotency keys (sql/0001_event_store.sql).
-
-Revision ID: 0001
-Revises:
-Create Date: 2026-11-25
-"""
+"""Event store, sequencer and relay state, idempotency keys (sql/0001_event_store.sql)."""
 
 from __future__ import annotations
 
@@ -14,8 +9,6 @@ from services.registry.migrations import SQL
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

@@ -4,10 +4,6 @@
 The sequencer batch (lock, assign in insertion order, move ``last_position``, notify) becomes the
 function ``sequence_batch``; ``positions_of`` reads the positions of some events and, if any is
 still missing, runs a batch first unless another session is running one.
-
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-25
 """
 
 from __future__ import annotations
@@ -19,8 +15,6 @@ from services.registry.migrations import SQL
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

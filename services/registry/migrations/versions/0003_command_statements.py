@@ -1,9 +1,5 @@
 """A command in two statements, ``command_reads`` and ``append_command``, with parallel arrays
 (sql/0003_command_statements.sql; replaced by 0004).
-
-Revision ID: 0003
-Revises: 0002
-Create Date: 2026-11-26
 """
 
 from __future__ import annotations
@@ -15,8 +11,6 @@ from services.registry.migrations import SQL
 
 revision = "0003"
 down_revision = "0002"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

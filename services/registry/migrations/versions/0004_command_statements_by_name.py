@@ -1,10 +1,6 @@
 """The command statements take their values by name (``jsonb``) instead of in parallel arrays,
 and stream locks are taken by one function, ``lock_streams``
 (sql/0004_command_statements_by_name.sql).
-
-Revision ID: 0004
-Revises: 0003
-Create Date: 2026-12-01
 """
 
 from __future__ import annotations
@@ -16,8 +12,6 @@ from services.registry.migrations import SQL
 
 revision = "0004"
 down_revision = "0003"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:
@@ -27,6 +21,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     s = schema()
     op.execute(f"DROP FUNCTION {s}.append_command(text[], jsonb, jsonb, jsonb)")
+    op.execute(f"DROP FUNCTION {s}.moved_stream(jsonb)")
     op.execute(f"DROP FUNCTION {s}.command_reads(text, text[], text[], text[])")
     op.execute(f"DROP FUNCTION {s}.lock_streams(text[], text[])")
     run_script(SQL / "0003_command_statements.sql")
