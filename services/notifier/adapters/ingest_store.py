@@ -24,7 +24,7 @@ from services.notifier.domain.knowledge import Knowledge, OrgFacts, RecFacts, re
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.reasons import Reason
 from services.notifier.domain.resolution import MAX_DEPTH
-from services.notifier.service_layer.ports import Alerts
+from services.notifier.service_layer.ports import Alerted, Alerts
 
 _LOCK_CHECKPOINT = """
 WITH locked AS (SELECT position FROM {schema}.checkpoint WHERE id = 1 FOR UPDATE)
@@ -185,11 +185,7 @@ class PostgresIngestBatch:
         ]
 
     async def write(
-        self,
-        checkpoint: int,
-        changes: Knowledge,
-        alerts: Sequence[tuple[PositionedEvent, Alerts]],
-        now: datetime,
+        self, checkpoint: int, changes: Knowledge, alerts: Sequence[Alerted], now: datetime
     ) -> None:
         self._absent.clear()  # what was missing may be written now
         await self._rows(

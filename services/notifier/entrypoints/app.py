@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.common import observability, problems
+from services.common.app import service_app
 from services.common.dead_letter_routes import dead_letter_router
 from services.notifier.bootstrap import bootstrap
 from services.notifier.config import NotifierSettings
@@ -29,15 +29,14 @@ def create_app(settings: NotifierSettings | None = None) -> FastAPI:
         finally:
             await notifier.close()
 
-    app = FastAPI(
-        title="Remit notifier",
-        version="1.0.0",
-        summary="Tells organisations, by webhook or e-mail, about events that affect them.",
-        lifespan=lifespan,
+    app = service_app(
+        "notifier",
+        "Tells organisations, by webhook or e-mail, about events that affect them.",
+        lifespan,
+        NotifierError,
+        settings.max_body_bytes,
+        metrics_endpoint=False,
     )
-    problems.install(app, NotifierError)
-    observability.install(app, "notifier", metrics_endpoint=False)
-    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(subscriptions.router)
     app.include_router(deliveries.router)
     app.include_router(dead_letter_router(dead_letter_store, auth_settings))

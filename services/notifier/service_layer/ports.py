@@ -24,6 +24,7 @@ from services.notifier.domain.reasons import Reason
 Row = dict[str, Any]
 Alerts = dict[Rule, frozenset[Reason]]
 """The subscriptions an event must be delivered to, and why."""
+Alerted = tuple[PositionedEvent, Alerts]
 
 
 class IngestBatch(Protocol):
@@ -45,11 +46,7 @@ class IngestBatch(Protocol):
         ...
 
     async def write(
-        self,
-        checkpoint: int,
-        changes: Knowledge,
-        alerts: Sequence[tuple[PositionedEvent, Alerts]],
-        now: datetime,
+        self, checkpoint: int, changes: Knowledge, alerts: Sequence[Alerted], now: datetime
     ) -> None:
         """Store the changed knowledge, each alerted event with its jobs (an event or job
         already stored is left alone), and move the checkpoint."""
@@ -70,19 +67,21 @@ class IngestStore(Protocol):
 
 @dataclass(frozen=True)
 class ClaimedJob:
+    """A job in flight: what to send (the event, why, to whom) and the claim it holds."""
+
     id: uuid.UUID
-    subscription_id: uuid.UUID
-    webhook_id: str
-    position: int
-    organisation_id: str
-    reasons: tuple[str, ...]
-    tries: int
-    attempt: int
     event: dict[str, Any]
+    position: int
+    reasons: tuple[str, ...]
+    organisation_id: str
+    subscription_id: uuid.UUID
     channel: str
     url: str | None
     email: str | None
     secrets: tuple[str, ...]
+    webhook_id: str
+    tries: int
+    attempt: int
     lease_until: datetime
     """The claim token: the outcome is recorded only while this lease is still ours."""
 

@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
 
-from services.common import observability, problems
+from services.common import problems
+from services.common.app import service_app
 from services.common.dead_letter_routes import dead_letter_router
 from services.projections.bootstrap import bootstrap
 from services.projections.config import ProjectionsSettings
@@ -47,15 +49,15 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         finally:
             await wired.close()
 
-    app = FastAPI(
-        title="Remit projections",
-        version="1.0.0",
-        summary="Read side: organisations, recommendations, responsibilities, as of any time.",
-        lifespan=lifespan,
+    app = service_app(
+        "projections",
+        "Read side: organisations, recommendations, responsibilities, as of any time.",
+        lifespan,
+        ProjectionError,
+        settings.max_body_bytes,
+        inner=[Middleware(ServeCachedAnswers, prefixes=CACHED_PREFIXES)],
+        metrics_endpoint=False,
     )
-    problems.install(app, ProjectionError)
-    app.add_middleware(ServeCachedAnswers, prefixes=CACHED_PREFIXES)  # inside the observability one
-    observability.install(app, "projections", metrics_endpoint=False)
 
     async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, NotCaughtUp)

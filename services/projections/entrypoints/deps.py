@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request
 from services.common.auth import AuthSettings
 from services.common.dead_letters import DeadLetterStore
 from services.projections.bootstrap import Projections
+from services.projections.entrypoints.responses import ViewRequest
 from services.projections.errors import BadQuery
 from services.projections.service_layer.ports import Bound
 from services.projections.service_layer.queries import Reader
@@ -73,3 +74,12 @@ MinPosition = Annotated[
     int | None,
     Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
 ]
+
+
+async def view_request(
+    request: Request, reader: ReadSide, bound: AsOf, min_position: MinPosition = None
+) -> ViewRequest:
+    return ViewRequest(request, reader, bound, min_position)
+
+
+View = Annotated[ViewRequest, Depends(view_request)]

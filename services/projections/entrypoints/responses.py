@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
@@ -64,14 +65,24 @@ def answer(
 Render = Callable[[Snapshot], Awaitable[Response]]
 
 
-async def cached(
-    request: Request, reader: Reader, bound: Bound, min_position: int | None, render: Render
-) -> Response:
+@dataclass(frozen=True)
+class ViewRequest:
+    """What every read route takes: the request, the reader, the bound, the position to wait
+    for (see ``deps.View``)."""
+
+    request: Request
+    reader: Reader
+    bound: Bound
+    min_position: int | None
+
+
+async def cached(view: ViewRequest, render: Render) -> Response:
     """``render`` over a snapshot, or the bytes it gave for the same request and head.
 
     Waits first (``min_position``, ``at_position``: 503 when not applied in time); a matching
     ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeCachedAnswers` read, if any.
     """
+    request, reader, bound, min_position = view.request, view.reader, view.bound, view.min_position
     answers: AnswerCache = request.app.state.answers
     wanted = max(min_position or 0, bound.position or 0)
     now = request.scope.get("state", {}).get(cache.HEAD_SCOPE_KEY)

@@ -12,7 +12,6 @@ locks, from the reads to the commit.
 from __future__ import annotations
 
 import functools
-from types import TracebackType
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -60,12 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(self._connection, self._tables, self._pending)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.common import observability, problems
+from services.common.app import service_app
 from services.registry.bootstrap import Registry, bootstrap, start_relay
 from services.registry.config import RegistrySettings
 from services.registry.entrypoints.routers import feed, writes
@@ -32,15 +32,13 @@ def create_app(
             if registry is None:
                 await wired.close()
 
-    app = FastAPI(
-        title="Remit registry",
-        version="1.0.0",
-        summary="Write side: commands in, events out (event store, outbox to Kafka).",
-        lifespan=lifespan,
+    app = service_app(
+        "registry",
+        "Write side: commands in, events out (event store, outbox to Kafka).",
+        lifespan,
+        RegistryError,
+        settings.max_body_bytes,
     )
-    problems.install(app, RegistryError)
-    observability.install(app, "registry")
-    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     for router in writes.build_routers():
         app.include_router(router)
     app.include_router(feed.router)

@@ -20,7 +20,7 @@ from services.notifier.domain.knowledge import Knowledge
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.outcome import Outcome
 from services.notifier.domain.reasons import Reason
-from services.notifier.service_layer.ports import Alerts, ClaimedJob, Result, Row
+from services.notifier.service_layer.ports import Alerted, ClaimedJob, Result, Row
 
 PUBLIC = (
     "id organisation_id channel url email description event_types reasons include_oversight "
@@ -84,11 +84,7 @@ class FakeIngestBatch:
         ]
 
     async def write(
-        self,
-        checkpoint: int,
-        changes: Knowledge,
-        alerts: Sequence[tuple[PositionedEvent, Alerts]],
-        now: datetime,
+        self, checkpoint: int, changes: Knowledge, alerts: Sequence[Alerted], now: datetime
     ) -> None:
         self.db.known.merge(copy.deepcopy(changes))
         for pe, planned in alerts:

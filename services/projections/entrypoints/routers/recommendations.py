@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, ReadSide
+from services.projections.entrypoints.deps import View
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -22,16 +22,13 @@ DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 @router.get("")
 async def board(
-    request: Request,
-    reader: ReadSide,
-    bound: AsOf,
+    view: View,
     review: str | None = None,
     response: ResponseFilter | None = None,
     delivery: DeliveryFilter | None = None,
     organisation: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    min_position: MinPosition = None,
 ) -> Response:
     """The board: recommendations with response and delivery, filtered, one page."""
     filters = {
@@ -54,24 +51,21 @@ async def board(
             }
             for item in items
         ]
-        return answer(request, snap, {**page, "items": items}, rows)
+        return answer(view.request, snap, {**page, "items": items}, rows)
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)
 
 
 @router.get("/{recommendation_id}")
 async def get_recommendation(
-    request: Request,
-    reader: ReadSide,
-    bound: AsOf,
+    view: View,
     recommendation_id: str,
-    min_position: MinPosition = None,
 ) -> Response:
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
 
     async def render(snap: Snapshot) -> Response:
         timeline = await snap.history("rec_ids", recommendation_id)
-        view = await snap.recommendation(recommendation_id, timeline)
-        return answer(request, snap, view)
+        shown = await snap.recommendation(recommendation_id, timeline)
+        return answer(view.request, snap, shown)
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)
