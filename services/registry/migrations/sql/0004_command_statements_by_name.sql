@@ -8,6 +8,24 @@ DROP FUNCTION {schema}.append_command(text[], text[], integer[], text[], integer
     text[], integer[], text[], timestamptz[], text, text, integer, jsonb);
 DROP FUNCTION {schema}.command_reads(text, text[], boolean[], text[]);
 
+-- What a command reads before deciding: the answer kept for its Idempotency-Key (a row with no
+-- stream), then, holding the locks it declared, the events of the streams it declared.
+CREATE FUNCTION {schema}.command_reads(
+    idempotency_key text, shared_keys text[], exclusive_keys text[], stream_ids text[]
+) RETURNS TABLE (read_stream text, read_payload jsonb) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY
+        SELECT NULL::text, jsonb_build_object('request_hash', kept.request_hash,
+                                              'status_code', kept.status_code,
+                                              'body', kept.body)
+        FROM {schema}.idempotency_keys kept WHERE kept.key = idempotency_key;
+    PERFORM {schema}.lock_streams(shared_keys, exclusive_keys);
+    RETURN QUERY
+        SELECT e.stream_id, e.payload FROM {schema}.events e
+        WHERE e.stream_id = ANY(stream_ids) ORDER BY e.stream_id, e.stream_version;
+END
+$$;
+
 -- Take stream locks: each key once, exclusive if it is asked for both ways, all in key order
 -- (two commands taking overlapping sets cannot deadlock).
 CREATE FUNCTION {schema}.lock_streams(shared_keys text[], exclusive_keys text[])
@@ -28,24 +46,6 @@ BEGIN
             PERFORM pg_advisory_xact_lock_shared(hashtextextended(wanted.lock_key, 0));
         END IF;
     END LOOP;
-END
-$$;
-
--- What a command reads before deciding: the answer kept for its Idempotency-Key (a row with no
--- stream), then, holding the locks it declared, the events of the streams it declared.
-CREATE FUNCTION {schema}.command_reads(
-    idempotency_key text, shared_keys text[], exclusive_keys text[], stream_ids text[]
-) RETURNS TABLE (read_stream text, read_payload jsonb) LANGUAGE plpgsql AS $$
-BEGIN
-    RETURN QUERY
-        SELECT NULL::text, jsonb_build_object('request_hash', kept.request_hash,
-                                              'status_code', kept.status_code,
-                                              'body', kept.body)
-        FROM {schema}.idempotency_keys kept WHERE kept.key = idempotency_key;
-    PERFORM {schema}.lock_streams(shared_keys, exclusive_keys);
-    RETURN QUERY
-        SELECT e.stream_id, e.payload FROM {schema}.events e
-        WHERE e.stream_id = ANY(stream_ids) ORDER BY e.stream_id, e.stream_version;
 END
 $$;
 
@@ -81,6 +81,11 @@ BEGIN
         RAISE EXCEPTION 'stream % changed after it was read', moved
             USING ERRCODE = 'serialization_failure';
     END IF;
+    INSERT INTO {schema}.idempotency_keys (key, request_hash, status_code, body)
+    SELECT answer.key, answer.request_hash, answer.status_code, answer.body
+    FROM jsonb_to_record(kept_answer)
+        AS answer(key text, request_hash text, status_code integer, body jsonb)
+    WHERE kept_answer IS NOT NULL;
     INSERT INTO {schema}.events (stream_id, stream_version, event_id, event_type,
                                  schema_version, payload, recorded_at)
     SELECT event.stream_id, event.stream_version, event.event_id, event.type,
@@ -90,11 +95,5 @@ BEGIN
         stream_id text, stream_version integer, event_id uuid, type text,
         schema_version integer, recorded_at timestamptz)
     ORDER BY item.append_order;
-    IF kept_answer IS NOT NULL THEN
-        INSERT INTO {schema}.idempotency_keys (key, request_hash, status_code, body)
-        SELECT answer.key, answer.request_hash, answer.status_code, answer.body
-        FROM jsonb_to_record(kept_answer)
-            AS answer(key text, request_hash text, status_code integer, body jsonb);
-    END IF;
 END
 $$;
