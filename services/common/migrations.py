@@ -9,6 +9,7 @@ the version table lives in the schema itself, so two schemas in one database nev
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +33,34 @@ async def upgrade(
 ) -> None:
     """``alembic upgrade <revision>`` of the revisions in ``migrations`` on ``schema`` (created
     if missing); ``attributes`` reach the revisions as ``context.config.attributes``."""
+    await _run(command.upgrade, database_url, migrations, schema, revision, attributes)
+
+
+async def downgrade(database_url: str, migrations: Path, schema: str, revision: str) -> None:
+    """``alembic downgrade <revision>`` (``base``: every table and function dropped)."""
+    await _run(command.downgrade, database_url, migrations, schema, revision, {})
+
+
+async def _run(
+    step: Callable[[Config, str], None],
+    database_url: str,
+    migrations: Path,
+    schema: str,
+    revision: str,
+    extra: dict[str, Any],
+) -> None:
+    def run(connection: Connection) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(migrations))
+        config.attributes.update(extra, schema=schema, connection=connection)
+        step(config, revision)
+
     engine = create_async_engine(database_url, poolclass=NullPool)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, migrations, schema, revision, attributes)
+            await connection.run_sync(run)
     finally:
         await engine.dispose()
-
-
-def _upgrade(
-    connection: Connection, migrations: Path, schema: str, revision: str, extra: dict[str, Any]
-) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(migrations))
-    config.attributes.update(extra, schema=schema, connection=connection)
-    command.upgrade(config, revision)
 
 
 def run_env() -> None:
@@ -74,6 +88,19 @@ def schema() -> str:
 def setting(name: str, default: str) -> str:
     """An attribute given to :func:`upgrade` (e.g. the consumer group), for a revision."""
     return str(context.config.attributes.get(name) or default)
+
+
+def sql_revision(folder: Path, name: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """``upgrade`` and ``downgrade`` of a revision written in SQL: ``<name>.sql`` and
+    ``<name>.down.sql`` in ``folder``."""
+
+    def upgrade() -> None:
+        run_script(folder / f"{name}.sql")
+
+    def downgrade() -> None:
+        run_script(folder / f"{name}.down.sql")
+
+    return upgrade, downgrade
 
 
 def run_script(path: Path) -> None:
