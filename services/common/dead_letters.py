@@ -43,6 +43,7 @@ class SourceRecord:
     partition: int
     offset: int
     key: bytes | None = None
+    """The record's bytes as they were consumed, so the DLQ topic gets them unchanged."""
     value: bytes | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
 

@@ -52,11 +52,9 @@ class Notifier:
             self.consumer.start()
 
     async def close(self) -> None:
-        await self.consumer.stop()
-        await self.pool.stop()
-        await self.publisher.stop()
-        await self.http.aclose()
-        await self.engine.dispose()
+        stops = (self.consumer.stop, self.pool.stop, self.publisher.stop)
+        for stop in (*stops, self.http.aclose, self.engine.dispose):
+            await stop()
 
 
 def bootstrap(settings: NotifierSettings) -> Notifier:

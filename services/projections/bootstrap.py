@@ -34,18 +34,18 @@ class Projections:
     consumer: Consumer
     reader: Reader
 
-    async def start(self, run_consumer: bool) -> None:
+    async def start(self, run_consumer: bool | None = None) -> None:
+        """Migrate, then run the consumer (unless ``run_consumer``, by default the setting,
+        says not to)."""
         await store.ensure(self.engine, self.settings.db_schema)
         await self.publisher.start()
-        if run_consumer:
+        if self.settings.run_consumer if run_consumer is None else run_consumer:
             self.consumer.start()
 
     async def close(self) -> None:
-        await self.consumer.stop()
-        await self.publisher.stop()
-        await self.reader.close()
-        await self.readers_engine.dispose()
-        await self.engine.dispose()
+        stops = (self.consumer.stop, self.publisher.stop, self.reader.close)
+        for stop in (*stops, self.readers_engine.dispose, self.engine.dispose):
+            await stop()
 
 
 def bootstrap(settings: ProjectionsSettings) -> Projections:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from services.common.app import service_app
+from services.common.app import running, service_app
 from services.common.dead_letter_routes import dead_letter_router
-from services.notifier.bootstrap import bootstrap
+from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.config import NotifierSettings
 from services.notifier.entrypoints.deps import auth_settings, dead_letter_store
 from services.notifier.entrypoints.routers import deliveries, ops, subscriptions
@@ -19,20 +16,14 @@ from services.notifier.errors import NotifierError
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notifier = bootstrap(settings)
-        app.state.notifier = notifier
-        try:
-            await notifier.start()
-            yield
-        finally:
-            await notifier.close()
+    def wire(app: FastAPI) -> Notifier:
+        app.state.notifier = notifier = bootstrap(settings)
+        return notifier
 
     app = service_app(
         "notifier",
         "Tells organisations, by webhook or e-mail, about events that affect them.",
-        lifespan,
+        running(wire),
         NotifierError,
         settings.max_body_bytes,
         metrics_endpoint=False,

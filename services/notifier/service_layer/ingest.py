@@ -39,6 +39,8 @@ Resolver = Callable[[DomainEvent, Knowledge], Affected]
 
 @dataclass(frozen=True)
 class Consumed:
+    """A decoded event of the batch."""
+
     event: PositionedEvent
     record: Any
     """The Kafka record it came from (for a dead letter)."""

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.middleware import Middleware
 
 from services.common import problems
-from services.common.app import service_app
+from services.common.app import running, service_app
 from services.common.dead_letter_routes import dead_letter_router
-from services.projections.bootstrap import bootstrap
+from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.cache import AnswerCache, ServeCachedAnswers
 from services.projections.entrypoints.deps import auth_settings, dead_letter_store
@@ -37,22 +34,16 @@ CACHED_PREFIXES = (
 def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
     settings = settings or ProjectionsSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        wired = bootstrap(settings)
-        app.state.projections = wired
+    def wire(app: FastAPI) -> Projections:
+        app.state.projections = wired = bootstrap(settings)
         app.state.reader = wired.reader
         app.state.answers = AnswerCache()
-        try:
-            await wired.start(run_consumer=settings.run_consumer)
-            yield
-        finally:
-            await wired.close()
+        return wired
 
     app = service_app(
         "projections",
         "Read side: organisations, recommendations, responsibilities, as of any time.",
-        lifespan,
+        running(wire),
         ProjectionError,
         settings.max_body_bytes,
         inner=[Middleware(ServeCachedAnswers, prefixes=CACHED_PREFIXES)],

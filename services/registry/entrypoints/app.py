@@ -43,11 +43,6 @@ def create_app(
         app.include_router(router)
     app.include_router(feed.router)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Alive."""
-        return {"status": "ok"}
-
     @app.get("/readyz", tags=["ops"])
     async def readyz(request: Request) -> JSONResponse:
         """Ready: database reachable and migrated (the event tables answer)."""

@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness (degraded while dead letters are unacknowledged), metrics."""
+"""Operations: readiness (degraded while dead letters are unacknowledged), metrics."""
 
 from __future__ import annotations
 
@@ -10,12 +10,6 @@ from services.notifier import metrics
 from services.notifier.entrypoints.deps import NotifierDep
 
 router = APIRouter(tags=["ops"])
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Alive."""
-    return {"status": "ok"}
 
 
 @router.get("/readyz")

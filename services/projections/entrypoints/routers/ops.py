@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness, Prometheus metrics."""
+"""Operations: readiness, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -11,12 +11,6 @@ from services.projections.adapters.schema import SHAPE
 from services.projections.entrypoints.deps import Wired
 
 router = APIRouter(tags=["ops"])
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Alive."""
-    return {"status": "ok"}
 
 
 @router.get("/readyz")

@@ -65,7 +65,6 @@ async def get_recommendation(
 
     async def render(snap: Snapshot) -> Response:
         timeline = await snap.history("rec_ids", recommendation_id)
-        shown = await snap.recommendation(recommendation_id, timeline)
-        return answer(view.request, snap, shown)
+        return answer(view.request, snap, await snap.recommendation(recommendation_id, timeline))
 
     return await cached(view, render)
