@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Gauge
@@ -35,15 +35,14 @@ UNACKNOWLEDGED = Gauge(
 )
 
 
-@dataclass(frozen=True)
-class SourceRecord:
-    """Where a consumed record came from, and its bytes (kept for a dead letter)."""
+class SourceRecord(NamedTuple):
+    """Where a consumed record came from, and its bytes as consumed (a dead letter goes to the
+    DLQ topic unchanged)."""
 
     topic: str
     partition: int
     offset: int
     key: bytes | None = None
-    """The record's bytes as they were consumed, so the DLQ topic gets them unchanged."""
     value: bytes | None = None
     headers: tuple[tuple[str, bytes], ...] = ()
 

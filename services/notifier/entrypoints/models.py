@@ -68,11 +68,11 @@ class SecretRotated(BaseModel):
 
 class AttemptPublic(BaseModel):
     attempt: int
+    outcome: str
+    status_code: int | None
+    error: str | None
     started_at: datetime
     duration_ms: float
-    status_code: int | None
-    outcome: str
-    error: str | None
     next_attempt_at: datetime | None
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 
@@ -37,13 +37,11 @@ log = structlog.get_logger(__name__)
 Resolver = Callable[[DomainEvent, Knowledge], Affected]
 
 
-@dataclass(frozen=True)
-class Consumed:
-    """A decoded event of the batch."""
+class Consumed(NamedTuple):
+    """A decoded event of the batch, and the Kafka record it came from (for a dead letter)."""
 
     event: PositionedEvent
     record: Any
-    """The Kafka record it came from (for a dead letter)."""
 
 
 @dataclass(frozen=True)

@@ -93,11 +93,9 @@ class Result:
     started_at: datetime
     duration_ms: float
     status_code: int | None
-    """None when no status came back (refused, timed out, connection failed)."""
     outcome: str
     error: str | None
     next_attempt_at: datetime | None
-    """When to try again; None once delivered or dead."""
     job_status: str  # pending | delivered | dead
     effect: str  # ok | failing | gone
 

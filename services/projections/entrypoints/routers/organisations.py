@@ -28,10 +28,7 @@ async def list_organisations(
 
 
 @router.get("/{organisation_id}")
-async def get_organisation(
-    view: View,
-    organisation_id: str,
-) -> Response:
+async def get_organisation(view: View, organisation_id: str) -> Response:
     """One organisation: names, status, links, responsibilities, recommendations, history."""
 
     async def render(snap: Snapshot) -> Response:

@@ -57,14 +57,13 @@ async def board(
 
 
 @router.get("/{recommendation_id}")
-async def get_recommendation(
-    view: View,
-    recommendation_id: str,
-) -> Response:
+async def get_recommendation(view: View, recommendation_id: str) -> Response:
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
 
     async def render(snap: Snapshot) -> Response:
-        timeline = await snap.history("rec_ids", recommendation_id)
-        return answer(view.request, snap, await snap.recommendation(recommendation_id, timeline))
+        shown = await snap.recommendation(
+            recommendation_id, await snap.history("rec_ids", recommendation_id)
+        )
+        return answer(view.request, snap, shown)
 
     return await cached(view, render)

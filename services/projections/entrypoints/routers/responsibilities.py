@@ -13,10 +13,7 @@ router = APIRouter(prefix="/v1/responsibilities", tags=["responsibilities"])
 
 
 @router.get("/{responsibility_id}")
-async def lineage(
-    view: View,
-    responsibility_id: str,
-) -> Response:
+async def lineage(view: View, responsibility_id: str) -> Response:
     """A responsibility's holder now and every hand-over, names then and now."""
 
     async def render(snap: Snapshot) -> Response:

@@ -13,10 +13,7 @@ router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
 
 @router.get("/{review_id}/summary")
-async def summary(
-    view: View,
-    review_id: str,
-) -> Response:
+async def summary(view: View, review_id: str) -> Response:
     """Counts of a review's recommendations: response kind x delivery status."""
 
     async def render(snap: Snapshot) -> Response:
