@@ -14,7 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -53,28 +53,30 @@ def _embedded(settings: Settings, service: str) -> Iterator[str]:
         module.stop(settings)
 
 
-@pytest.fixture(scope="session")
-def database_url(_infra_stack: ExitStack, _use_docker: bool, request: pytest.FixtureRequest) -> str:
-    """asyncpg SQLAlchemy URL of an empty-at-start database."""
-    if url := os.environ.get("REMIT_DATABASE_URL"):
-        return url
-    if _use_docker:
-        return _infra_stack.enter_context(postgres_container())
-    settings: Settings = request.getfixturevalue("_embedded_settings")
-    return _infra_stack.enter_context(_embedded(settings, "postgres"))
-
-
-@pytest.fixture(scope="session")
-def kafka_bootstrap(
-    _infra_stack: ExitStack, _use_docker: bool, request: pytest.FixtureRequest
+def _server(
+    env: str, container: Callable[[], AbstractContextManager[str]], request: pytest.FixtureRequest
 ) -> str:
-    """host:port of a Kafka 4.x broker (no topics guaranteed: see kafka_topics)."""
-    if bootstrap := os.environ.get("REMIT_KAFKA_BOOTSTRAP"):
-        return bootstrap
-    if _use_docker:
-        return _infra_stack.enter_context(kafka_container())
+    """The server named by ``env``, else a container if Docker answers, else our own."""
+    if found := os.environ.get(env):
+        return found
+    stack: ExitStack = request.getfixturevalue("_infra_stack")
+    if request.getfixturevalue("_use_docker"):
+        return stack.enter_context(container())
     settings: Settings = request.getfixturevalue("_embedded_settings")
-    return _infra_stack.enter_context(_embedded(settings, "kafka"))
+    service = "postgres" if container is postgres_container else "kafka"
+    return stack.enter_context(_embedded(settings, service))
+
+
+@pytest.fixture(scope="session")
+def database_url(request: pytest.FixtureRequest) -> str:
+    """asyncpg SQLAlchemy URL of an empty-at-start database."""
+    return _server("REMIT_DATABASE_URL", postgres_container, request)
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(request: pytest.FixtureRequest) -> str:
+    """host:port of a Kafka 4.x broker (no topics guaranteed: see kafka_topics)."""
+    return _server("REMIT_KAFKA_BOOTSTRAP", kafka_container, request)
 
 
 @pytest.fixture(scope="session")

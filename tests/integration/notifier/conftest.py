@@ -47,6 +47,10 @@ class Harness:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    async def webhook(self, org: str, url: str, *event_types: str) -> dict[str, Any]:
+        """Subscribe ``org``'s webhook at ``url`` to ``event_types`` (none: to everything)."""
+        return await self.subscribe(org, channel="webhook", url=url, event_types=list(event_types))
+
     async def publish(self, events: Iterable[PositionedEvent]) -> None:
         for pe in events:
             record = encode(pe.event, pe.position)

@@ -85,9 +85,7 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
 ) -> None:
     events = list(smith_events())
     async with notifier() as h:
-        await h.subscribe(
-            A, channel="webhook", url=receiver.url("/a"), event_types=["ActionCommitted"]
-        )
+        await h.webhook(A, receiver.url("/a"), "ActionCommitted")
         await h.publish(events[:10])
         await h.producer.send_and_wait(
             h.topic, key=b"junk", value=b"{not json", headers=[("ce_id", b"x")]

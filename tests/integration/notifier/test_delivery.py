@@ -14,7 +14,6 @@ from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
 NHSI = "nhs-improvement"
-ONLY_ACTION = ["ActionCommitted"]
 
 
 async def _deliveries(h: Any, org: str, sub_id: str) -> list[dict[str, Any]]:
@@ -33,9 +32,7 @@ async def test_failing_then_succeeding_receiver_gets_one_success(
 
     receiver.behaviours["/flaky"] = flaky
     async with notifier() as h:
-        sub = await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/flaky"), event_types=ONLY_ACTION
-        )
+        sub = await h.webhook(NHSI, receiver.url("/flaky"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/flaky")) == 4)
         [delivery] = await eventually(
@@ -57,9 +54,7 @@ async def test_retry_after_and_dead_letter_then_manual_retry(
 
     receiver.behaviours["/down"] = down
     async with notifier() as h:
-        sub = await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/down"), event_types=ONLY_ACTION
-        )
+        sub = await h.webhook(NHSI, receiver.url("/down"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/down")) == 5)
         [dead] = await eventually(
@@ -82,9 +77,7 @@ async def test_gone_disables_and_enable_resumes(notifier: Any, receiver: Receive
 
     receiver.behaviours["/gone"] = maybe_gone
     async with notifier() as h:
-        sub = await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/gone"), event_types=ONLY_ACTION
-        )
+        sub = await h.webhook(NHSI, receiver.url("/gone"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/gone")) == 1)
         url = f"/v1/subscriptions/{sub['id']}"
@@ -113,9 +106,7 @@ async def test_continuous_failure_disables_and_tells_the_organisation(
 
     receiver.behaviours["/broken"] = broken
     async with notifier(disable_after_s=0.5, retry_schedule_s=(0.2,) * 20) as h:
-        sub = await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/broken"), event_types=ONLY_ACTION
-        )
+        sub = await h.webhook(NHSI, receiver.url("/broken"), "ActionCommitted")
         await h.subscribe(NHSI, channel="email", email="ops@nhsi.test", event_types=["None"])
         await h.publish(smith_events())
         await eventually(
@@ -143,9 +134,7 @@ async def test_hanging_receiver_does_not_delay_another(notifier: Any, receiver: 
         await h.subscribe(
             ACADEMY := "nhs-leadership-academy", channel="webhook", url=receiver.url("/slow")
         )
-        await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/fast"), event_types=ONLY_ACTION
-        )
+        await h.webhook(NHSI, receiver.url("/fast"), "ActionCommitted")
         start = time.monotonic()
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/fast")) == 1, within=10)

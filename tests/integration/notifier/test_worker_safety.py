@@ -66,12 +66,7 @@ async def test_a_stale_claim_cannot_overwrite_the_new_owner(
     notifier: Any, receiver: Receiver
 ) -> None:
     async with notifier(run_workers=False) as h:
-        await h.subscribe(
-            "nhs-improvement",
-            channel="webhook",
-            url=receiver.url("/hook"),
-            event_types=["ActionCommitted"],
-        )
+        await h.webhook("nhs-improvement", receiver.url("/hook"), "ActionCommitted")
         await h.publish(smith_events())
         engine = create_async_engine(h.settings.database_dsn)
         schema = h.settings.db_schema

@@ -12,13 +12,7 @@ import httpx
 import pytest
 
 from services.projections.bootstrap import checksum, rebuild
-from tests.integration.projections.support import (
-    fresh_topics,
-    produce,
-    running_app,
-    settings_for,
-    wait_position,
-)
+from tests.integration.projections import support
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -29,16 +23,16 @@ TOTAL = 59
 async def client(database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
     events = list(smith_events())
     assert len(events) == TOTAL
-    topic, dlq = await fresh_topics(kafka_bootstrap, "proj-smith")
-    await produce(kafka_bootstrap, topic, events[:50])
-    settings = settings_for(database_url, kafka_bootstrap, topic, dlq)
-    async with running_app(settings) as http:
+    topic, dlq = await support.fresh_topics(kafka_bootstrap, "proj-smith")
+    await support.produce(kafka_bootstrap, topic, events[:50])
+    settings = support.settings_for(database_url, kafka_bootstrap, topic, dlq)
+    async with support.running_app(settings) as http:
         http.settings = settings  # type: ignore[attr-defined]
-        await wait_position(http, 50)
+        await support.wait_position(http, 50)
 
         params = {"min_position": TOTAL}  # asked before the last events are produced
         asked = asyncio.create_task(http.get("/v1/organisations/nhs-improvement", params=params))
-        await produce(kafka_bootstrap, topic, events[50:])
+        await support.produce(kafka_bootstrap, topic, events[50:])
         waited = await asked
         assert waited.status_code == 200, waited.text
         assert int(waited.headers["Remit-Position"]) >= TOTAL

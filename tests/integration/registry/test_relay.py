@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -75,15 +76,24 @@ async def _stop(stop: asyncio.Event, *relays: asyncio.Task[None]) -> None:
     await asyncio.wait_for(asyncio.gather(*relays), 30)
 
 
+@asynccontextmanager
+async def _relaying(settings: RegistrySettings) -> AsyncIterator[None]:
+    """One relay running for the block."""
+    stop = asyncio.Event()
+    relay = asyncio.create_task(run_relay(settings, stop))
+    try:
+        yield
+    finally:
+        await _stop(stop, relay)
+
+
 async def test_relay_publishes_the_store_in_position_order(
     engine: AsyncEngine, tables: Tables, topic_settings: RegistrySettings
 ) -> None:
     await _append(engine, tables, 0, 30)
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    await _append(engine, tables, 30, 30)  # while it runs: woken by NOTIFY
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 60)
-    await _stop(stop, relay)
+    async with _relaying(topic_settings):
+        await _append(engine, tables, 30, 30)  # while it runs: woken by NOTIFY
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 60)
     stored = await _store(engine, tables)
     assert _positions(records) == [p for p, _ in stored] == list(range(1, 61))
     assert [decode_record(r.key, r.value, r.headers).event for r in records] == [
@@ -97,18 +107,13 @@ async def test_relay_survives_a_broker_outage_without_loss(
 ) -> None:
     (closed_port,) = free_ports(1)
     down = topic_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{closed_port}"})
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(down, stop))
-    await _append(engine, tables, 0, 40)  # commands are accepted while Kafka is down
-    # the relay still sequences them, failing to publish and backing off meanwhile
-    await eventually(lambda: _store(engine, tables), lambda stored: len(stored) == 40)
-    await _stop(stop, relay)
-
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    await _append(engine, tables, 40, 10)
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 50)
-    await _stop(stop, relay)
+    async with _relaying(down):
+        await _append(engine, tables, 0, 40)  # commands are accepted while Kafka is down
+        # the relay still sequences them, failing to publish and backing off meanwhile
+        await eventually(lambda: _store(engine, tables), lambda stored: len(stored) == 40)
+    async with _relaying(topic_settings):
+        await _append(engine, tables, 40, 10)
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 50)
     assert _positions(records) == list(range(1, 51))
 
 
@@ -134,10 +139,8 @@ async def test_cloudevents_sdk_reads_what_the_relay_wrote(
     engine: AsyncEngine, tables: Tables, topic_settings: RegistrySettings
 ) -> None:
     await _append(engine, tables, 0, 3)
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 3)
-    await _stop(stop, relay)
+    async with _relaying(topic_settings):
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 3)
     for record, (position, event) in zip(records, await _store(engine, tables), strict=True):
         message = KafkaMessage(
             headers={name: bytes(value) for name, value in record.headers},

@@ -6,10 +6,7 @@ Positions are dense (1..N), commit-ordered in batches, per-stream ordered, causa
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from dataclasses import dataclass, field
-from uuid import UUID
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -23,48 +20,20 @@ from services.registry.adapters.sequencer import (
 )
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.adapters.writes import PendingWrites
-from services.registry.errors import ConcurrencyConflict
 from services.registry.service_layer.ports import StoredResponse
 from tests.integration.registry.factory import renamed
+from tests.support.writers import Ledger, Writers
 
 pytestmark = pytest.mark.integration
 
-WRITERS, TRANSACTIONS, STREAMS = 16, 40, 64
+CONCURRENT, TRANSACTIONS, STREAMS = 16, 40, 64
 
 
-@dataclass
-class Ledger:
-    committed: dict[UUID, DomainEvent] = field(default_factory=dict)
-    rolled_back: set[UUID] = field(default_factory=set)
-    conflicts: int = 0
-    writers_done: bool = False
+def _renamed(stream: int, version: int) -> DomainEvent:
+    return renamed(f"organisation-org-{stream}", version)
 
 
-async def _writer(seed: int, engine: AsyncEngine, tables: Tables, ledger: Ledger) -> None:
-    rng = random.Random(seed)
-    positions = PostgresPositionSource(engine, tables, timeout_s=30)
-    for _ in range(TRANSACTIONS):
-        streams = sorted(rng.sample(range(STREAMS), rng.randint(1, 3)))  # sorted: no deadlocks
-        events: list[DomainEvent] = []
-        try:
-            async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-                for stream in streams:
-                    stream_id = f"organisation-org-{stream}"
-                    version = len(await uow.events.load(stream_id)) + 1
-                    events.append(renamed(stream_id, version))
-                await uow.events.append(events)
-                await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005, 0.02)))
-                if rng.random() < 0.2:
-                    ledger.rolled_back.update(e.event_id for e in events)
-                    continue  # leave without commit: rolled back
-                await uow.commit()
-        except ConcurrencyConflict:
-            ledger.conflicts += 1
-            ledger.rolled_back.update(e.event_id for e in events)
-            continue
-        ledger.committed.update((e.event_id, e) for e in events)
-        if rng.random() < 0.5:  # like a command handler answering with positions
-            await positions.positions_of([e.event_id for e in events])
+WRITERS = Writers(TRANSACTIONS, STREAMS, lambda n: f"organisation-org-{n}", _renamed)
 
 
 async def _reader(
@@ -94,7 +63,9 @@ async def test_concurrent_writers_and_a_catch_up_reader_never_skip(
     ledger = Ledger()
     began = time.monotonic()
     reader = asyncio.create_task(_reader(engine, tables, ledger))
-    await asyncio.gather(*(_writer(seed, engine, tables, ledger) for seed in range(WRITERS)))
+    await asyncio.gather(
+        *(WRITERS.write(seed, engine, tables, ledger) for seed in range(CONCURRENT))
+    )
     ledger.writers_done = True
     seen, polls = await asyncio.wait_for(reader, 60)
 
@@ -107,7 +78,7 @@ async def test_concurrent_writers_and_a_catch_up_reader_never_skip(
     for versions in by_stream.values():
         assert versions == list(range(1, len(versions) + 1))
     print(
-        f"\n{len(seen)} events committed by {WRITERS}x{TRANSACTIONS} transactions "
+        f"\n{len(seen)} events committed by {CONCURRENT}x{TRANSACTIONS} transactions "
         f"({len(ledger.rolled_back)} events rolled back, {ledger.conflicts} conflicts), "
         f"{len(by_stream)} streams, reader polls {polls}, {time.monotonic() - began:.1f}s"
     )
