@@ -189,13 +189,6 @@ def deliveries_list(
     emit(rows, as_json, ("id", "subscription_id", "status", "attempts", "next_attempt_at"))
 
 
-@deliveries_app.command("retry")
-def deliveries_retry(delivery_id: str, org: OrgOption = None) -> None:
-    """Send one delivery again now."""
-    _notifier_write(org, "POST", f"/v1/deliveries/{delivery_id}/retry")
-    typer.echo(f"requeued {delivery_id}")
-
-
 @deliveries_app.command("recover")
 def deliveries_recover(
     subscription_id: str,
@@ -205,6 +198,13 @@ def deliveries_recover(
     """Requeue everything that failed for a subscription since a time."""
     path = f"/v1/subscriptions/{subscription_id}/recover"
     typer.echo(json.dumps(_notifier_write(org, "POST", path, params={"since": since})))
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_id: str, org: OrgOption = None) -> None:
+    """Send one delivery again now."""
+    _notifier_write(org, "POST", f"/v1/deliveries/{delivery_id}/retry")
+    typer.echo(f"requeued {delivery_id}")
 
 
 class Service(StrEnum):

@@ -4,7 +4,7 @@ serves the HTTP API, and how to serve it (JSON logs, uvicorn without its own log
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 import uvicorn
@@ -35,6 +35,10 @@ def serve_http(
     uvicorn.run(app(), host=settings.host, port=port, log_config=None)
 
 
-def logged(service: str, settings: ServiceSettings) -> None:
-    """JSON logs for a one-shot command."""
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def logged(service: str, settings: S) -> S:
+    """``settings``, once JSON logs are configured for a one-shot command."""
     configure_logging(service, settings.log_level)
+    return settings

@@ -27,8 +27,7 @@ def serve() -> None:
 @cli.command()
 def migrate() -> None:
     """Apply the database migrations (safe to run from several processes at once)."""
-    settings = NotifierSettings()
-    logged("notifier", settings)
+    settings = logged("notifier", NotifierSettings())
     asyncio.run(run_migrations(settings.database_dsn, settings.db_schema, settings.consumer_group))
     typer.echo(f"notifier schema {settings.db_schema!r} is up to date")
 

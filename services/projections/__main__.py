@@ -25,32 +25,28 @@ def serve() -> None:
 @cli.command()
 def consume() -> None:
     """Run only the consumer (no HTTP) until interrupted."""
-    settings = ProjectionsSettings()
-    logged("projections", settings)
+    settings = logged("projections", ProjectionsSettings())
     asyncio.run(bootstrap.consume(settings))
 
 
 @cli.command()
 def migrate() -> None:
     """Migrate the control schema and create a first data schema if there is none."""
-    settings = ProjectionsSettings()
-    logged("projections", settings)
+    settings = logged("projections", ProjectionsSettings())
     typer.echo(asyncio.run(bootstrap.migrate(settings)))
 
 
 @cli.command()
 def rebuild() -> None:
     """Rebuild the read model from the topic into a new schema, then switch readers to it."""
-    settings = ProjectionsSettings()
-    logged("projections", settings)
+    settings = logged("projections", ProjectionsSettings())
     typer.echo(asyncio.run(bootstrap.rebuild(settings)))
 
 
 @cli.command()
 def checksum() -> None:
     """Print a deterministic hash of the active read model."""
-    settings = ProjectionsSettings()
-    logged("projections", settings)
+    settings = logged("projections", ProjectionsSettings())
     typer.echo(asyncio.run(bootstrap.checksum(settings)))
 
 

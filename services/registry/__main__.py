@@ -29,8 +29,7 @@ def migrate() -> None:
     """Apply the database migrations (safe to run from several processes at once)."""
     from services.registry.migrations import migrate as run_migrations
 
-    settings = RegistrySettings()
-    logged("registry", settings)
+    settings = logged("registry", RegistrySettings())
     asyncio.run(run_migrations(settings.database_dsn, settings.db_schema))
     typer.echo(f"registry schema {settings.db_schema!r} is up to date")
 
@@ -38,8 +37,7 @@ def migrate() -> None:
 @cli.command()
 def relay() -> None:
     """Run only the outbox relay until SIGINT or SIGTERM (several may run; one is active)."""
-    settings = RegistrySettings()
-    logged("relay", settings)
+    settings = logged("relay", RegistrySettings())
     asyncio.run(_relay(settings))
 
 

@@ -97,9 +97,7 @@ class HttpWebhookSender:
         resolver: Resolver = resolve_host,
         total_timeout_s: float = 15.0,
     ) -> None:
-        self.client = client
-        self.allow = allow
-        self.resolver = resolver
+        self.client, self.allow, self.resolver = client, allow, resolver
         self.total_timeout_s = total_timeout_s
 
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:

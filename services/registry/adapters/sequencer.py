@@ -74,11 +74,8 @@ class PostgresPositionSource:
         retry_s: float = 0.003,
         batch_size: int = 5_000,
     ) -> None:
-        self._engine = engine
-        self._tables = tables
-        self._timeout_s = timeout_s
-        self._retry_s = retry_s
-        self._batch_size = batch_size
+        self._engine, self._tables = engine, tables
+        self._timeout_s, self._retry_s, self._batch_size = timeout_s, retry_s, batch_size
         self._read_sql = text(
             f"SELECT event_id, pos FROM {tables.schema}.positions_of(:ids, :limit, :key)"
         )

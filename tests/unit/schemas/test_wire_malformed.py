@@ -6,22 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import wire
 from schemas.envelope import DomainEvent
+from tests.unit.schemas.fuzzing import CE_HEADERS, fuzz
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-CE_HEADERS = [
-    "ce_id", "ce_type", "ce_source", "ce_specversion", "ce_time", "ce_subject", "content-type",
-    "ce_position", "ce_streamversion", "ce_correlationid", "ce_causationid", "ce_partitionkey",
-]  # fmt: skip
+FUZZ = fuzz(150)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
