@@ -106,13 +106,17 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
 ) -> None:
     writer = token("registry:write")
     async with httpx.AsyncClient(timeout=30) as http:
-        org = f"bus-{uuid.uuid4().hex[:6]}"
-        first = await http.post(
-            f"{services.registry}/v1/organisations",
-            json={"source": SOURCE, "organisation_id": org, "name": "Bus", "kind": "team"},
-            headers=writer,
-        )
-        assert first.status_code == 201, first.text
+
+        async def register(name: str) -> tuple[str, httpx.Response]:
+            org = f"bus-{uuid.uuid4().hex[:6]}"
+            body = {"source": SOURCE, "organisation_id": org, "name": name, "kind": "team"}
+            answer = await http.post(
+                f"{services.registry}/v1/organisations", json=body, headers=writer
+            )
+            assert answer.status_code == 201, answer.text
+            return org, answer
+
+        await register("Bus")
         feed = (await http.get(f"{services.registry}/v1/events", params={"limit": 1000})).json()
         position, payload = feed["events"][-1]["position"], feed["events"][-1]["event"]
         record = encode(decode(payload), position + 1000)  # far ahead: not a real position
@@ -127,13 +131,7 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
             await producer.send_and_wait(services.topic, value, key=record.key, headers=headers)
         finally:
             await producer.stop()
-        later = f"bus-{uuid.uuid4().hex[:6]}"
-        second = await http.post(
-            f"{services.registry}/v1/organisations",
-            json={"source": SOURCE, "organisation_id": later, "name": "Later", "kind": "team"},
-            headers=writer,
-        )
-        assert second.status_code == 201, second.text
+        later, second = await register("Later")
         view = await http.get(
             f"{services.projections}/v1/organisations/{later}",
             params={"min_position": second.json()["position"]},

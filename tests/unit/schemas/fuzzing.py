@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 
 
 def fuzz(examples: int) -> settings:
@@ -18,3 +22,16 @@ CE_HEADERS = [
     "ce_id", "ce_type", "ce_source", "ce_specversion", "ce_time", "ce_subject", "content-type",
     "ce_position", "ce_streamversion", "ce_correlationid", "ce_causationid", "ce_partitionkey",
 ]  # fmt: skip
+
+
+def mutated(data: Any, value: bytes, json_values: Any, fields: int) -> bytes:
+    """The record value with up to ``fields`` payload fields replaced, and maybe a byte
+    overwritten by garbage."""
+    payload = json.loads(value)
+    for field in data.draw(st.lists(st.sampled_from(sorted(payload)), max_size=fields)):
+        payload[field] = data.draw(json_values)
+    out: bytes = json.dumps(payload).encode()
+    if data.draw(st.booleans()):
+        cut = data.draw(st.integers(0, len(out)))
+        out = out[:cut] + data.draw(st.binary(max_size=8)) + out[cut + 1 :]
+    return out

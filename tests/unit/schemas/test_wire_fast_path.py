@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from schemas import wire
 from schemas.envelope import DomainEvent
-from tests.unit.schemas.fuzzing import CE_HEADERS, fuzz
+from tests.unit.schemas.fuzzing import CE_HEADERS, fuzz, mutated
 
 FUZZ = fuzz(300)
 HEADER_VALUES = st.sampled_from(
@@ -113,12 +113,6 @@ def test_mutated_valid_records(record: wire.EventRecord, data: st.DataObject) ->
         elif action != "drop":
             kept.append((name, data.draw(HEADER_VALUES)))
         headers = kept
-    payload = json.loads(record.value)
-    for field in data.draw(st.lists(st.sampled_from(sorted(payload)), max_size=2)):
-        payload[field] = data.draw(JSON_VALUES)
-    value = json.dumps(payload).encode()
-    if data.draw(st.booleans()):
-        cut = data.draw(st.integers(0, len(value)))
-        value = value[:cut] + data.draw(st.binary(max_size=8)) + value[cut + 1 :]
+    value = mutated(data, record.value, JSON_VALUES, fields=2)
     key = data.draw(st.just(record.key) | st.none() | st.just(b"\xc3\x28"))
     _agree(key, value, headers)
