@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from schemas.envelope import DeliveryStatus
+from services.projections.domain.model import NO_RESPONSE
+from services.projections.domain.refs import RESPONSE_KINDS
 from services.projections.entrypoints.deps import View
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
-ResponseFilter = Literal[
-    "implement_in_full", "partially_implement", "future_discussion", "not_implement", "no_response"
+
+def _one_of(values: list[str]) -> str:
+    return "^(" + "|".join(values) + ")$"
+
+
+_KINDS = sorted({*RESPONSE_KINDS.values(), NO_RESPONSE})
+_STATUSES = [status.value for status in DeliveryStatus]
+ResponseFilter = Annotated[
+    str | None, Query(pattern=_one_of(_KINDS), description="One of: " + ", ".join(_KINDS))
 ]
-DeliveryFilter = Literal["not_started", "in_progress", "delivered", "blocked", "unknown"]
+"""The response kinds the domain knows (``refs.RESPONSE_KINDS``, and none yet)."""
+DeliveryFilter = Annotated[
+    str | None, Query(pattern=_one_of(_STATUSES), description="One of: " + ", ".join(_STATUSES))
+]
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
@@ -24,8 +37,8 @@ DEFAULT_PAGE, MAX_PAGE = 100, 1000
 async def board(
     view: View,
     review: str | None = None,
-    response: ResponseFilter | None = None,
-    delivery: DeliveryFilter | None = None,
+    response: ResponseFilter = None,
+    delivery: DeliveryFilter = None,
     organisation: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
