@@ -146,7 +146,8 @@ async def board_counts(conn: AsyncConnection, schema: str, review_id: str) -> Co
     """:func:`views.board_counts` as one GROUP BY over the columns the store derives from it."""
     sql = (
         f"SELECT response_kind, delivery_status, count(*) FROM {schema}.recommendations "
-        "WHERE review_id = :r AND board_key IS NOT NULL GROUP BY response_kind, delivery_status"
+        "WHERE review_id = :review AND board_key IS NOT NULL "
+        "GROUP BY response_kind, delivery_status"
     )
-    rows = await conn.execute(text(sql), {"r": review_id})
+    rows = await conn.execute(text(sql), {"review": review_id})
     return {(str(kind), str(status)): int(n) for kind, status, n in rows}

@@ -58,17 +58,17 @@ class PostgresRebuildTarget:
             yield BulkWrites(conn, self.schema, self.dead_letters)
             await conn.execute(
                 text(
-                    f"UPDATE {self.control}.active SET data_schema = :s, version = :v, "
+                    f"UPDATE {self.control}.active SET data_schema = :schema, version = :version, "
                     "switched_at = now()"
                 ),
-                {"s": self.schema, "v": self.version},
+                {"schema": self.schema, "version": self.version},
             )
 
     async def drop_older(self) -> None:
         async with self.engine.begin() as conn:
             rows = await conn.execute(
-                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :p"),
-                {"p": f"{self.control}\\_v%"},
+                text("SELECT nspname FROM pg_namespace WHERE nspname LIKE :versions"),
+                {"versions": f"{self.control}\\_v%"},
             )
             for (name,) in rows.all():
                 suffix = name.removeprefix(f"{self.control}_v")

@@ -48,15 +48,17 @@ async def ensure(engine: AsyncEngine, control: str) -> str:
     return the active one."""
     await migrate(engine.url.render_as_string(hide_password=False), control)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": control})
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:control))"), {"control": control}
+        )
         row = (await conn.execute(text(f"SELECT data_schema FROM {control}.active"))).first()
         if row is not None:
             return str(row[0])
         schema = f"{control}_v1"
         await execute_all(conn, data_ddl(schema))
         await conn.execute(
-            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:s, 1)"),
-            {"s": schema},
+            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:schema, 1)"),
+            {"schema": schema},
         )
         return schema
 
@@ -179,11 +181,11 @@ async def get_checkpoint(
         await conn.execute(
             text(
                 f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-                "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
+                "VALUES (:topic, :partition, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
                 # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
                 "topic = EXCLUDED.topic RETURNING kafka_offset, position"
             ),
-            {"t": topic, "p": partition},
+            {"topic": topic, "partition": partition},
         )
     ).one()
     return Checkpoint(topic, partition, int(row[0]), int(row[1]))
@@ -193,10 +195,16 @@ async def put_checkpoint(conn: AsyncConnection, schema: str, cp: Checkpoint) -> 
     await conn.execute(
         text(
             f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-            "VALUES (:t, :p, :o, :pos) ON CONFLICT (topic, partition) DO UPDATE SET "
-            "kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, updated_at = now()"
+            "VALUES (:topic, :partition, :offset, :position) ON CONFLICT (topic, partition) "
+            "DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, "
+            "updated_at = now()"
         ),
-        {"t": cp.topic, "p": cp.partition, "o": cp.offset, "pos": cp.position},
+        {
+            "topic": cp.topic,
+            "partition": cp.partition,
+            "offset": cp.offset,
+            "position": cp.position,
+        },
     )
 
 

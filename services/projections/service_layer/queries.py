@@ -176,9 +176,6 @@ class Reader:
     async def close(self) -> None:
         await self.store.close()
 
-    async def current_position(self) -> int:
-        return (await self.head()).position
-
     async def wait_for(self, min_position: int) -> Head:
         """The head once ``min_position`` is applied; :class:`NotCaughtUp` after the wait."""
         deadline = time.monotonic() + self.max_wait_s
