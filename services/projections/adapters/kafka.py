@@ -1,27 +1,20 @@
-"""Kafka clients: the group consumer (manual commits), a group-less reader for rebuilds, and
-the idempotent dead-letter producer."""
+"""The rebuild's Kafka reader: no group, every partition, from the beginning, large fetches
+(:class:`~..service_layer.ports.ReplaySource`).
+
+(The live consumer and the dead-letter publisher are the shared kit's:
+:mod:`services.common.consumer`, :mod:`services.common.dead_letters`.)
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.common.kafka import client_options
-from services.projections.adapters.dead_letters import DeadLetter
 from services.projections.config import ProjectionsSettings
-
-
-def group_consumer(settings: ProjectionsSettings) -> AIOKafkaConsumer:
-    """Offsets are committed by hand, after the read model's transaction commits."""
-    return AIOKafkaConsumer(
-        settings.events_topic,
-        **client_options(settings),
-        group_id=settings.consumer_group,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        isolation_level="read_committed",
-    )
 
 
 async def replay_reader(
@@ -57,22 +50,31 @@ async def replay_reader(
     return consumer, assigned
 
 
-class KafkaDeadLetterPublisher:
-    """Produces a dead record to the DLQ topic: original key, value, headers + ``dlq_*``."""
+MAX_RECORDS = 20_000
+"""Records per ``getmany``: one fetch response's worth (see :func:`replay_reader`)."""
+
+
+class KafkaReplaySource:
+    """The topic from its beginning, read by :func:`replay_reader` (``async with``)."""
 
     def __init__(self, settings: ProjectionsSettings) -> None:
-        self._topic = settings.dlq_topic
-        self._producer = AIOKafkaProducer(
-            **client_options(settings), acks="all", enable_idempotence=True
-        )
+        self.settings = settings
+        self._consumer: AIOKafkaConsumer | None = None
+        self._partitions: list[TopicPartition] = []
 
-    async def start(self) -> None:
-        await self._producer.start()
+    async def __aenter__(self) -> KafkaReplaySource:
+        self._consumer, self._partitions = await replay_reader(self.settings)
+        return self
 
-    async def stop(self) -> None:
-        await self._producer.stop()
+    async def __aexit__(self, *exc: object) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
 
-    async def publish(self, letter: DeadLetter) -> None:
-        await self._producer.send_and_wait(
-            self._topic, value=letter.value, key=letter.key, headers=letter.dlq_headers()
-        )
+    async def until_end(self) -> AsyncIterator[Sequence[Any]]:
+        consumer = self._consumer
+        assert consumer is not None, "use the source inside 'async with'"
+        ends = await consumer.end_offsets(self._partitions)
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
+            for records in batches.values():
+                yield records

@@ -20,11 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import ARRAY_COLUMNS
-from services.projections.adapters.store import Bound, bound_sql, doc_class
+from services.projections.adapters.store import bound_sql, doc_class
 from services.projections.domain.model import Doc, World
 from services.projections.domain.needs import ALL, Lookup
 from services.projections.domain.refs import STREAM_PREFIXES
 from services.projections.domain.views import Counts
+from services.projections.service_layer.ports import Bound
 
 PREFIXES = {kind: prefix for prefix, kind in STREAM_PREFIXES.items()}
 _EVENT_CONDITION = {
@@ -145,7 +146,8 @@ async def board_counts(conn: AsyncConnection, schema: str, review_id: str) -> Co
     """:func:`views.board_counts` as one GROUP BY over the columns the store derives from it."""
     sql = (
         f"SELECT response_kind, delivery_status, count(*) FROM {schema}.recommendations "
-        "WHERE review_id = :r AND board_key IS NOT NULL GROUP BY response_kind, delivery_status"
+        "WHERE review_id = :review AND board_key IS NOT NULL "
+        "GROUP BY response_kind, delivery_status"
     )
-    rows = await conn.execute(text(sql), {"r": review_id})
+    rows = await conn.execute(text(sql), {"review": review_id})
     return {(str(kind), str(status)): int(n) for kind, status, n in rows}

@@ -1,4 +1,4 @@
-"""The PostgreSQL read-model store: documents, stored events, checkpoint, pointer, dead letters.
+"""The PostgreSQL read-model store: documents, stored events, checkpoint, pointer.
 
 Every function takes an open connection so the caller owns the transaction (one per batch for
 the consumer, one REPEATABLE READ READ ONLY per request for readers).
@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from typing import Any, get_args
 
 from pydantic_core import from_json
 from sqlalchemy import text
@@ -18,17 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
-from services.projections.adapters.schema import DOC_COLUMNS, control_ddl, data_ddl, execute_all
-from services.projections.domain.model import (
-    KINDS,
-    Action,
-    Doc,
-    Organisation,
-    Recommendation,
-    Responsibility,
-    Review,
-    World,
-)
+from services.projections.adapters.schema import DOC_COLUMNS, data_ddl, execute_all
+from services.projections.domain.model import KINDS, Doc, World
 from services.projections.domain.needs import filter_values
 from services.projections.domain.refs import (
     Refs,
@@ -36,56 +25,40 @@ from services.projections.domain.refs import (
     concerned_recommendations,
 )
 from services.projections.domain.views import HistoryEntry
-
-
-@dataclass(frozen=True)
-class Bound:
-    """Answer as the world was at a position, or at a moment (by effective time)."""
-
-    position: int | None = None
-    as_of: datetime | None = None
-
-    @property
-    def is_current(self) -> bool:
-        return self.position is None and self.as_of is None
-
-
-@dataclass
-class Checkpoint:
-    topic: str
-    partition: int
-    offset: int = -1
-    position: int = 0
+from services.projections.migrations import migrate
+from services.projections.service_layer.ports import Bound, Checkpoint
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
+DOC_CLASSES: dict[str, type[Doc]] = {
+    kind: get_args(World.model_fields[kind].annotation)[1] for kind in KINDS
+}
+"""Each collection's document class, as :class:`World` declares it."""
+
+
 def doc_class(kind: str) -> type[Doc]:
-    classes: dict[str, type[Doc]] = {
-        "organisations": Organisation,
-        "reviews": Review,
-        "recommendations": Recommendation,
-        "responsibilities": Responsibility,
-        "actions": Action,
-    }
-    return classes[kind]
+    return DOC_CLASSES[kind]
 
 
 async def ensure(engine: AsyncEngine, control: str) -> str:
-    """Create the control schema and a first data schema if missing; return the active one."""
+    """Migrate the control schema and create a first (empty) data schema if there is none;
+    return the active one."""
+    await migrate(engine.url.render_as_string(hide_password=False), control)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": control})
-        await execute_all(conn, control_ddl(control))
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:control))"), {"control": control}
+        )
         row = (await conn.execute(text(f"SELECT data_schema FROM {control}.active"))).first()
         if row is not None:
             return str(row[0])
         schema = f"{control}_v1"
         await execute_all(conn, data_ddl(schema))
         await conn.execute(
-            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:s, 1)"),
-            {"s": schema},
+            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:schema, 1)"),
+            {"schema": schema},
         )
         return schema
 
@@ -208,11 +181,11 @@ async def get_checkpoint(
         await conn.execute(
             text(
                 f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-                "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
+                "VALUES (:topic, :partition, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
                 # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
                 "topic = EXCLUDED.topic RETURNING kafka_offset, position"
             ),
-            {"t": topic, "p": partition},
+            {"topic": topic, "partition": partition},
         )
     ).one()
     return Checkpoint(topic, partition, int(row[0]), int(row[1]))
@@ -222,10 +195,16 @@ async def put_checkpoint(conn: AsyncConnection, schema: str, cp: Checkpoint) -> 
     await conn.execute(
         text(
             f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-            "VALUES (:t, :p, :o, :pos) ON CONFLICT (topic, partition) DO UPDATE SET "
-            "kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, updated_at = now()"
+            "VALUES (:topic, :partition, :offset, :position) ON CONFLICT (topic, partition) "
+            "DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, "
+            "updated_at = now()"
         ),
-        {"t": cp.topic, "p": cp.partition, "o": cp.offset, "pos": cp.position},
+        {
+            "topic": cp.topic,
+            "partition": cp.partition,
+            "offset": cp.offset,
+            "position": cp.position,
+        },
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
+from schemas.streams import PREFIXES
 from schemas.upcasting import decode
 from services.registry.adapters.db import Tables
 from services.registry.adapters.writes import Guard, PendingWrites
@@ -28,23 +29,23 @@ class _StoreSql:
     load: TextualSelect
 
 
+_RESPONSIBILITY = PREFIXES["responsibilities"]
+
+
 @functools.cache
 def _store_sql(tables: Tables) -> _StoreSql:
     """Built once per schema: a statement object keeps its SQLAlchemy cache key, so a unit of
     work does not pay to compute it again."""
     return _StoreSql(
-        # Locks are taken in key order as the sorted subquery yields rows.
         lock=text(
-            "SELECT count(*) FROM (SELECT k, x FROM unnest(CAST(:keys AS text[]),"
-            " CAST(:exclusive AS boolean[])) AS u(k, x) ORDER BY k) s, LATERAL (SELECT CASE"
-            " WHEN s.x THEN pg_advisory_xact_lock(hashtextextended(s.k, 0))"
-            " ELSE pg_advisory_xact_lock_shared(hashtextextended(s.k, 0)) END) l"
+            f"SELECT {tables.schema}.lock_streams(CAST(:shared AS text[]),"
+            " CAST(:exclusive AS text[]))"
         ),
         holdings=text(
-            "SELECT substr(stream_id, length('responsibility-') + 1) FROM ("
+            f"SELECT substr(stream_id, {len(_RESPONSIBILITY) + 1}) FROM ("
             " SELECT DISTINCT ON (stream_id) stream_id,"
             " coalesce(payload->>'to_id', payload->>'holder_id') AS holder"
-            f" FROM {tables.events} WHERE stream_id LIKE 'responsibility-%'"
+            f" FROM {tables.events} WHERE stream_id LIKE '{_RESPONSIBILITY}%'"
             " AND event_type IN ('ResponsibilityAssigned', 'ResponsibilityTransferred')"
             " ORDER BY stream_id, stream_version DESC) latest WHERE holder = :org ORDER BY 1"
         ),
@@ -59,15 +60,13 @@ class PostgresEventStore:
     """``EventStore`` on one connection whose transaction the unit of work owns.
 
     Streams and locks handed over by :meth:`prefetched` (the unit of work's ``prepare``) are
-    not asked for again. With a ``pending`` buffer, ``append`` stages the events for the unit
-    of work's commit (one statement with the idempotency key); without one it inserts at once.
-    After :meth:`defer_locks` (no transaction is open), shared locks are not taken here but
-    collected in :meth:`guard`, for the append to take and check.
+    not asked for again. ``append`` stages the events in ``pending`` for the unit of work's
+    commit (one statement with the idempotency key). After :meth:`defer_locks` (no transaction
+    is open), shared locks are not taken here but collected in :meth:`guard`, for the append to
+    take and check.
     """
 
-    def __init__(
-        self, connection: AsyncConnection, tables: Tables, pending: PendingWrites | None = None
-    ) -> None:
+    def __init__(self, connection: AsyncConnection, tables: Tables, pending: PendingWrites) -> None:
         self._connection = connection
         self._tables = tables
         self._pending = pending
@@ -112,9 +111,12 @@ class PostgresEventStore:
         wanted = {k: x for k, x in wanted.items() if not (k in self._held and self._held[k] >= x)}
         if not wanted:
             return
-        keys = sorted(wanted)
         await self._connection.execute(
-            self._sql.lock, {"keys": keys, "exclusive": [wanted[k] for k in keys]}
+            self._sql.lock,
+            {
+                "shared": [k for k, x in wanted.items() if not x],
+                "exclusive": [k for k, x in wanted.items() if x],
+            },
         )
         self._held.update(wanted)
 
@@ -134,10 +136,7 @@ class PostgresEventStore:
             return
         for event in events:
             self._loaded.pop(event.stream_id, None)
-        if self._pending is not None:
-            self._pending.events.extend(events)
-        else:
-            await PendingWrites(list(events)).flush(self._connection, self._tables)
+        self._pending.events.extend(events)
 
 
 class EventFeed:

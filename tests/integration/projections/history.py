@@ -18,6 +18,7 @@ from schemas import organisations as o
 from schemas import responsibilities as r
 from schemas import reviews as v
 from schemas.envelope import DeliveryStatus, DomainEvent, OrganisationKind, Source
+from schemas.streams import responsibility_stream
 from schemas.wire import PositionedEvent
 
 START = datetime(2015, 1, 1, tzinfo=UTC)
@@ -86,12 +87,9 @@ class History:
         for resp in self.resps:
             holder = self.rng.choice(self.orgs[:-3])
             self.holders[resp] = holder
+            duty = {"responsibility_id": resp, "description": f"Duty {resp}"}
             self.make(
-                r.ResponsibilityAssigned,
-                f"responsibility-{resp}",
-                responsibility_id=resp,
-                description=f"Duty {resp}",
-                holder_id=holder,
+                r.ResponsibilityAssigned, responsibility_stream(resp), **duty, holder_id=holder
             )
         self.actions: list[str] = []
 
@@ -193,11 +191,12 @@ class History:
         instead = self.rng.choice(self.orgs) if self.rng.random() < 0.2 else None
         known_from = self.holders[resp] if self.rng.random() < 0.9 else None
         rec = self.rng.choice(self.recs)[0] if self.rng.random() < 0.3 else None
+        stream = responsibility_stream(resp)
         self.make(
             r.ResponsibilityTransferred,
-            f"responsibility-{resp}",
+            stream,
             responsibility_id=resp,
-            description=f"Duty {resp}, v{self.versions[f'responsibility-{resp}']}",
+            description=f"Duty {resp}, v{self.versions[stream]}",
             from_id=known_from,
             to_id=to,
             instead_of_id=instead,

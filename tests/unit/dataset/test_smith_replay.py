@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import cast
 
 from services.registry.dataset import load_dataset
-from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
+from services.registry.service_layer.command_runner import run_command
 from services.registry.service_layer.ports import UnitOfWork
+from tests.support.smith import import_context
 from tests.unit.dataset.test_smith_dataset import DATASET
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
@@ -24,13 +23,8 @@ async def import_once(uow: FakeUnitOfWork) -> list[bool]:
     factory = cast(Callable[[], UnitOfWork], lambda: uow)
     replayed: list[bool] = []
     for key, command in dataset.commands:
-        ctx = Context(
-            actor="remit-import",
-            correlation_id=f"{dataset.dataset}:{key}",
-            now=datetime(2026, 1, 1, tzinfo=UTC),
-            source=command.source,
-        )
-        result = await messagebus.execute(
+        ctx = import_context(dataset.dataset, key, command)
+        result = await run_command(
             command, ctx, factory, positions, idempotency_key=f"{dataset.dataset}:{key}"
         )
         replayed.append(result.replayed)

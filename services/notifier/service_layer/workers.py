@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from services.notifier.adapters.job_store import ClaimedJob
-from services.notifier.entrypoints import metrics
+from services.notifier import metrics
 from services.notifier.service_layer.delivery import Delivery
+from services.notifier.service_layer.ports import ClaimedJob
 
 log = structlog.get_logger(__name__)
 
@@ -30,11 +30,8 @@ class WorkerPool:
         poll_s: float,
         lease: timedelta,
     ) -> None:
-        self.delivery = delivery
-        self.size = size
-        self.per_subscription = per_subscription
-        self.poll_s = poll_s
-        self.lease = lease
+        self.delivery, self.size, self.per_subscription = delivery, size, per_subscription
+        self.poll_s, self.lease = poll_s, lease
         self.wake = asyncio.Event()
         self._claimer: asyncio.Task[None] | None = None
         self._in_flight: set[asyncio.Task[None]] = set()

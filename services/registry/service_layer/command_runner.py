@@ -1,4 +1,9 @@
-"""Running one command: idempotency, optimistic concurrency, one transaction, then positions."""
+"""Running one command: idempotency, optimistic concurrency, one unit of work, then positions.
+
+:func:`run_command` wraps a handler (``handlers.handle``) in a unit of work: it reads what the
+command declared, lets the handler decide, appends the events with the answer kept for the
+Idempotency-Key, commits, and waits for the events' global positions.
+"""
 
 from __future__ import annotations
 
@@ -82,7 +87,7 @@ STALE_READ_ATTEMPTS = 3
 """How often a command is decided again when a body it relied on changed before it committed."""
 
 
-async def execute(
+async def run_command(
     cmd: AnyCommand,
     ctx: Context,
     uow_factory: Callable[[], UnitOfWork],
@@ -90,12 +95,14 @@ async def execute(
     idempotency_key: str | None = None,
     expected_version: int | None = None,
 ) -> CommandResult:
-    """Run ``cmd`` once. A retried ``idempotency_key`` returns the first result and appends
-    nothing; ``expected_version`` (If-Match) must equal the primary stream's current version."""
+    """Run ``cmd`` once (deciding again, up to :data:`STALE_READ_ATTEMPTS` times, if a body it
+    relied on changed before it committed). A retried ``idempotency_key`` returns the first
+    result and appends nothing; ``expected_version`` (If-Match) must equal the primary
+    stream's current version."""
     digest = request_hash(cmd)
     for attempt in range(1, STALE_READ_ATTEMPTS + 1):
         try:
-            return await _attempt(
+            return await _decide_and_append(
                 cmd, ctx, uow_factory, positions, digest, idempotency_key, expected_version
             )
         except StaleRead:
@@ -104,7 +111,7 @@ async def execute(
     raise AssertionError("unreachable")
 
 
-async def _attempt(
+async def _decide_and_append(
     cmd: AnyCommand,
     ctx: Context,
     uow_factory: Callable[[], UnitOfWork],
