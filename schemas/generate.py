@@ -28,6 +28,7 @@ from pydantic_core import core_schema
 from schemas import wire
 from schemas.catalogue import CURRENT_VERSIONS, EVENT_TYPES
 from schemas.envelope import DomainEvent
+from schemas.streams import template
 from schemas.upcasting import decode
 
 ROOT = Path(__file__).resolve().parent
@@ -51,25 +52,25 @@ class WireSchema(GenerateJsonSchema):
         return self.mode == "serialization" or super().field_is_required(field, total)
 
 
-_ORGANISATION = "organisation-<organisation_id>"
-_RECOMMENDATION = "recommendation-<recommendation_id>"
+_ORGANISATION = template("organisations")
+_RECOMMENDATION = template("recommendations")
 STREAMS: dict[str, str] = {
     "OrganisationRegistered": _ORGANISATION,
     "OrganisationRenamed": _ORGANISATION,
     "OrganisationMerged": _ORGANISATION,
     "OrganisationDissolved": _ORGANISATION,
     "AccountabilityAssigned": _ORGANISATION,
-    "ReviewPublished": "review-<review_id>",
+    "ReviewPublished": template("reviews"),
     "RecommendationRecorded": _RECOMMENDATION,
     "RecommendationAccepted": _RECOMMENDATION,
     "RecommendationAdapted": _RECOMMENDATION,
     "RecommendationDeferred": _RECOMMENDATION,
     "RecommendationRejected": _RECOMMENDATION,
-    "ImplementationProgressRecorded": f"{_RECOMMENDATION} or action-<action_id>",
-    "ResponsibilityAssigned": "responsibility-<responsibility_id>",
-    "ResponsibilityTransferred": "responsibility-<responsibility_id>",
-    "ActionCommitted": "action-<action_id>",
-    "ActionTransferred": "action-<action_id>",
+    "ImplementationProgressRecorded": f"{_RECOMMENDATION} or {template('actions')}",
+    "ResponsibilityAssigned": template("responsibilities"),
+    "ResponsibilityTransferred": template("responsibilities"),
+    "ActionCommitted": template("actions"),
+    "ActionTransferred": template("actions"),
     "ChangeTookEffect": "the stream of the announced change",
     "ChangeWithdrawn": "the stream of the announced change",
     "RecordsCorrected": "the stream of the events it corrects",

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -139,6 +139,12 @@ def rebuild() -> None:
     raise typer.Exit(code)
 
 
+def _notifier_write(org: str | None, method: str, path: str, **options: Any) -> Any:
+    """Ask the notifier for a change, with a ``subscriptions:write`` token for ``org``."""
+    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
+        return check(c.request(method, path, **options))
+
+
 @subscriptions_app.command("list")
 def subscriptions_list(org: OrgOption = None, as_json: JsonFlag = False) -> None:
     """List subscriptions (one organisation's, or all with admin)."""
@@ -165,15 +171,13 @@ def subscriptions_add(
         "event_types": event_type or [],
     }
     body["url" if url else "email"] = url or email
-    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
-        emit(check(c.post("/v1/subscriptions", json=body)), as_json)
+    emit(_notifier_write(org, "POST", "/v1/subscriptions", json=body), as_json)
 
 
 @subscriptions_app.command("remove")
 def subscriptions_remove(subscription_id: str, org: OrgOption = None) -> None:
     """Delete a subscription."""
-    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
-        check(c.delete(f"/v1/subscriptions/{subscription_id}"))
+    _notifier_write(org, "DELETE", f"/v1/subscriptions/{subscription_id}")
     typer.echo(f"removed {subscription_id}")
 
 
@@ -191,14 +195,6 @@ def deliveries_list(
     emit(rows, as_json, ("id", "subscription_id", "status", "attempts", "next_attempt_at"))
 
 
-@deliveries_app.command("retry")
-def deliveries_retry(delivery_id: str, org: OrgOption = None) -> None:
-    """Send one delivery again now."""
-    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
-        check(c.post(f"/v1/deliveries/{delivery_id}/retry"))
-    typer.echo(f"requeued {delivery_id}")
-
-
 @deliveries_app.command("recover")
 def deliveries_recover(
     subscription_id: str,
@@ -206,11 +202,15 @@ def deliveries_recover(
     org: OrgOption = None,
 ) -> None:
     """Requeue everything that failed for a subscription since a time."""
-    with _client(_settings().notifier_url, ["subscriptions:write"], org) as c:
-        body = check(
-            c.post(f"/v1/subscriptions/{subscription_id}/recover", params={"since": since})
-        )
-    typer.echo(json.dumps(body))
+    path = f"/v1/subscriptions/{subscription_id}/recover"
+    typer.echo(json.dumps(_notifier_write(org, "POST", path, params={"since": since})))
+
+
+@deliveries_app.command("retry")
+def deliveries_retry(delivery_id: str, org: OrgOption = None) -> None:
+    """Send one delivery again now."""
+    _notifier_write(org, "POST", f"/v1/deliveries/{delivery_id}/retry")
+    typer.echo(f"requeued {delivery_id}")
 
 
 class Service(StrEnum):

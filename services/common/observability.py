@@ -80,8 +80,7 @@ class RequestContext:
     """ASGI middleware: correlation id in and out, and the request latency histogram."""
 
     def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
+        self.app, self.service = app, service
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -134,8 +134,7 @@ class BodyLimit:
     """Refuse request bodies over ``max_bytes`` with 413 before they are read whole."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
+        self.app, self.max_bytes = app, max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

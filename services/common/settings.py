@@ -34,3 +34,13 @@ class ServiceSettings(AuthSettings, KafkaSettings):
     def database_dsn(self) -> str:
         """The SQLAlchemy URL (``postgresql+asyncpg://...``) as a string."""
         return str(self.database_url)
+
+
+class ConsumerSettings(ServiceSettings):
+    """What a service that consumes the events topic adds (the consumer kit's knobs)."""
+
+    consumer_group: str = "remit-consumer"
+    batch_max_records: int = Field(default=500, ge=1)
+    poll_timeout_ms: int = Field(default=500, ge=10)
+    retry_backoff_s: float = Field(default=1.0, gt=0)
+    run_consumer: bool = True

@@ -1,43 +1,36 @@
 """``python -m services.notifier [serve|migrate]``: the API (its lifespan runs the consumer and
-the delivery workers), or only create/upgrade the notifier's tables and exit."""
+the delivery workers), or only bring the notifier's schema to the last migration."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 
-import uvicorn
-from sqlalchemy.ext.asyncio import create_async_engine
+import typer
 
-from services.common.observability import configure_logging
-from services.notifier.adapters import db
+from services.common.commands import logged, serve_http, service_cli
 from services.notifier.config import NotifierSettings
+from services.notifier.migrations import migrate as run_migrations
+
+cli = service_cli("Remit notifier (alerts by webhook and e-mail).")
 
 
-async def migrate(settings: NotifierSettings) -> None:
-    engine = create_async_engine(settings.database_dsn)
-    try:
-        await db.migrate(engine, settings.db_schema)
-    finally:
-        await engine.dispose()
+@cli.command()
+def serve() -> None:
+    """Serve the API; the consumer and the delivery workers run in-process unless turned off
+    (REMIT_RUN_CONSUMER, REMIT_RUN_WORKERS)."""
+    from services.notifier.entrypoints.app import create_app
 
-
-def main(argv: list[str]) -> int:
     settings = NotifierSettings()
-    command = argv[0] if argv else "serve"
-    configure_logging("notifier", settings.log_level)
-    if command == "serve":
-        from services.notifier.entrypoints.app import create_app
+    serve_http("notifier", settings, lambda: create_app(settings), settings.port)
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
-    elif command == "migrate":
-        asyncio.run(migrate(settings))
-        print(f"notifier schema {settings.db_schema!r} is up to date")
-    else:
-        print(__doc__, file=sys.stderr)
-        return 2
-    return 0
+
+@cli.command()
+def migrate() -> None:
+    """Apply the database migrations (safe to run from several processes at once)."""
+    settings = logged("notifier", NotifierSettings())
+    asyncio.run(run_migrations(settings.database_dsn, settings.db_schema, settings.consumer_group))
+    typer.echo(f"notifier schema {settings.db_schema!r} is up to date")
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    cli()

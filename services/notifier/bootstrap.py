@@ -1,33 +1,36 @@
-"""Wire the notifier: engine, stores, senders, use cases; start and stop the background parts."""
+"""Wiring of the notifier: engine, stores, senders, use cases, consumer and delivery workers."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-from dataclasses import dataclass, field
+import functools
+from dataclasses import dataclass
 from datetime import timedelta
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.notifier.adapters import db
-from services.notifier.adapters.dead_letter_store import DeadLetterStore
-from services.notifier.adapters.email import EmailSender
-from services.notifier.adapters.job_store import JobStore
-from services.notifier.adapters.kafka import (
-    DeadLetterPublisher,
-    dead_letter_producer,
-    events_consumer,
+from services.common.consumer import Consumer
+from services.common.dead_letters import (
+    DeadLetterSink,
+    DeadLetterStore,
+    KafkaDeadLetterPublisher,
 )
-from services.notifier.adapters.subscription_store import SubscriptionStore
-from services.notifier.adapters.webhook import WebhookSender
+from services.common.replay import KafkaReplaySource
+from services.notifier.adapters.db import create_engine
+from services.notifier.adapters.email import SmtpSender
+from services.notifier.adapters.ingest_store import PostgresIngestStore
+from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
+from services.notifier.adapters.webhook import HttpWebhookSender, check_target
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.addresses import AllowList
 from services.notifier.domain.retry import RetryPolicy
-from services.notifier.entrypoints.consumer import EventConsumer
-from services.notifier.entrypoints.workers import WorkerPool
+from services.notifier.migrations import migrate
 from services.notifier.service_layer.delivery import Delivery
+from services.notifier.service_layer.ingest import Ingest
+from services.notifier.service_layer.knowledge_rebuild import rebuild_knowledge
 from services.notifier.service_layer.subscriptions import Subscriptions
+from services.notifier.service_layer.workers import WorkerPool
 
 
 @dataclass
@@ -36,47 +39,32 @@ class Notifier:
     engine: AsyncEngine
     http: httpx.AsyncClient
     subscriptions: Subscriptions
-    delivery: Delivery
     pool: WorkerPool
     dead_letters: DeadLetterStore
-    consumer: EventConsumer | None = None
-    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
-    _closers: list[object] = field(default_factory=list)
+    publisher: KafkaDeadLetterPublisher
+    ingest_store: PostgresIngestStore
+    consumer: Consumer
 
     async def start(self) -> None:
-        await db.migrate(self.engine, self.settings.db_schema)
-        if self.settings.run_workers:
-            self.pool.start()
-        if self.settings.run_consumer:
-            await self._start_consumer()
-
-    async def _start_consumer(self) -> None:
         s = self.settings
-        kafka = events_consumer(s, s.events_topic, s.consumer_group)
-        producer = dead_letter_producer(s)
-        await producer.start()
-        await kafka.start()
-        self._closers += [kafka, producer]
-        dlq = DeadLetterPublisher(producer, s.dlq_topic, s.consumer_group)
-        self.consumer = EventConsumer(
-            kafka, dlq, self.engine, s.db_schema, s.consumer_batch_size, self.pool.poke
-        )
-        self._tasks.append(asyncio.create_task(self.consumer.run(), name="notifier-consumer"))
+        await migrate(s.database_dsn, s.db_schema, s.consumer_group)
+        if s.run_workers:
+            self.pool.start()
+        if s.run_consumer:
+            if await self.ingest_store.knowledge_to_rebuild() is not None:
+                async with KafkaReplaySource(s) as source:
+                    await rebuild_knowledge(self.ingest_store, source)
+            await self.publisher.start()
+            self.consumer.start()
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.pool.stop()
-        for client in self._closers:
-            with contextlib.suppress(Exception):
-                await client.stop()  # type: ignore[attr-defined]
-        await self.http.aclose()
-        await self.engine.dispose()
+        stops = (self.consumer.stop, self.pool.stop, self.publisher.stop)
+        for stop in (*stops, self.http.aclose, self.engine.dispose):
+            await stop()
 
 
 def bootstrap(settings: NotifierSettings) -> Notifier:
-    engine = db.create_engine(settings)
+    engine = create_engine(settings)
     allow = AllowList.of(settings.webhook_allow_hosts, settings.webhook_allow_networks)
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(settings.http_timeout_s),
@@ -84,12 +72,12 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         limits=httpx.Limits(max_connections=settings.workers * 2),
         trust_env=False,
     )
-    store = SubscriptionStore(engine, settings.db_schema)
+    subscriptions = PostgresSubscriptionStore(engine, settings.db_schema)
     delivery = Delivery(
-        jobs=JobStore(engine, settings.db_schema),
-        subscriptions=store,
-        webhooks=WebhookSender(http, allow, total_timeout_s=settings.http_timeout_s),
-        email=EmailSender(
+        jobs=PostgresJobStore(engine, settings.db_schema),
+        subscriptions=subscriptions,
+        webhooks=HttpWebhookSender(http, allow, total_timeout_s=settings.http_timeout_s),
+        email=SmtpSender(
             settings.smtp_host, settings.smtp_port, settings.smtp_from, settings.smtp_timeout_s
         ),
         policy=RetryPolicy(
@@ -106,6 +94,22 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         settings.worker_poll_s,
         lease,
     )
-    subs = Subscriptions(store, allow, settings.webhook_require_https)
     dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
-    return Notifier(settings, engine, http, subs, delivery, pool, dead_letters)
+    publisher = KafkaDeadLetterPublisher(settings, settings.dlq_topic)
+    store = PostgresIngestStore(engine, settings.db_schema, DeadLetterSink(dead_letters, publisher))
+    ingest = Ingest(store, settings.consumer_group, on_jobs=pool.poke)
+    return Notifier(
+        settings=settings,
+        engine=engine,
+        http=http,
+        subscriptions=Subscriptions(
+            subscriptions,
+            functools.partial(check_target, allow=allow),
+            settings.webhook_require_https,
+        ),
+        pool=pool,
+        dead_letters=dead_letters,
+        publisher=publisher,
+        ingest_store=store,
+        consumer=Consumer(settings, ingest),
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from services.common.settings import ServiceSettings, SqlIdentifier
+from services.common.settings import ConsumerSettings, SqlIdentifier
 from services.notifier.domain.retry import DEFAULT_SCHEDULE
 
 
-class NotifierSettings(ServiceSettings):
+class NotifierSettings(ConsumerSettings):
     db_schema: SqlIdentifier = "notifier"
     db_pool_pre_ping: bool = Field(
         default=False,
@@ -18,8 +18,6 @@ class NotifierSettings(ServiceSettings):
         " when its lease ends), and the pool is renewed.",
     )
     consumer_group: str = "remit-notifier"
-    consumer_batch_size: int = Field(default=500, ge=1)
-    run_consumer: bool = True
     run_workers: bool = True
 
     port: int = 8003

@@ -15,30 +15,19 @@ from __future__ import annotations
 from services.common.errors import ProblemError
 
 
-class NotifierError(ProblemError):
-    status = 400
-    title = "Request refused"
+class NotifierError(ProblemError, title="Request refused", status=400): ...
 
 
-class NotFound(NotifierError):
-    status = 404
-    title = "Not found"
+class NotFound(NotifierError, title="Not found", status=404): ...
 
 
-class Forbidden(NotifierError):
-    status = 403
-    title = "Forbidden"
+class Forbidden(NotifierError, title="Forbidden", status=403): ...
 
 
-class InvalidSubscription(NotifierError):
-    status = 422
-    title = "Invalid subscription"
+class InvalidSubscription(NotifierError, title="Invalid subscription", status=422): ...
 
 
-class UnsafeWebhookTarget(InvalidSubscription):
-    title = "Webhook target refused"
+class UnsafeWebhookTarget(InvalidSubscription, title="Webhook target refused"): ...
 
 
-class Conflict(NotifierError):
-    status = 409
-    title = "Conflict"
+class Conflict(NotifierError, title="Conflict", status=409): ...

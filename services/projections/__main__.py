@@ -1,9 +1,54 @@
-"""Entry point: ``python -m services.projections [serve|consume|migrate|rebuild|checksum]``."""
+"""``python -m services.projections [serve|consume|migrate|rebuild|checksum]``."""
 
 from __future__ import annotations
 
-import sys
+import asyncio
 
-from services.projections.entrypoints.cli import main
+import typer
 
-sys.exit(main(sys.argv[1:]))
+from services.common.commands import logged, serve_http, service_cli
+from services.projections import bootstrap
+from services.projections.config import ProjectionsSettings
+
+cli = service_cli("Remit projections (read side).")
+
+
+@cli.command()
+def serve() -> None:
+    """Serve the read API (the lifespan runs the consumer unless REMIT_RUN_CONSUMER=false)."""
+    from services.projections.entrypoints.app import create_app
+
+    settings = ProjectionsSettings()
+    serve_http("projections", settings, lambda: create_app(settings), settings.port)
+
+
+@cli.command()
+def consume() -> None:
+    """Run only the consumer (no HTTP) until interrupted."""
+    settings = logged("projections", ProjectionsSettings())
+    asyncio.run(bootstrap.consume(settings))
+
+
+@cli.command()
+def migrate() -> None:
+    """Migrate the control schema and create a first data schema if there is none."""
+    settings = logged("projections", ProjectionsSettings())
+    typer.echo(asyncio.run(bootstrap.migrate(settings)))
+
+
+@cli.command()
+def rebuild() -> None:
+    """Rebuild the read model from the topic into a new schema, then switch readers to it."""
+    settings = logged("projections", ProjectionsSettings())
+    typer.echo(asyncio.run(bootstrap.rebuild(settings)))
+
+
+@cli.command()
+def checksum() -> None:
+    """Print a deterministic hash of the active read model."""
+    settings = logged("projections", ProjectionsSettings())
+    typer.echo(asyncio.run(bootstrap.checksum(settings)))
+
+
+if __name__ == "__main__":
+    cli()

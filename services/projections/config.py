@@ -5,33 +5,17 @@ Defaults point at the local stack (``python -m infra up``); they are for develop
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field
 
-from services.common.settings import ServiceSettings, SqlIdentifier
+from services.common.settings import ConsumerSettings, SqlIdentifier
 
 
-class ProjectionsSettings(ServiceSettings):
+class ProjectionsSettings(ConsumerSettings):
     db_schema: SqlIdentifier = "projections"
     consumer_group: str = "remit-projections"
-    batch_max_records: int = Field(default=500, ge=1)
-    poll_timeout_ms: int = Field(default=500, ge=10)
-    retry_backoff_s: float = Field(default=1.0, gt=0)
 
     min_position_max_wait_s: float = Field(default=5.0, ge=0)
     min_position_poll_s: float = Field(default=0.05, gt=0)
     rebuild_batch_size: int = Field(default=5_000, ge=1)
 
     port: int = 8002
-    run_consumer: bool = True
-
-    projections_crash_after_db_commit: int | None = Field(
-        default=None,
-        description="Test hook: SIGKILL the process right after the DB commit of the batch "
-        "that reaches this position, before the Kafka offset commit. Refused in production.",
-    )
-
-    @model_validator(mode="after")
-    def _no_crash_hook_in_production(self) -> ProjectionsSettings:
-        if self.environment == "production" and self.projections_crash_after_db_commit:
-            raise ValueError("REMIT_PROJECTIONS_CRASH_AFTER_DB_COMMIT is for tests only")
-        return self

@@ -15,39 +15,26 @@ from __future__ import annotations
 from services.common.errors import ProblemError
 
 
-class ProjectionError(ProblemError):
-    title = "Projection error"
-    status = 400
+class ProjectionError(ProblemError, title="Projection error", status=400): ...
 
 
-class NotFound(ProjectionError):
-    title = "Not found"
-    status = 404
+class NotFound(ProjectionError, title="Not found", status=404): ...
 
 
-class BadQuery(ProjectionError):
-    title = "Unprocessable query"
-    status = 422
+class BadQuery(ProjectionError, title="Unprocessable query", status=422): ...
 
 
-class NotCaughtUp(ProjectionError):
-    title = "Projection not caught up"
-    status = 503
-
+class NotCaughtUp(ProjectionError, title="Projection not caught up", status=503):
     def __init__(self, detail: str, position: int, retry_after_s: int = 1) -> None:
         super().__init__(detail)
         self.position = position
         self.retry_after_s = retry_after_s
 
 
-class OutdatedReadModel(ProjectionError):
-    title = "Read model needs a rebuild"
-    status = 503
+class OutdatedReadModel(ProjectionError, title="Read model needs a rebuild", status=503): ...
 
 
-class ApplyError(ProjectionError):
-    title = "Event cannot be applied"
-    status = 500
+class ApplyError(ProjectionError, title="Event cannot be applied", status=500): ...
 
 
 class StreamOutOfOrder(ApplyError):

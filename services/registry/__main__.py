@@ -3,49 +3,52 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 
 import typer
-import uvicorn
 
-from services.common.observability import configure_logging
+from services.common.commands import logged, serve_http, service_cli
 from services.registry.config import RegistrySettings
 
-cli = typer.Typer(help="Remit registry (write side).", no_args_is_help=False)
-
-
-@cli.callback(invoke_without_command=True)
-def default(ctx: typer.Context) -> None:
-    if ctx.invoked_subcommand is None:
-        serve()
+cli = service_cli("Remit registry (write side).")
 
 
 @cli.command()
 def serve(migrate_first: bool = True) -> None:
     """Serve the HTTP API (and run the outbox relay in-process unless REMIT_RUN_RELAY=false)."""
-    settings = RegistrySettings()
-    configure_logging("registry", settings.log_level)
-    if migrate_first:
-        migrate()
     from services.registry.entrypoints.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    settings = RegistrySettings()
+    if migrate_first:
+        migrate()
+    serve_http("registry", settings, lambda: create_app(settings), settings.port)
 
 
 @cli.command()
 def migrate() -> None:
-    """Apply database migrations (safe to run from several processes at once)."""
+    """Apply the database migrations (safe to run from several processes at once)."""
     from services.registry.migrations import migrate as run_migrations
 
-    settings = RegistrySettings()
+    settings = logged("registry", RegistrySettings())
     asyncio.run(run_migrations(settings.database_dsn, settings.db_schema))
+    typer.echo(f"registry schema {settings.db_schema!r} is up to date")
 
 
 @cli.command()
 def relay() -> None:
-    """Run only the outbox relay (several may run; one is active at a time)."""
-    from services.registry.adapters.relay import main
+    """Run only the outbox relay until SIGINT or SIGTERM (several may run; one is active)."""
+    settings = logged("relay", RegistrySettings())
+    asyncio.run(_relay(settings))
 
-    asyncio.run(main())
+
+async def _relay(settings: RegistrySettings) -> None:
+    from services.registry.adapters.relay import run_relay
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await run_relay(settings, stop)
 
 
 if __name__ == "__main__":

@@ -22,8 +22,7 @@ from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
 from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
-from services.registry.service_layer.messagebus import CommandResult
+from services.registry.service_layer.command_runner import CommandResult, run_command
 
 log = structlog.get_logger(__name__)
 
@@ -60,7 +59,7 @@ class Registry:
         )
         name = type(cmd).__name__
         try:
-            result = await messagebus.execute(
+            result = await run_command(
                 cmd, ctx, self.unit_of_work, self.positions, idempotency_key, expected_version
             )
         except Exception as exc:

@@ -17,58 +17,38 @@ from __future__ import annotations
 from services.common.errors import ProblemError
 
 
-class RegistryError(ProblemError):
-    title = "Registry error"
-    status = 400
+class RegistryError(ProblemError, title="Registry error", status=400): ...
 
 
-class DomainRuleViolated(RegistryError):
-    title = "Domain rule violated"
-    status = 422
+class DomainRuleViolated(RegistryError, title="Domain rule violated", status=422): ...
 
 
-class UnknownEntity(DomainRuleViolated):
-    title = "Unknown entity"
-    status = 422
+class UnknownEntity(DomainRuleViolated, title="Unknown entity", status=422): ...
 
 
-class InconsistentHistory(DomainRuleViolated):
+class InconsistentHistory(DomainRuleViolated, title="Inconsistent history", status=422):
     """Folding a stream met an event that does not fit the state before it: a correction that
     would leave such a history is refused."""
 
-    title = "Inconsistent history"
-    status = 422
+
+class AlreadyExists(DomainRuleViolated, title="Already exists", status=409): ...
 
 
-class AlreadyExists(DomainRuleViolated):
-    title = "Already exists"
-    status = 409
-
-
-class ConcurrencyConflict(RegistryError):
-    title = "Concurrency conflict"
-    status = 409
+class ConcurrencyConflict(RegistryError, title="Concurrency conflict", status=409): ...
 
 
 class StaleRead(ConcurrencyConflict):
     """A stream the decision relied on (locked shared) moved on between the read and the
-    append. The command bus decides again a few times before answering 409."""
-
-    title = "Concurrency conflict"
+    append. ``run_command`` decides again a few times before answering 409."""
 
 
-class PreconditionFailed(RegistryError):
-    title = "Precondition failed"
-    status = 412
+class PreconditionFailed(RegistryError, title="Precondition failed", status=412): ...
 
 
-class IdempotencyKeyReused(RegistryError):
-    title = "Idempotency key reused with a different request"
-    status = 422
+class IdempotencyKeyReused(
+    RegistryError, title="Idempotency key reused with a different request", status=422
+): ...
 
 
-class SequencingTimeout(RegistryError):
+class SequencingTimeout(RegistryError, title="Event positions not yet assigned", status=503):
     """Committed events did not get positions in time (the sequencer is blocked or down)."""
-
-    title = "Event positions not yet assigned"
-    status = 503

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import time
@@ -20,6 +19,7 @@ from schemas.wire import decode_record
 from services.common.auth import AuthSettings, issue_token
 from services.common.kafka import client_options, connection
 from tests.e2e.conftest import Stack
+from tests.support.eventually import eventually
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.e2e
@@ -42,15 +42,6 @@ def receiver() -> Iterator[tuple[str, list[tuple[dict[str, str], bytes]]]]:
 
     with serve(make) as url:
         yield f"{url}/hook", received
-
-
-async def wait_for(predicate, within_s: float = 30.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        await asyncio.sleep(0.1)
-    raise AssertionError("timed out")
 
 
 async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
@@ -110,7 +101,7 @@ async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
         assert view.status_code == 200, view.text
         assert view.json()["name"] == "E2E Body"
 
-    headers, body = await wait_for(lambda: next(iter(received), None))
+    [(headers, body), *_] = await eventually(lambda: list(received), within=30)
     Webhook(secret).verify(body, headers)
     assert json.loads(body)["data"]["event"]["event_id"] == event["event_id"]
 
@@ -126,5 +117,5 @@ async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
                 assert any(name.endswith("_consumer_lag") for name in names), url
 
     with contextlib.suppress(AssertionError):
-        await wait_for(lambda: logged_by() == {"registry", "projections", "notifier"}, 10)
+        await eventually(lambda: logged_by() == {"registry", "projections", "notifier"}, within=10)
     assert logged_by() == {"registry", "projections", "notifier"}

@@ -15,8 +15,8 @@ from fastapi import FastAPI, Request
 
 from services.common.auth import AuthSettings, issue_token
 from tests.e2e.conftest import Stack
-from tests.support.servers import serve
 from tests.support.eventually import eventually
+from tests.support.servers import serve
 
 pytestmark = pytest.mark.e2e
 SOURCE = {"document": "E2E", "passage": "An end-to-end check."}
@@ -200,8 +200,8 @@ async def test_corrections_retract_replace_refuse_and_alert(
         view = await remit.read(f"/v1/organisations/{old}")
         assert view["responsibilities"] == [] and view["transferred_out"] == []
 
-    alert = await eventually(
-        lambda: next((m for m in received if m["data"]["stage"] == "corrected"), None)
+    alert: dict[str, Any] = await eventually(
+        lambda: next((m for m in received if m["data"]["stage"] == "corrected"), {})
     )
     assert alert["data"]["recipient"]["organisation_id"] == old
     assert alert["data"]["reasons"] == ["record_corrected"]

@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import httpx
+import sqlalchemy.exc
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -24,6 +26,7 @@ from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.resolution import resolve
 from tests.integration.notifier.support import Receiver
+from tests.support.eventually import eventually as waiting
 
 Feed = list[tuple[int, dict[str, Any]]]
 
@@ -192,18 +195,19 @@ async def check_alerts(
 
 
 async def eventually(check: Any, within_s: float, step: float = 0.2) -> float:
-    """Await the async predicate until true; return when (monotonic) it became true."""
-    deadline = time.monotonic() + within_s
-    while True:
-        try:
-            if await check():
-                return time.monotonic()
-        except (httpx.HTTPError, OSError, KeyError, ValueError):
-            pass
-        except Exception as exc:  # the database may be restarting
-            if "connect" not in str(exc).lower() and "DBAPIError" not in type(exc).__name__:
-                if not type(exc).__module__.startswith(("sqlalchemy", "asyncpg")):
-                    raise
-        if time.monotonic() > deadline:
-            raise AssertionError("not caught up in time")
-        await asyncio.sleep(step)
+    """Await the async predicate until true, through restarts of what it asks; return when
+    (monotonic) it became true."""
+    await waiting(check, within=within_s, step=step, tolerate=RESTARTING)
+    return time.monotonic()
+
+
+RESTARTING = (
+    httpx.HTTPError,
+    OSError,
+    KeyError,
+    ValueError,
+    sqlalchemy.exc.SQLAlchemyError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
+"""What a check may meet while the service or database it asks is restarting."""

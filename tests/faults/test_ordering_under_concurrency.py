@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 import time
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -25,28 +24,19 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from schemas.envelope import DomainEvent, OrganisationKind
 from schemas.organisations import OrganisationRegistered
+from services.projections import bootstrap as projections
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints import cli as projections_cli
 from services.registry.adapters.db import Tables, create_engine
 from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.relay import run_relay
-from services.registry.adapters.sequencer import PostgresPositionSource
-from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
-from services.registry.errors import ConcurrencyConflict
 from services.registry.migrations import migrate
 from tests.faults import checks
-from tests.integration.registry.factory import SOURCE, renamed
+from tests.integration.registry.factory import SOURCE, registry_settings, renamed
+from tests.support.writers import Ledger, Writers
 
 pytestmark = pytest.mark.integration
-WRITERS, TRANSACTIONS, STREAMS = 12, 30, 40
-
-
-@dataclass
-class Ledger:
-    committed: set[UUID] = field(default_factory=set)
-    rolled_back: set[UUID] = field(default_factory=set)
-    conflicts: int = 0
+CONCURRENT, TRANSACTIONS, STREAMS = 12, 30, 40
 
 
 def _event(stream: int, version: int) -> DomainEvent:
@@ -68,30 +58,13 @@ def _event(stream: int, version: int) -> DomainEvent:
     )
 
 
-async def _writer(seed: int, engine: AsyncEngine, tables: Tables, ledger: Ledger) -> None:
-    rng = random.Random(seed)
-    positions = PostgresPositionSource(engine, tables, timeout_s=30)
-    for _ in range(TRANSACTIONS):
-        streams = sorted(rng.sample(range(STREAMS), rng.randint(1, 3)))  # sorted: no deadlocks
-        events: list[DomainEvent] = []
-        try:
-            async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-                for stream in streams:
-                    version = len(await uow.events.load(f"organisation-conc-{stream}")) + 1
-                    events.append(_event(stream, version))
-                await uow.events.append(events)
-                await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005, 0.02, 0.05)))
-                if rng.random() < 0.2:
-                    ledger.rolled_back.update(e.event_id for e in events)
-                    continue  # leave without commit: rolled back
-                await uow.commit()
-        except ConcurrencyConflict:
-            ledger.conflicts += 1
-            ledger.rolled_back.update(e.event_id for e in events)
-            continue
-        ledger.committed.update(e.event_id for e in events)
-        if rng.random() < 0.5:
-            await positions.positions_of([e.event_id for e in events])
+WRITERS = Writers(
+    TRANSACTIONS,
+    STREAMS,
+    lambda n: f"organisation-conc-{n}",
+    _event,
+    (0, 0, 0.001, 0.005, 0.02, 0.05),
+)
 
 
 @dataclass
@@ -108,14 +81,11 @@ async def pipeline(
     run = uuid.uuid4().hex[:8]
     topic, dlq = await make_topic("conc"), await make_topic("conc-dlq")
     await migrate(database_url, f"reg_conc_{run}")
-    registry = RegistrySettings(
-        database_url=database_url,
-        db_schema=f"reg_conc_{run}",
+    registry = registry_settings(
+        database_url,
+        f"reg_conc_{run}",
         kafka_bootstrap=kafka_bootstrap,
         events_topic=topic,
-        db_pool_size=24,
-        relay_poll_interval_s=0.2,
-        relay_lock_retry_s=0.1,
         relay_batch_size=50,
     )
     projections = ProjectionsSettings(
@@ -141,10 +111,10 @@ async def test_writers_relays_and_projections_skip_nothing_and_apply_once(
     stop = asyncio.Event()
     began = time.monotonic()
     relays = [asyncio.create_task(run_relay(pipeline.registry, stop)) for _ in range(2)]
-    consumer = asyncio.create_task(projections_cli.consume(pipeline.projections))
+    consumer = asyncio.create_task(projections.consume(pipeline.projections))
     try:
         await asyncio.gather(
-            *(_writer(seed, pipeline.engine, tables, ledger) for seed in range(WRITERS))
+            *(WRITERS.write(seed, pipeline.engine, tables, ledger) for seed in range(CONCURRENT))
         )
         feed = EventFeed(pipeline.engine, tables)
         head = await _head_after_sequencing(pipeline.engine, tables, feed, len(ledger.committed))
@@ -165,19 +135,19 @@ async def test_writers_relays_and_projections_skip_nothing_and_apply_once(
 
     feed_view = [(p, e.model_dump(mode="json")) for p, e in stored]
     assert [p for p, _ in feed_view] == list(range(1, head + 1))
-    assert {e.event_id for _, e in stored} == ledger.committed
+    assert {e.event_id for _, e in stored} == set(ledger.committed)
     topic = await checks.read_topic(pipeline.registry, head, topic=pipeline.registry.events_topic)
     topic_duplicates = checks.check_topic(topic, feed_view)
     assert not {UUID(r.event_id) for r in topic} & ledger.rolled_back
     assert duplicates == 0 and letters == 0
-    live = await projections_cli.checksum(pipeline.projections)
+    live = await projections.checksum(pipeline.projections)
     reference = pipeline.projections.model_copy(
         update={"db_schema": pipeline.projections.db_schema + "_ref"}
     )
-    await projections_cli.run_rebuild(reference)
-    assert live == await projections_cli.checksum(reference)
+    await projections.rebuild(reference)
+    assert live == await projections.checksum(reference)
     print(
-        f"\n{head} events from {WRITERS}x{TRANSACTIONS} transactions ({len(ledger.rolled_back)} "
+        f"\n{head} events from {CONCURRENT}x{TRANSACTIONS} transactions ({len(ledger.rolled_back)} "
         f"rolled back, {ledger.conflicts} conflicts), {topic_duplicates} relay duplicates, "
         f"{time.monotonic() - began:.1f}s"
     )

@@ -16,8 +16,9 @@ import jwt
 import pytest
 
 from services.common.auth import DEFAULT_DEV_SECRET
-from tests.integration.notifier.support import Received, Receiver, eventually
+from tests.integration.notifier.support import Received, Receiver
 from tests.security.conftest import ADMIN, Services, token
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.e2e
@@ -94,9 +95,7 @@ async def test_another_organisations_delivery_cannot_be_read_or_retried(
     notifier: Any, receiver: Receiver
 ) -> None:
     async with notifier() as h:
-        theirs = await h.subscribe(
-            A, channel="webhook", url=receiver.url("/b"), event_types=["ActionCommitted"]
-        )
+        theirs = await h.webhook(A, receiver.url("/b"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/b")) >= 1)
         mine = await h.api.get(
@@ -148,9 +147,7 @@ async def test_a_redirect_to_another_address_is_not_followed(
 
     receiver.behaviours["/redirect"] = redirect
     async with notifier() as h:
-        sub = await h.subscribe(
-            A, channel="webhook", url=receiver.url("/redirect"), event_types=["ActionCommitted"]
-        )
+        sub = await h.webhook(A, receiver.url("/redirect"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/redirect")) >= 2)  # failed, so retried
         deliveries = await h.api.get(

@@ -8,8 +8,6 @@ decoder's fuzzing is in tests/unit/schemas/test_wire_malformed.py.)
 
 from __future__ import annotations
 
-import asyncio
-import time
 import uuid
 from collections.abc import Iterator
 
@@ -21,6 +19,7 @@ from schemas.upcasting import decode
 from schemas.wire import encode
 from services.common.kafka import client_options, connection
 from tests.security.conftest import ADMIN, Services, token
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.e2e
 SOURCE = {"document": "D", "passage": "P"}
@@ -108,13 +107,17 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
 ) -> None:
     writer = token("registry:write")
     async with httpx.AsyncClient(timeout=30) as http:
-        org = f"bus-{uuid.uuid4().hex[:6]}"
-        first = await http.post(
-            f"{services.registry}/v1/organisations",
-            json={"source": SOURCE, "organisation_id": org, "name": "Bus", "kind": "team"},
-            headers=writer,
-        )
-        assert first.status_code == 201, first.text
+
+        async def register(name: str) -> tuple[str, httpx.Response]:
+            org = f"bus-{uuid.uuid4().hex[:6]}"
+            body = {"source": SOURCE, "organisation_id": org, "name": name, "kind": "team"}
+            answer = await http.post(
+                f"{services.registry}/v1/organisations", json=body, headers=writer
+            )
+            assert answer.status_code == 201, answer.text
+            return org, answer
+
+        await register("Bus")
         feed = (await http.get(f"{services.registry}/v1/events", params={"limit": 1000})).json()
         position, payload = feed["events"][-1]["position"], feed["events"][-1]["event"]
         record = encode(decode(payload), position + 1000)  # far ahead: not a real position
@@ -129,26 +132,20 @@ async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_go
             await producer.send_and_wait(services.topic, value, key=record.key, headers=headers)
         finally:
             await producer.stop()
-        later = f"bus-{uuid.uuid4().hex[:6]}"
-        second = await http.post(
-            f"{services.registry}/v1/organisations",
-            json={"source": SOURCE, "organisation_id": later, "name": "Later", "kind": "team"},
-            headers=writer,
-        )
-        assert second.status_code == 201, second.text
+        later, second = await register("Later")
         view = await http.get(
             f"{services.projections}/v1/organisations/{later}",
             params={"min_position": second.json()["position"]},
         )
         assert view.status_code == 200, view.text
-        deadline = time.monotonic() + 20
-        letters: list[dict[str, object]] = []
-        while time.monotonic() < deadline and not letters:
+
+        async def letters() -> list[dict[str, object]]:
             listed = await http.get(
                 f"{services.projections}/v1/dead-letters", headers=token("admin")
             )
-            letters = listed.json()["items"]
-            await asyncio.sleep(0.2)
-        assert any("OrganisationTeleported" in str(letter) for letter in letters), letters
+            return list(listed.json()["items"])
+
+        found = await eventually(letters, within=20)
+        assert any("OrganisationTeleported" in str(letter) for letter in found), found
         ready = (await http.get(f"{services.notifier}/readyz")).json()
         assert ready["checks"]["consumer"] == "ok", ready  # degraded by the letter, still consuming

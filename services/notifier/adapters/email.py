@@ -9,7 +9,9 @@ import aiosmtplib
 from services.notifier.domain.outcome import Outcome
 
 
-class EmailSender:
+class SmtpSender:
+    """:class:`~..service_layer.ports.EmailSender` over SMTP."""
+
     def __init__(self, host: str, port: int, sender: str, timeout: float) -> None:
         self.host = host
         self.port = port

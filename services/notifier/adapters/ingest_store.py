@@ -1,350 +1,211 @@
-"""The consumer's side of PostgreSQL: checkpoint, knowledge, events and delivery jobs.
+"""The consumer's side of PostgreSQL: :class:`~..service_layer.ports.IngestStore`.
 
-Every method runs on the one connection (and transaction) of a consumed batch. Round trips are
-what ingesting costs, so a batch is read with :meth:`IngestStore.lock_and_preload` (checkpoint
-and knowledge of every event at once) and written with :meth:`IngestStore.write` (knowledge,
-events, jobs and the checkpoint in one statement); the per-event methods serve the careful path
-(one savepoint per event) that a failing batch falls back to.
+Round trips are what ingesting costs, so a batch reads the checkpoint and the knowledge of all
+its events in one statement (plus one per level of the organisations' closure), and writes
+knowledge, events, jobs and the checkpoint in one statement (``jsonb_to_recordset`` of each).
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
+from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.notifier.domain.filters import Filter, Rule
-from services.notifier.domain.knowledge import Knowledge, OrgFacts, RecFacts, referenced_ids
+from services.notifier.domain.knowledge import Knowledge, referenced_streams
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.reasons import Reason
 from services.notifier.domain.resolution import MAX_DEPTH
+from services.notifier.service_layer.ports import Alerted, Alerts
+
+_LOCK_CHECKPOINT = """
+WITH locked AS (SELECT position FROM {schema}.checkpoint WHERE id = 1 FOR UPDATE)
+SELECT 'checkpoint' AS kind, CAST(position AS text) AS id, CAST(NULL AS text) AS events
+FROM locked
+UNION ALL
+"""
+
+_KNOWLEDGE = """
+SELECT 'knowledge' AS kind, stream_id AS id, CAST(events AS text) AS events
+FROM {schema}.knowledge WHERE stream_id = ANY(:streams)
+"""
+"""The logs resolving needs (one row per stream: its events as a JSON array)."""
+
+_WRITE = """
+WITH knowledge AS (
+    INSERT INTO {schema}.knowledge
+    SELECT * FROM jsonb_to_recordset(CAST(:knowledge AS jsonb)) AS changed(
+        stream_id text, events jsonb)
+    ON CONFLICT (stream_id) DO UPDATE SET events = excluded.events
+), events AS (
+    INSERT INTO {schema}.events
+    SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb))
+        AS alerted(event_id uuid, position bigint, type text, payload jsonb)
+    ON CONFLICT DO NOTHING
+), jobs AS (
+    INSERT INTO {schema}.jobs (id, event_id, subscription_id, webhook_id, position,
+        organisation_id, reasons, status, next_attempt_at, created_at, updated_at)
+    SELECT id, event_id, subscription_id, webhook_id, position, organisation_id, reasons,
+        'pending', created_at, created_at, created_at
+    FROM jsonb_to_recordset(CAST(:jobs AS jsonb)) AS job(id uuid, event_id uuid,
+        subscription_id uuid, webhook_id text, position bigint, organisation_id text,
+        reasons text[], created_at timestamptz)
+    ON CONFLICT (event_id, subscription_id) DO NOTHING
+)
+UPDATE {schema}.checkpoint SET position = :checkpoint WHERE id = 1
+"""
+"""Every write of a batch in one statement; the jobs' foreign key to events is checked at the
+end of the statement, after the ``events`` part has inserted them."""
+
+_RULES = (
+    "SELECT id, organisation_id, event_types, reasons, include_oversight "
+    "FROM {schema}.subscriptions WHERE organisation_id = ANY(:organisations)"
+)
 
 
-@dataclass(frozen=True)
-class SourceRecord:
-    """Where a consumed record came from, and its bytes (kept for a dead letter)."""
+class PostgresIngestBatch:
+    """:class:`~..ports.IngestBatch` on one connection and transaction."""
 
-    topic: str
-    partition: int
-    offset: int
-    key: bytes | None = None
-    value: bytes | None = None
-    headers: tuple[tuple[str, bytes], ...] = ()
+    def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
+        self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
+        self._absent: set[str] = set()
+        """Streams looked up and not found: not asked again within the batch."""
 
-
-@dataclass(frozen=True)
-class DeadLetter:
-    """A record the consumer gave up on: ``undecodable`` or ``apply_error`` (with its
-    position). Both go to the table and the DLQ topic; the checkpoint moves past them."""
-
-    kind: str
-    source: SourceRecord
-    reason: str
-    position: int | None = None
-
-
-class IngestStore:
-    def __init__(self, conn: AsyncConnection, schema: str) -> None:
-        self.conn = conn
-        self.s = schema
-        self._absent: set[tuple[str, str]] = set()
-        """(table, id) looked up and not found: not asked again within the batch."""
-
-    async def _rows(self, sql: str, **params: object) -> list[dict[str, object]]:
-        result = await self.conn.execute(text(sql.format(s=self.s)), params)
+    async def _rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
+        result = await self.conn.execute(text(sql.format(schema=self.schema)), params)
         return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
-    async def lock_checkpoint(self) -> int:
-        rows = await self._rows("SELECT position FROM {s}.checkpoint WHERE id = 1 FOR UPDATE")
-        return int(str(rows[0]["position"]))
-
-    async def set_checkpoint(self, position: int) -> None:
-        await self._rows("UPDATE {s}.checkpoint SET position = :p WHERE id = 1", p=position)
-
-    async def load_knowledge(self, known: Knowledge, event: PositionedEvent) -> None:
-        """Fill ``known`` with what resolving ``event`` needs (parents, successors: closure)."""
-        orgs, recs, resps, acts = referenced_ids(event.event)
-        for rid in recs - known.recs.keys():
-            if ("recommendations", rid) in self._absent:
-                continue
-            rows = await self._rows(
-                "SELECT * FROM {s}.recommendations WHERE recommendation_id = :i", i=rid
-            )
-            if rows:
-                r = rows[0]
-                known.recs[rid] = RecFacts(rid, tuple(r["lead_ids"]), tuple(r["supporting_ids"]))  # type: ignore[arg-type]
-                orgs |= {*known.recs[rid].lead_ids, *known.recs[rid].supporting_ids}
-            else:
-                self._absent.add(("recommendations", rid))
-        for table, key, col, target in (
-            ("holders", "responsibility_id", "holder_id", known.holders),
-            ("owners", "action_id", "owner_id", known.owners),
-        ):
-            for rid in (resps if table == "holders" else acts) - target.keys():
-                if (table, rid) in self._absent:
-                    continue
-                rows = await self._rows(
-                    f"SELECT {col} AS v FROM {{s}}.{table} WHERE {key} = :i", i=rid
-                )
-                if rows:
-                    target[rid] = str(rows[0]["v"])
-                    orgs.add(target[rid])
-                else:
-                    self._absent.add((table, rid))
-        await self._load_orgs(known, orgs)
-
-    async def lock_and_preload(self, known: Knowledge, events: Iterable[PositionedEvent]) -> int:
-        """Lock and return the checkpoint, and fill ``known`` with what resolving all of
-        ``events`` needs, as stored before the batch: one statement for the checkpoint,
-        recommendations, holders and owners, then the organisations' closure."""
-        orgs: set[str] = set()
-        wanted: dict[str, set[str]] = {"recommendations": set(), "holders": set(), "owners": set()}
-        for pe in events:
-            o, recs, resps, acts = referenced_ids(pe.event)
-            orgs |= o
-            wanted["recommendations"] |= recs
-            wanted["holders"] |= resps
-            wanted["owners"] |= acts
-        checkpoint = None
-        params = {k: sorted(v) for k, v in wanted.items()}
-        for r in await self._rows(_PRELOAD, **params):
-            kind, key, a, b = str(r["kind"]), str(r["k"]), r["a"], r["b"]
-            if kind == "checkpoint":
-                checkpoint = int(key)
-                continue
-            if kind == "recommendations":
-                known.recs[key] = RecFacts(key, tuple(a), tuple(b))  # type: ignore[arg-type]
-                orgs.update(a, b)  # type: ignore[arg-type]
-            else:
-                target = known.holders if kind == "holders" else known.owners
-                target[key] = str(a[0])  # type: ignore[index]
-                orgs.add(target[key])
-            wanted[kind].discard(key)
-        self._absent |= {(kind, key) for kind, keys in wanted.items() for key in keys}
-        await self._load_orgs(known, orgs)
+    async def checkpoint_and_knowledge(
+        self, known: Knowledge, events: Iterable[PositionedEvent]
+    ) -> int:
+        checkpoint = await self._load(known, events, lock_checkpoint=True)
         if checkpoint is None:
             raise LookupError("the checkpoint row is missing")
         return checkpoint
 
-    async def _load_orgs(self, known: Knowledge, wanted: set[str]) -> None:
-        for _ in range(MAX_DEPTH + 1):
-            missing = sorted(wanted - known.orgs.keys())
-            if not missing:
-                return
-            rows = await self._rows(
-                "SELECT * FROM {s}.organisations WHERE organisation_id = ANY(:ids)", ids=missing
-            )
-            for r in rows:
-                facts = OrgFacts(
-                    str(r["organisation_id"]),
-                    r["parent_id"],  # type: ignore[arg-type]
-                    r["accountable_to_id"],  # type: ignore[arg-type]
-                    bool(r["dissolved"]),
-                    tuple(r["successor_ids"]),  # type: ignore[arg-type]
-                )
-                known.orgs[facts.organisation_id] = facts
-            for oid in missing:
-                known.orgs.setdefault(oid, OrgFacts(oid))
-            wanted = set()
-            for oid in missing:
-                f = known.orgs[oid]
-                wanted |= {x for x in (f.parent_id, f.accountable_to_id) if x}
-                wanted |= set(f.successor_ids)
+    async def knowledge(self, known: Knowledge, events: Iterable[PositionedEvent]) -> None:
+        await self._load(known, events, lock_checkpoint=False)
 
-    async def save_knowledge(self, dirty: Knowledge) -> None:
-        for o in dirty.orgs.values():
-            await self._rows(
-                "INSERT INTO {s}.organisations VALUES (:i, :p, :a, :d, :succ) "
-                "ON CONFLICT (organisation_id) DO UPDATE SET parent_id = :p, "
-                "accountable_to_id = :a, dissolved = :d, successor_ids = :succ",
-                i=o.organisation_id,
-                p=o.parent_id,
-                a=o.accountable_to_id,
-                d=o.dissolved,
-                succ=list(o.successor_ids),
-            )
-        for r in dirty.recs.values():
-            await self._rows(
-                "INSERT INTO {s}.recommendations VALUES (:i, :l, :sup) "
-                "ON CONFLICT (recommendation_id) DO UPDATE SET lead_ids = :l, "
-                "supporting_ids = :sup",
-                i=r.recommendation_id,
-                l=list(r.lead_ids),
-                sup=list(r.supporting_ids),
-            )
-        for table, key, col, values in (
-            ("holders", "responsibility_id", "holder_id", dirty.holders),
-            ("owners", "action_id", "owner_id", dirty.owners),
-        ):
-            for k, v in values.items():
-                await self._rows(
-                    f"INSERT INTO {{s}}.{table} VALUES (:k, :v) "
-                    f"ON CONFLICT ({key}) DO UPDATE SET {col} = :v",
-                    k=k,
-                    v=v,
-                )
-
-    async def write(
-        self,
-        checkpoint: int,
-        dirty: Knowledge,
-        events: list[dict[str, object]],
-        jobs: list[dict[str, object]],
-    ) -> None:
-        """Knowledge, events, jobs and the checkpoint of a batch, in one statement."""
-        orgs = [
-            {
-                "organisation_id": o.organisation_id,
-                "parent_id": o.parent_id,
-                "accountable_to_id": o.accountable_to_id,
-                "dissolved": o.dissolved,
-                "successor_ids": list(o.successor_ids),
-            }
-            for o in dirty.orgs.values()
-        ]
-        recs = [
-            {"k": r.recommendation_id, "l": list(r.lead_ids), "sup": list(r.supporting_ids)}
-            for r in dirty.recs.values()
-        ]
-        await self._rows(
-            _WRITE,
-            p=checkpoint,
-            orgs=json.dumps(orgs),
-            recs=json.dumps(recs),
-            holders=json.dumps([{"k": k, "v": v} for k, v in dirty.holders.items()]),
-            owners=json.dumps([{"k": k, "v": v} for k, v in dirty.owners.items()]),
-            events=json.dumps(events),
-            jobs=json.dumps(jobs, default=str),
-        )
+    async def _load(
+        self, known: Knowledge, events: Iterable[PositionedEvent], lock_checkpoint: bool
+    ) -> int | None:
+        """The logs of the streams the events name, then, level by level, of the bodies those
+        are part of, accountable to or succeeded by, and of the parents of sub-points."""
+        wanted: set[str] = set()
+        for pe in events:
+            wanted |= referenced_streams(pe.event)
+        checkpoint = None
+        for level in range(MAX_DEPTH + 1):
+            wanted -= known.logs.keys() | self._absent
+            if not wanted and not (lock_checkpoint and level == 0):
+                break
+            sql = (_LOCK_CHECKPOINT if lock_checkpoint and level == 0 else "") + _KNOWLEDGE
+            for row in await self._rows(sql, streams=sorted(wanted)):
+                if row["kind"] == "checkpoint":
+                    checkpoint = int(row["id"])
+                else:
+                    known.logs[row["id"]] = tuple(decode(e) for e in json.loads(row["events"]))
+            self._absent |= wanted - known.logs.keys()
+            wanted = _related(known, wanted)
+        return checkpoint
 
     async def rules_for(self, organisations: Iterable[str]) -> list[Rule]:
-        """Every subscription of these organisations, active or disabled (nothing is lost)."""
-        rows = await self._rows(
-            "SELECT id, organisation_id, event_types, reasons, include_oversight "
-            "FROM {s}.subscriptions WHERE organisation_id = ANY(:orgs)",
-            orgs=sorted(organisations),
-        )
+        wanted = sorted(organisations)
+        if not wanted:
+            return []
         return [
             Rule(
                 str(r["id"]),
-                str(r["organisation_id"]),
-                Filter(tuple(r["event_types"]), frozenset(Reason(x) for x in r["reasons"])),  # type: ignore[attr-defined, arg-type]
+                r["organisation_id"],
+                Filter(tuple(r["event_types"]), frozenset(Reason(x) for x in r["reasons"])),
                 bool(r["include_oversight"]),
             )
-            for r in rows
+            for r in await self._rows(_RULES, organisations=wanted)
         ]
 
-    async def store_jobs(
-        self, pe: PositionedEvent, planned: dict[Rule, frozenset[Reason]], now: datetime
-    ) -> int:
-        if not planned:
-            return 0
-        event = pe.event
+    async def write(
+        self, checkpoint: int, changes: Knowledge, alerts: Sequence[Alerted], now: datetime
+    ) -> None:
+        self._absent.clear()  # what was missing may be written now
         await self._rows(
-            "INSERT INTO {s}.events VALUES (:i, :p, :t, CAST(:j AS jsonb)) ON CONFLICT DO NOTHING",
-            i=event.event_id,
-            p=pe.position,
-            t=event.type,
-            j=json.dumps(event.model_dump(mode="json")),
+            _WRITE,
+            checkpoint=checkpoint,
+            **_knowledge_rows(changes, sorted(changes.changed)),
+            events=json.dumps([_event_row(pe) for pe, planned in alerts if planned]),
+            jobs=json.dumps([row for pe, planned in alerts for row in _job_rows(pe, planned, now)]),
         )
-        for rule, reasons in planned.items():
-            await self._rows(
-                "INSERT INTO {s}.jobs (id, event_id, subscription_id, webhook_id, position, "
-                "organisation_id, reasons, status, next_attempt_at, created_at, updated_at) "
-                "VALUES (:id, :e, :sub, :w, :p, :o, :r, 'pending', :now, :now, :now) "
-                "ON CONFLICT (event_id, subscription_id) DO NOTHING",
-                id=uuid.uuid4(),
-                e=event.event_id,
-                sub=uuid.UUID(rule.subscription_id),
-                w=webhook_id(event.event_id, rule.subscription_id),
-                p=pe.position,
-                o=rule.organisation_id,
-                r=sorted(reasons),
-                now=now,
+
+    @asynccontextmanager
+    async def isolated(self) -> AsyncIterator[None]:
+        async with self.conn.begin_nested():
+            yield
+
+    async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
+        return await self.dead_letters.keep(self.conn, letters)
+
+
+class PostgresIngestStore:
+    def __init__(self, engine: AsyncEngine, schema: str, dead_letters: DeadLetterSink) -> None:
+        self.engine, self.schema, self.dead_letters = engine, schema, dead_letters
+
+    @asynccontextmanager
+    async def batch(self) -> AsyncIterator[PostgresIngestBatch]:
+        async with self.engine.begin() as conn:
+            yield PostgresIngestBatch(conn, self.schema, self.dead_letters)
+
+    async def knowledge_to_rebuild(self) -> int | None:
+        sql = f"SELECT through_position FROM {self.schema}.knowledge_rebuild"
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(text(sql))).scalar()
+        return None if found is None else int(found)
+
+    async def replace_knowledge(self, known: Knowledge) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(f"DELETE FROM {self.schema}.knowledge"))
+            await conn.execute(
+                text(
+                    f"INSERT INTO {self.schema}.knowledge SELECT * FROM jsonb_to_recordset("
+                    "CAST(:knowledge AS jsonb)) AS logs(stream_id text, events jsonb)"
+                ),
+                _knowledge_rows(known, sorted(known.logs)),
             )
-        return len(planned)
-
-    async def save_dead_letter(self, d: DeadLetter) -> bool:
-        """Record it; False if it was already recorded (a replayed batch)."""
-        rows = await self._rows(
-            'INSERT INTO {s}.dead_letters (kind, topic, partition, "offset", position, reason, '
-            "key, value) VALUES (:kind, :t, :p, :o, :pos, :r, :k, :v) "
-            "ON CONFLICT DO NOTHING RETURNING id",
-            kind=d.kind,
-            t=d.source.topic,
-            p=d.source.partition,
-            o=d.source.offset,
-            pos=d.position,
-            r=d.reason,
-            k=d.source.key,
-            v=d.source.value,
-        )
-        return bool(rows)
+            await conn.execute(text(f"DELETE FROM {self.schema}.knowledge_rebuild"))
 
 
-_PRELOAD = """
-WITH cp AS (SELECT position FROM {s}.checkpoint WHERE id = 1 FOR UPDATE)
-SELECT 'checkpoint' AS kind, CAST(position AS text) AS k, CAST(NULL AS text[]) AS a,
-    CAST(NULL AS text[]) AS b FROM cp
-UNION ALL
-SELECT 'recommendations', recommendation_id, lead_ids, supporting_ids
-FROM {s}.recommendations WHERE recommendation_id = ANY(:recommendations)
-UNION ALL
-SELECT 'holders', responsibility_id, ARRAY[holder_id], NULL FROM {s}.holders
-WHERE responsibility_id = ANY(:holders)
-UNION ALL
-SELECT 'owners', action_id, ARRAY[owner_id], NULL FROM {s}.owners WHERE action_id = ANY(:owners)
-"""
-
-_WRITE = """
-WITH orgs AS (
-    INSERT INTO {s}.organisations
-    SELECT * FROM jsonb_to_recordset(CAST(:orgs AS jsonb)) AS x(organisation_id text,
-        parent_id text, accountable_to_id text, dissolved boolean, successor_ids text[])
-    ON CONFLICT (organisation_id) DO UPDATE SET parent_id = excluded.parent_id,
-        accountable_to_id = excluded.accountable_to_id, dissolved = excluded.dissolved,
-        successor_ids = excluded.successor_ids
-), recs AS (
-    INSERT INTO {s}.recommendations
-    SELECT * FROM jsonb_to_recordset(CAST(:recs AS jsonb)) AS x(k text, l text[], sup text[])
-    ON CONFLICT (recommendation_id) DO UPDATE SET lead_ids = excluded.lead_ids,
-        supporting_ids = excluded.supporting_ids
-), holders AS (
-    INSERT INTO {s}.holders
-    SELECT * FROM jsonb_to_recordset(CAST(:holders AS jsonb)) AS x(k text, v text)
-    ON CONFLICT (responsibility_id) DO UPDATE SET holder_id = excluded.holder_id
-), owners AS (
-    INSERT INTO {s}.owners
-    SELECT * FROM jsonb_to_recordset(CAST(:owners AS jsonb)) AS x(k text, v text)
-    ON CONFLICT (action_id) DO UPDATE SET owner_id = excluded.owner_id
-), events AS (
-    INSERT INTO {s}.events
-    SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb))
-        AS x(event_id uuid, position bigint, type text, payload jsonb)
-    ON CONFLICT DO NOTHING
-), jobs AS (
-    INSERT INTO {s}.jobs (id, event_id, subscription_id, webhook_id, position, organisation_id,
-        reasons, status, next_attempt_at, created_at, updated_at)
-    SELECT id, event_id, subscription_id, webhook_id, position, organisation_id, reasons,
-        'pending', now, now, now
-    FROM jsonb_to_recordset(CAST(:jobs AS jsonb)) AS x(id uuid, event_id uuid,
-        subscription_id uuid, webhook_id text, position bigint, organisation_id text,
-        reasons text[], now timestamptz)
-    ON CONFLICT (event_id, subscription_id) DO NOTHING
-)
-UPDATE {s}.checkpoint SET position = :p WHERE id = 1
-"""
-"""Every write of a batch; the jobs' foreign key to events is checked at the end of the
-statement, after the events CTE has inserted them."""
+def _related(known: Knowledge, streams: set[str]) -> set[str]:
+    """The streams whose logs resolving reads after these: what bodies are part of,
+    accountable to, succeeded by; the parent of a sub-point."""
+    found: set[str] = set()
+    for stream in streams & known.logs.keys():
+        if stream.startswith("organisation-"):
+            facts = known.org(stream.removeprefix("organisation-"))
+            bodies = {facts.parent_id, facts.accountable_to_id, *facts.successor_ids}
+            found |= {f"organisation-{b}" for b in bodies if b}
+        elif stream.startswith("recommendation-"):
+            rec = known.rec(stream.removeprefix("recommendation-"))
+            if rec is not None and rec.parent_id:
+                found.add(f"recommendation-{rec.parent_id}")
+    return found
 
 
-def event_row(pe: PositionedEvent) -> dict[str, object]:
+def _knowledge_rows(known: Knowledge, streams: Iterable[str]) -> dict[str, str]:
+    rows = [
+        {"stream_id": stream, "events": [e.model_dump(mode="json") for e in known.log(stream)]}
+        for stream in streams
+    ]
+    return {"knowledge": json.dumps(rows)}
+
+
+def _event_row(pe: PositionedEvent) -> dict[str, object]:
     e = pe.event
     return {
         "event_id": str(e.event_id),
@@ -354,9 +215,7 @@ def event_row(pe: PositionedEvent) -> dict[str, object]:
     }
 
 
-def job_rows(
-    pe: PositionedEvent, planned: dict[Rule, frozenset[Reason]], now: datetime
-) -> list[dict[str, object]]:
+def _job_rows(pe: PositionedEvent, planned: Alerts, now: datetime) -> list[dict[str, object]]:
     event_id = str(pe.event.event_id)
     return [
         {
@@ -367,7 +226,7 @@ def job_rows(
             "position": pe.position,
             "organisation_id": rule.organisation_id,
             "reasons": sorted(reasons),
-            "now": now.isoformat(),
+            "created_at": now.isoformat(),
         }
         for rule, reasons in planned.items()
     ]

@@ -9,45 +9,46 @@ their transaction of several statements (disabling a subscription needs to know 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.notifier.service_layer.ports import ClaimedJob, Result
+
 _CLAIM = """
 WITH busy AS (
-    SELECT subscription_id, count(*) AS n FROM {s}.jobs
+    SELECT subscription_id, count(*) AS n FROM {schema}.jobs
     WHERE status = 'in_flight' AND lease_until > :now GROUP BY subscription_id
 ), ranked AS (
     SELECT j.id, coalesce(b.n, 0) + row_number() OVER (
         PARTITION BY j.subscription_id ORDER BY j.next_attempt_at, j.position) AS load
-    FROM {s}.jobs j
-    JOIN {s}.subscriptions s ON s.id = j.subscription_id AND s.status = 'active'
+    FROM {schema}.jobs j
+    JOIN {schema}.subscriptions s ON s.id = j.subscription_id AND s.status = 'active'
     LEFT JOIN busy b ON b.subscription_id = j.subscription_id
     WHERE j.next_attempt_at <= :now
       AND (j.status = 'pending' OR (j.status = 'in_flight' AND j.lease_until <= :now))
 ), picked AS (
-    SELECT j.id FROM {s}.jobs j
+    SELECT j.id FROM {schema}.jobs j
     WHERE j.id IN (SELECT id FROM ranked WHERE load <= :per_sub)
       AND (j.status = 'pending' OR (j.status = 'in_flight' AND j.lease_until <= :now))
     ORDER BY j.next_attempt_at, j.position
     LIMIT :limit FOR UPDATE OF j SKIP LOCKED
 ), claimed AS (
-    UPDATE {s}.jobs j SET status = 'in_flight', lease_until = :lease, tries = j.tries + 1,
+    UPDATE {schema}.jobs j SET status = 'in_flight', lease_until = :lease, tries = j.tries + 1,
         updated_at = :now
     FROM picked WHERE j.id = picked.id
     RETURNING j.id, j.event_id, j.subscription_id, j.webhook_id, j.position, j.organisation_id,
         j.reasons, j.tries
 )
 SELECT m.due, c.id, c.subscription_id, c.webhook_id, c.position, c.organisation_id, c.reasons,
-       c.tries, (SELECT count(*) FROM {s}.attempts a WHERE a.job_id = c.id) + 1 AS attempt,
+       c.tries, (SELECT count(*) FROM {schema}.attempts a WHERE a.job_id = c.id) + 1 AS attempt,
        e.payload AS event, s.channel, s.url, s.email, s.secret, s.previous_secret,
        s.previous_secret_until
 FROM (SELECT count(*) AS due FROM ranked) m
-LEFT JOIN (claimed c JOIN {s}.events e USING (event_id)
-    JOIN {s}.subscriptions s ON s.id = c.subscription_id) ON true
+LEFT JOIN (claimed c JOIN {schema}.events e USING (event_id)
+    JOIN {schema}.subscriptions s ON s.id = c.subscription_id) ON true
 ORDER BY c.position
 """
 """Always at least one row: ``due`` counts the due jobs before the claim (claimed, or held back
@@ -55,20 +56,22 @@ by the per-subscription limit, the LIMIT or another process's lock); job columns
 nothing was claimed."""
 
 _ATTEMPT = (
-    "INSERT INTO {s}.attempts (job_id, attempt, started_at, duration_ms, status_code, outcome, "
-    "error, next_attempt_at) VALUES (:j, :a, :t, :d, :c, :o, :e, :n)"
+    "INSERT INTO {schema}.attempts (job_id, attempt, started_at, duration_ms, status_code,"
+    " outcome, error, next_attempt_at) VALUES (:job_id, :attempt, :started_at, :duration_ms,"
+    " :status_code, :outcome, :error, :next_attempt_at)"
 )
 
 _SETTLE = (
-    "UPDATE {s}.jobs SET status = :st, next_attempt_at = coalesce(:n, next_attempt_at),"
-    " lease_until = NULL, last_error = :e, updated_at = :t,"
+    "UPDATE {schema}.jobs SET status = :job_status,"
+    " next_attempt_at = coalesce(:next_attempt_at, next_attempt_at), lease_until = NULL,"
+    " last_error = :error, updated_at = :started_at,"
     " tries = CASE WHEN :gone THEN tries - 1 ELSE tries END"
-    " WHERE id = :j AND status = 'in_flight' AND lease_until = :lease"
+    " WHERE id = :job_id AND status = 'in_flight' AND lease_until = :lease"
 )
 
 _DELIVERED = f"""
 WITH attempt AS ({_ATTEMPT}), settled AS ({_SETTLE} RETURNING subscription_id), healthy AS (
-    UPDATE {{s}}.subscriptions SET failing_since = NULL
+    UPDATE {{schema}}.subscriptions SET failing_since = NULL
     WHERE id IN (SELECT subscription_id FROM settled) AND failing_since IS NOT NULL
 )
 SELECT count(*) FROM settled
@@ -77,55 +80,18 @@ SELECT count(*) FROM settled
 failing (every delivery rewriting it would serialise workers on its row lock)."""
 
 
-@dataclass(frozen=True)
-class ClaimedJob:
-    id: uuid.UUID
-    subscription_id: uuid.UUID
-    webhook_id: str
-    position: int
-    organisation_id: str
-    reasons: tuple[str, ...]
-    tries: int
-    attempt: int
-    event: dict[str, Any]
-    channel: str
-    url: str | None
-    email: str | None
-    secrets: tuple[str, ...]
-    lease_until: datetime
-    """The claim token: the outcome is recorded only while this lease is still ours."""
+class PostgresJobStore:
+    """:class:`~..service_layer.ports.JobStore`."""
 
-
-@dataclass(frozen=True)
-class Result:
-    """One attempt, as recorded; ``job_status`` and ``effect`` are what it leads to."""
-
-    started_at: datetime
-    duration_ms: float
-    status_code: int | None
-    outcome: str
-    error: str | None
-    next_attempt_at: datetime | None
-    job_status: str  # pending | delivered | dead
-    effect: str  # ok | failing | gone
-
-
-class JobStore:
     def __init__(self, engine: AsyncEngine, schema: str) -> None:
         self.engine = engine
         self.auto = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self.s = schema
+        self.schema = schema
         self._claim = self._sql(_CLAIM)
         self._delivered = self._sql(_DELIVERED)
 
     def _sql(self, sql: str) -> Any:
-        return text(sql.format(s=self.s))
-
-    async def claim(
-        self, now: datetime, lease: timedelta, per_subscription: int, limit: int = 1
-    ) -> list[ClaimedJob]:
-        """Up to ``limit`` due jobs, in flight under a lease until ``now + lease``."""
-        return (await self.claim_some(now, lease, per_subscription, limit))[0]
+        return text(sql.format(schema=self.schema))
 
     async def claim_some(
         self, now: datetime, lease: timedelta, per_subscription: int, limit: int
@@ -163,22 +129,18 @@ class JobStore:
     async def _subscription_effect(
         self, conn: AsyncConnection, job: ClaimedJob, r: Result, disable_after: timedelta
     ) -> str | None:
+        """A failed attempt: 410 disables the subscription; any other failure marks it failing
+        and disables it once it has failed for ``disable_after``."""
         now, sub = r.started_at, job.subscription_id
-        if r.effect == "ok":
-            await conn.execute(
-                self._sql("UPDATE {s}.subscriptions SET failing_since = NULL WHERE id = :i"),
-                {"i": sub},
-            )
-            return None
         if r.effect == "gone":
             reason = "the endpoint answered 410 Gone"
             return reason if await self._disable(conn, sub, reason, now) else None
         await conn.execute(
             self._sql(
-                "UPDATE {s}.subscriptions SET failing_since = coalesce(failing_since, :t) "
-                "WHERE id = :i"
+                "UPDATE {schema}.subscriptions SET failing_since = coalesce(failing_since, :now) "
+                "WHERE id = :subscription_id"
             ),
-            {"i": sub, "t": now},
+            {"subscription_id": sub, "now": now},
         )
         reason = f"the endpoint has failed continuously for {disable_after}"
         since = now - disable_after
@@ -193,27 +155,32 @@ class JobStore:
         failing_before: datetime | None = None,
     ) -> bool:
         sql = (
-            "UPDATE {s}.subscriptions SET status = 'disabled', disabled_reason = :r, "
-            "updated_at = :t WHERE id = :i AND status = 'active'"
+            "UPDATE {schema}.subscriptions SET status = 'disabled', disabled_reason = :reason, "
+            "updated_at = :now WHERE id = :subscription_id AND status = 'active'"
         )
         if failing_before is not None:
-            sql += " AND failing_since <= :f"
-        params = {"r": reason, "t": now, "i": sub, "f": failing_before}
+            sql += " AND failing_since <= :failing_before"
+        params = {
+            "reason": reason,
+            "now": now,
+            "subscription_id": sub,
+            "failing_before": failing_before,
+        }
         result = await conn.execute(self._sql(sql), params)
         return bool(getattr(result, "rowcount", 0))
 
 
 def _attempt_params(job: ClaimedJob, r: Result) -> dict[str, Any]:
     return {
-        "j": job.id,
-        "a": job.attempt,
-        "t": r.started_at,
-        "d": r.duration_ms,
-        "c": r.status_code,
-        "o": r.outcome,
-        "e": r.error,
-        "n": r.next_attempt_at,
-        "st": r.job_status,
+        "job_id": job.id,
+        "attempt": job.attempt,
+        "started_at": r.started_at,
+        "duration_ms": r.duration_ms,
+        "status_code": r.status_code,
+        "outcome": r.outcome,
+        "error": r.error,
+        "next_attempt_at": r.next_attempt_at,
+        "job_status": r.job_status,
         "gone": r.effect == "gone",
         "lease": job.lease_until,
     }

@@ -1,4 +1,5 @@
-"""Subscriptions and their delivery history in PostgreSQL (the API's side)."""
+"""Subscriptions and their delivery history in PostgreSQL (the API's side):
+:class:`~..service_layer.ports.SubscriptionStore`."""
 
 from __future__ import annotations
 
@@ -9,86 +10,90 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-Row = dict[str, Any]
+from services.notifier.service_layer.ports import Row
+
 _PUBLIC = (
     "id, organisation_id, channel, url, email, description, event_types, reasons, "
     "include_oversight, status, disabled_reason, failing_since, created_at, updated_at, "
     "previous_secret_until"
 )
+_OF_ORG = "(CAST(:org AS text) IS NULL OR organisation_id = :org)"
+"""Rows of ``:org``, or of every organisation when it is NULL (an admin)."""
 
 
-class SubscriptionStore:
+class PostgresSubscriptionStore:
     def __init__(self, engine: AsyncEngine, schema: str) -> None:
         self.engine = engine
-        self.s = schema
+        self.schema = schema
 
     async def _rows(self, sql: str, **params: Any) -> list[Row]:
         async with self.engine.begin() as conn:
-            result = await conn.execute(text(sql.format(s=self.s)), params)
+            result = await conn.execute(text(sql.format(schema=self.schema)), params)
             return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
     async def add(self, row: Row) -> Row:
-        cols = ", ".join(row)
+        columns = ", ".join(row)
         values = ", ".join(f":{k}" for k in row)
-        sql = f"INSERT INTO {{s}}.subscriptions ({cols}) VALUES ({values}) RETURNING {_PUBLIC}"
+        sql = (
+            f"INSERT INTO {{schema}}.subscriptions ({columns}) VALUES ({values})"
+            f" RETURNING {_PUBLIC}"
+        )
         return (await self._rows(sql, **row))[0]
 
     async def get(self, sub_id: uuid.UUID, org: str | None) -> Row | None:
-        """The subscription, if it exists and belongs to ``org`` (``None``: any, for admins)."""
         rows = await self._rows(
-            f"SELECT {_PUBLIC} FROM {{s}}.subscriptions WHERE id = :i "
-            "AND (CAST(:o AS text) IS NULL OR organisation_id = :o)",
-            i=sub_id,
-            o=org,
+            f"SELECT {_PUBLIC} FROM {{schema}}.subscriptions WHERE id = :id AND {_OF_ORG}",
+            id=sub_id,
+            org=org,
         )
         return rows[0] if rows else None
 
     async def all(self, org: str | None) -> list[Row]:
         return await self._rows(
-            f"SELECT {_PUBLIC} FROM {{s}}.subscriptions "
-            "WHERE CAST(:o AS text) IS NULL OR organisation_id = :o ORDER BY created_at, id",
-            o=org,
+            f"SELECT {_PUBLIC} FROM {{schema}}.subscriptions WHERE {_OF_ORG}"
+            " ORDER BY created_at, id",
+            org=org,
         )
 
     async def email_addresses(self, org: str) -> list[str]:
         rows = await self._rows(
-            "SELECT email FROM {s}.subscriptions WHERE organisation_id = :o "
+            "SELECT email FROM {schema}.subscriptions WHERE organisation_id = :org "
             "AND channel = 'email' AND status = 'active'",
-            o=org,
+            org=org,
         )
         return [str(r["email"]) for r in rows]
 
     async def delete(self, sub_id: uuid.UUID) -> None:
-        await self._rows("DELETE FROM {s}.subscriptions WHERE id = :i", i=sub_id)
+        await self._rows("DELETE FROM {schema}.subscriptions WHERE id = :id", id=sub_id)
 
     async def rotate(
         self, sub_id: uuid.UUID, secret: str, previous_until: datetime, now: datetime
     ) -> Row:
         sql = (
-            "UPDATE {s}.subscriptions SET previous_secret = secret, secret = :sec, "
-            f"previous_secret_until = :u, updated_at = :t WHERE id = :i RETURNING {_PUBLIC}"
+            "UPDATE {schema}.subscriptions SET previous_secret = secret, secret = :secret, "
+            f"previous_secret_until = :until, updated_at = :now WHERE id = :id RETURNING {_PUBLIC}"
         )
-        return (await self._rows(sql, sec=secret, u=previous_until, t=now, i=sub_id))[0]
+        return (await self._rows(sql, secret=secret, until=previous_until, now=now, id=sub_id))[0]
 
     async def set_status(
         self, sub_id: uuid.UUID, status: str, reason: str | None, now: datetime
     ) -> Row:
-        """Enable (resuming pending jobs now) or disable a subscription."""
+        resume = (
+            "UPDATE {schema}.jobs SET next_attempt_at = :now, updated_at = :now "
+            "WHERE subscription_id = :id AND status = 'pending' AND next_attempt_at > :now"
+        )
+        update = (
+            "UPDATE {schema}.subscriptions SET status = :status, disabled_reason = :reason, "
+            f"failing_since = NULL, updated_at = :now WHERE id = :id RETURNING {_PUBLIC}"
+        )
         async with self.engine.begin() as conn:
             if status == "active":
                 await conn.execute(
-                    text(
-                        f"UPDATE {self.s}.jobs SET next_attempt_at = :t, updated_at = :t "
-                        "WHERE subscription_id = :i AND status = 'pending' AND next_attempt_at > :t"
-                    ),
-                    {"i": sub_id, "t": now},
+                    text(resume.format(schema=self.schema)), {"id": sub_id, "now": now}
                 )
             result = await conn.execute(
-                text(
-                    f"UPDATE {self.s}.subscriptions SET status = :st, disabled_reason = :r, "
-                    f"failing_since = NULL, updated_at = :t WHERE id = :i RETURNING {_PUBLIC}"
-                ),
-                {"st": status, "r": reason, "t": now, "i": sub_id},
+                text(update.format(schema=self.schema)),
+                {"status": status, "reason": reason, "now": now, "id": sub_id},
             )
             return dict(result.mappings().one())
 
@@ -96,20 +101,21 @@ class SubscriptionStore:
         jobs = await self._rows(
             "SELECT j.id, j.subscription_id, j.webhook_id, j.event_id, j.position, "
             "j.organisation_id, j.reasons, j.status, j.next_attempt_at, j.last_error, "
-            "j.created_at, j.updated_at, e.type AS event_type FROM {s}.jobs j "
-            "JOIN {s}.events e USING (event_id) "
-            "WHERE (CAST(:sub AS uuid) IS NULL OR j.subscription_id = :sub) "
-            "AND (CAST(:o AS text) IS NULL OR j.organisation_id = :o) "
-            "ORDER BY j.position, j.id LIMIT :n",
-            sub=sub_id,
-            o=org,
-            n=limit,
+            "j.created_at, j.updated_at, e.type AS event_type FROM {schema}.jobs j "
+            "JOIN {schema}.events e USING (event_id) "
+            "WHERE (CAST(:subscription_id AS uuid) IS NULL"
+            " OR j.subscription_id = :subscription_id) "
+            "AND (CAST(:org AS text) IS NULL OR j.organisation_id = :org) "
+            "ORDER BY j.position, j.id LIMIT :limit",
+            subscription_id=sub_id,
+            org=org,
+            limit=limit,
         )
         if not jobs:
             return []
         attempts = await self._rows(
             "SELECT job_id, attempt, started_at, duration_ms, status_code, outcome, error, "
-            "next_attempt_at FROM {s}.attempts WHERE job_id = ANY(:ids) ORDER BY job_id, id",
+            "next_attempt_at FROM {schema}.attempts WHERE job_id = ANY(:ids) ORDER BY job_id, id",
             ids=[j["id"] for j in jobs],
         )
         by_job: dict[Any, list[Row]] = {}
@@ -118,30 +124,30 @@ class SubscriptionStore:
         return [{**j, "attempts": by_job.get(j["id"], [])} for j in jobs]
 
     async def retry(self, job_id: uuid.UUID, org: str | None, now: datetime) -> Row | None:
-        """Requeue one delivery now with a fresh retry schedule (unless it is in flight)."""
         rows = await self._rows(
-            "UPDATE {s}.jobs SET status = 'pending', tries = 0, next_attempt_at = :t, "
-            "updated_at = :t WHERE id = :i AND status <> 'in_flight' "
-            "AND (CAST(:o AS text) IS NULL OR organisation_id = :o) RETURNING id, status",
-            i=job_id,
-            o=org,
-            t=now,
+            "UPDATE {schema}.jobs SET status = 'pending', tries = 0, next_attempt_at = :now, "
+            f"updated_at = :now WHERE id = :id AND status <> 'in_flight' AND {_OF_ORG} "
+            "RETURNING id, status",
+            id=job_id,
+            org=org,
+            now=now,
         )
         return rows[0] if rows else None
 
     async def job_owner(self, job_id: uuid.UUID) -> str | None:
-        rows = await self._rows("SELECT organisation_id FROM {s}.jobs WHERE id = :i", i=job_id)
+        rows = await self._rows(
+            "SELECT organisation_id FROM {schema}.jobs WHERE id = :id", id=job_id
+        )
         return str(rows[0]["organisation_id"]) if rows else None
 
     async def recover(self, sub_id: uuid.UUID, since: datetime, now: datetime) -> int:
-        """Requeue every job of the subscription dead, or failing, since ``since``."""
         rows = await self._rows(
-            "UPDATE {s}.jobs j SET status = 'pending', tries = 0, next_attempt_at = :t, "
-            "updated_at = :t WHERE j.subscription_id = :i AND j.status IN ('dead', 'pending') "
-            "AND EXISTS (SELECT 1 FROM {s}.attempts a WHERE a.job_id = j.id "
+            "UPDATE {schema}.jobs j SET status = 'pending', tries = 0, next_attempt_at = :now, "
+            "updated_at = :now WHERE j.subscription_id = :id AND j.status IN ('dead', 'pending') "
+            "AND EXISTS (SELECT 1 FROM {schema}.attempts a WHERE a.job_id = j.id "
             "AND a.outcome <> 'delivered' AND a.started_at >= :since) RETURNING j.id",
-            i=sub_id,
+            id=sub_id,
             since=since,
-            t=now,
+            now=now,
         )
         return len(rows)

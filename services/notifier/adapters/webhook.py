@@ -85,7 +85,7 @@ connection instead; neither changes the outcome, which the status line decided."
 DRAIN_S = 1.0
 
 
-class WebhookSender:
+class HttpWebhookSender:
     """``total_timeout_s`` bounds the whole attempt (DNS, connect, every byte): a receiver that
     trickles its answer cannot hold a worker past it. The body is discarded unread beyond
     :data:`MAX_DRAINED_BYTES`."""
@@ -97,9 +97,7 @@ class WebhookSender:
         resolver: Resolver = resolve_host,
         total_timeout_s: float = 15.0,
     ) -> None:
-        self.client = client
-        self.allow = allow
-        self.resolver = resolver
+        self.client, self.allow, self.resolver = client, allow, resolver
         self.total_timeout_s = total_timeout_s
 
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:

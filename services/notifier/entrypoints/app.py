@@ -2,47 +2,42 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI
 
-from services.common import auth, observability, problems
+from services.common.app import running, service_app
+from services.common.dead_letter_routes import dead_letter_router
 from services.common.ratelimit import RateLimit
-from services.notifier.bootstrap import bootstrap
+from services.notifier.bootstrap import Notifier, bootstrap
 from services.notifier.config import NotifierSettings
-from services.notifier.entrypoints.deps import SUBSCRIPTIONS_LIMIT
-from services.notifier.entrypoints.routers import dead_letters, deliveries, ops, subscriptions
+from services.notifier.entrypoints.deps import SUBSCRIPTIONS_LIMIT, dead_letter_store
+from services.notifier.entrypoints.routers import deliveries, ops, subscriptions
 from services.notifier.errors import NotifierError
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastAPI:
     settings = settings or NotifierSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        notifier = bootstrap(settings)
-        app.state.notifier = notifier
-        try:
-            await notifier.start()
-            yield
-        finally:
-            await notifier.close()
+    def wire(app: FastAPI) -> Notifier:
+        app.state.notifier = notifier = bootstrap(settings)
+        return notifier
 
-    app = FastAPI(
-        title="Remit notifier",
-        version="1.0.0",
-        summary="Tells organisations, by webhook or e-mail, about events that affect them.",
-        lifespan=lifespan,
+    app = service_app(
+        "notifier",
+        "Tells organisations, by webhook or e-mail, about events that affect them.",
+        running(wire),
+        NotifierError,
+        settings,
+        settings.max_body_bytes,
+        limits=[
+            RateLimit(
+                SUBSCRIPTIONS_LIMIT, settings.subscription_rate_per_s, settings.subscription_burst
+            )
+        ],
+        metrics_endpoint=False,
     )
-    problems.install(app, NotifierError)
-    rate, burst = settings.subscription_rate_per_s, settings.subscription_burst
-    auth.install(app, settings, [RateLimit(SUBSCRIPTIONS_LIMIT, rate, burst)])
-    observability.install(app, "notifier", metrics_endpoint=False)
-    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(subscriptions.router)
     app.include_router(deliveries.router)
-    app.include_router(dead_letters.router)
+    app.include_router(dead_letter_router(dead_letter_store))
     app.include_router(ops.router)
 
     return app

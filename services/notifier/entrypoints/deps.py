@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the wired notifier and the caller, by scope."""
+"""FastAPI dependencies of the notifier, as ``Annotated`` aliases in one place."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from services.common.auth import Caller, authenticate, require_scope
+from services.common.dead_letters import DeadLetterStore
 from services.notifier.bootstrap import Notifier
 
 SUBSCRIPTIONS_LIMIT = "subscriptions"
@@ -18,6 +19,10 @@ def _notifier(request: Request) -> Notifier:
     return notifier
 
 
+def dead_letter_store(request: Request) -> DeadLetterStore:
+    return _notifier(request).dead_letters
+
+
 async def _reader(request: Request) -> Caller:
     """``subscriptions:read`` or ``subscriptions:write`` (or admin) may read."""
     caller = await authenticate(request)
@@ -27,6 +32,5 @@ async def _reader(request: Request) -> Caller:
 
 
 NotifierDep = Annotated[Notifier, Depends(_notifier)]
-Admin = Annotated[Caller, require_scope("admin")]
 Writer = Annotated[Caller, require_scope("subscriptions:write", limit=SUBSCRIPTIONS_LIMIT)]
 Reader = Annotated[Caller, Depends(_reader)]

@@ -68,11 +68,11 @@ class SecretRotated(BaseModel):
 
 class AttemptPublic(BaseModel):
     attempt: int
+    outcome: str
+    status_code: int | None
+    error: str | None
     started_at: datetime
     duration_ms: float
-    status_code: int | None
-    outcome: str
-    error: str | None
     next_attempt_at: datetime | None
 
 
@@ -93,32 +93,3 @@ class DeliveryPublic(BaseModel):
 
 class Recovered(BaseModel):
     requeued: int
-
-
-class DeadLetterPublic(BaseModel):
-    """Same field names as the projections service's dead letters."""
-
-    id: int
-    kind: str
-    consumer: str
-    source_topic: str
-    source_partition: int
-    source_offset: int
-    position: int | None
-    reason: str
-    created_at: datetime
-    acknowledged_at: datetime | None
-    acknowledged_by: str | None
-    value: str | None = Field(description="The record's value (first 2000 bytes).")
-
-
-class DeadLetters(BaseModel):
-    degraded: bool
-    unacknowledged: int
-    items: list[DeadLetterPublic]
-
-
-class DeadLetterAcknowledged(BaseModel):
-    id: int
-    acknowledged: bool
-    degraded: bool

@@ -8,13 +8,17 @@ from datetime import UTC, datetime, timedelta
 
 import structlog
 
-from services.notifier.adapters.email import EmailSender
-from services.notifier.adapters.job_store import ClaimedJob, JobStore, Result
-from services.notifier.adapters.subscription_store import SubscriptionStore
-from services.notifier.adapters.webhook import WebhookSender
 from services.notifier.domain import messages
 from services.notifier.domain.outcome import Outcome
 from services.notifier.domain.retry import RetryPolicy
+from services.notifier.service_layer.ports import (
+    ClaimedJob,
+    EmailSender,
+    JobStore,
+    Result,
+    SubscriptionStore,
+    WebhookSender,
+)
 
 log = structlog.get_logger(__name__)
 

@@ -10,9 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.auth import Caller
-from services.notifier.adapters.subscription_store import Row, SubscriptionStore
-from services.notifier.adapters.webhook import Resolver, check_target, resolve_host
-from services.notifier.domain.addresses import AllowList
 from services.notifier.errors import (
     Conflict,
     Forbidden,
@@ -20,6 +17,7 @@ from services.notifier.errors import (
     NotFound,
     UnsafeWebhookTarget,
 )
+from services.notifier.service_layer.ports import Row, SubscriptionStore, TargetCheck
 
 
 def new_secret() -> str:
@@ -39,9 +37,9 @@ def scope_of(caller: Caller) -> str | None:
 @dataclass
 class Subscriptions:
     store: SubscriptionStore
-    allow: AllowList
+    check_target: TargetCheck
+    """Raises ``ValueError`` if a webhook URL must not be called (SSRF)."""
     require_https: bool = False
-    resolver: Resolver = resolve_host
 
     async def create(self, caller: Caller, spec: dict[str, Any]) -> tuple[Row, str | None]:
         org = spec.pop("organisation_id", None)
@@ -69,9 +67,13 @@ class Subscriptions:
         if self.require_https and not url.startswith("https://"):
             raise InvalidSubscription("webhook URLs must use https")
         try:
-            await check_target(url, self.allow, self.resolver)
+            await self.check_target(url)
         except ValueError as exc:
             raise UnsafeWebhookTarget(str(exc)) from exc
+
+    async def visible_to(self, caller: Caller) -> list[Row]:
+        """The caller's organisation's subscriptions (every one for an admin)."""
+        return await self.store.all(scope_of(caller))
 
     async def get(self, caller: Caller, sub_id: uuid.UUID) -> Row:
         row = await self.store.get(sub_id, scope_of(caller))

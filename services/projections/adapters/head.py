@@ -4,13 +4,11 @@ Readers read it on every request (a rebuild may have switched the pointer), so i
 statement: the pointer, the checkpoint of the schema the caller expects to be active, and
 whether any dead letter is open. When the pointer names another schema (after a rebuild), the
 statement is repeated for that one. :class:`HeadSource` sends it on a connection of its own,
-straight through the driver: a pool checkout and SQLAlchemy's execute cost four times the
-client CPU of the round trip itself, and this statement runs for every request.
+straight through the driver, since it runs for every request (docs/benchmarks.md: why).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -18,14 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.projections.adapters import store
-
-
-@dataclass(frozen=True)
-class Head:
-    schema: str
-    position: int
-    degraded: bool
-
+from services.projections.service_layer.ports import Head
 
 _SQL = (
     "SELECT a.data_schema, (SELECT max(position) FROM {schema}.checkpoint), "

@@ -16,14 +16,13 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import ARRAY_COLUMNS
-from services.projections.adapters.store import Bound, bound_sql, doc_class, facts_until
+from services.projections.adapters.store import bound_sql, doc_class, facts_until
 from services.projections.domain.model import Doc, World
 from services.projections.domain.needs import ALL, Lookup
 from services.projections.domain.refs import STREAM_PREFIXES
-from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts
+from services.projections.service_layer.ports import Bound, Facts
 
 PREFIXES = {kind: prefix for prefix, kind in STREAM_PREFIXES.items()}
 _EVENT_CONDITION = {
@@ -100,7 +99,7 @@ async def streams(
 
 async def stream_facts(
     conn: AsyncConnection, schema: str, stream_ids: set[str], bound: Bound
-) -> tuple[list[PositionedEvent], list[PositionedEvent], dict[int, Valid]]:
+) -> Facts:
     """The facts of ``stream_ids`` within ``bound``, their corrections, their valid time."""
     return await facts_until(conn, schema, bound, stream_ids)
 
@@ -135,7 +134,8 @@ async def board_counts(conn: AsyncConnection, schema: str, review_id: str) -> Co
     """:func:`views.board_counts` as one GROUP BY over the columns the store derives from it."""
     sql = (
         f"SELECT response_kind, delivery_status, count(*) FROM {schema}.recommendations "
-        "WHERE review_id = :r AND board_key IS NOT NULL GROUP BY response_kind, delivery_status"
+        "WHERE review_id = :review AND board_key IS NOT NULL "
+        "GROUP BY response_kind, delivery_status"
     )
-    rows = await conn.execute(text(sql), {"r": review_id})
+    rows = await conn.execute(text(sql), {"review": review_id})
     return {(str(kind), str(status)): int(n) for kind, status, n in rows}

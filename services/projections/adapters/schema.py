@@ -1,8 +1,9 @@
-"""DDL of the read model. The control schema (``db_schema``) holds the pointer to the active data
-schema and the dead letters; each data schema (``<db_schema>_v<n>``) holds one complete read
-model. The read model is disposable, so its DDL is code (no Alembic): a rebuild creates a new
-version instead of migrating the old one. :data:`SHAPE` numbers the DDL; a data schema records
-the shape it was built with, and one of an older shape needs a rebuild (``/readyz`` says so).
+"""DDL of the data schemas. Each (``<db_schema>_v<n>``) holds one complete read model; the
+control schema (``db_schema``: pointer to the active one, dead letters) is migrated by Alembic
+(``services/projections/migrations``). A read model is disposable, so its DDL is code, not a
+migration: a new shape means a rebuild into a new version instead of migrating the old one.
+:data:`SHAPE` numbers the DDL; a data schema records the shape it was built with, and one of an
+older shape needs a rebuild (``/readyz`` says so).
 """
 
 from __future__ import annotations
@@ -31,33 +32,6 @@ DOC_COLUMNS: dict[str, tuple[str, ...]] = {
     "actions": ("owner_id", "org_ids"),
 }
 ARRAY_COLUMNS = frozenset({"org_ids", "cross_references"})
-
-
-def control_ddl(control: str) -> list[str]:
-    return [
-        f"CREATE SCHEMA IF NOT EXISTS {control}",
-        f"""CREATE TABLE IF NOT EXISTS {control}.active (
-            singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-            data_schema text NOT NULL,
-            version integer NOT NULL,
-            switched_at timestamptz NOT NULL DEFAULT now())""",
-        f"""CREATE TABLE IF NOT EXISTS {control}.dead_letters (
-            id bigserial PRIMARY KEY,
-            kind text NOT NULL,
-            consumer text NOT NULL,
-            source_topic text NOT NULL,
-            source_partition integer NOT NULL,
-            source_offset bigint NOT NULL,
-            position bigint,
-            reason text NOT NULL,
-            record_key bytea,
-            record_value bytea,
-            record_headers jsonb NOT NULL DEFAULT '[]',
-            created_at timestamptz NOT NULL DEFAULT now(),
-            acknowledged_at timestamptz,
-            acknowledged_by text,
-            UNIQUE (kind, source_topic, source_partition, source_offset))""",
-    ]
 
 
 def data_ddl(schema: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""The PostgreSQL read-model store: documents, stored events, checkpoint, pointer, dead letters.
+"""The PostgreSQL read-model store: documents, stored events, checkpoint, pointer.
 
 Every function takes an open connection so the caller owns the transaction (one per batch for
 the consumer, one REPEATABLE READ READ ONLY per request for readers).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
-from services.projections.adapters.schema import DOC_COLUMNS, control_ddl, data_ddl, execute_all
+from services.projections.adapters.schema import DOC_COLUMNS, data_ddl, execute_all
 from services.projections.domain.fold import Placement
 from services.projections.domain.model import DOC_CLASSES, KINDS, Doc, World
 from services.projections.domain.needs import filter_values
@@ -29,26 +28,8 @@ from services.projections.domain.refs import (
 )
 from services.projections.domain.validity import Valid
 from services.projections.domain.views import HistoryEntry
-
-
-@dataclass(frozen=True)
-class Bound:
-    """Answer as the world was at a position, or at a moment (by effective time)."""
-
-    position: int | None = None
-    as_of: datetime | None = None
-
-    @property
-    def is_current(self) -> bool:
-        return self.position is None and self.as_of is None
-
-
-@dataclass
-class Checkpoint:
-    topic: str
-    partition: int
-    offset: int = -1
-    position: int = 0
+from services.projections.migrations import migrate
+from services.projections.service_layer.ports import Bound, Checkpoint, Facts
 
 
 def _json(value: Any) -> Any:
@@ -60,18 +41,21 @@ def doc_class(kind: str) -> type[Doc]:
 
 
 async def ensure(engine: AsyncEngine, control: str) -> str:
-    """Create the control schema and a first data schema if missing; return the active one."""
+    """Migrate the control schema and create a first (empty) data schema if there is none;
+    return the active one."""
+    await migrate(engine.url.render_as_string(hide_password=False), control)
     async with engine.begin() as conn:
-        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": control})
-        await execute_all(conn, control_ddl(control))
+        await conn.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext(:control))"), {"control": control}
+        )
         row = (await conn.execute(text(f"SELECT data_schema FROM {control}.active"))).first()
         if row is not None:
             return str(row[0])
         schema = f"{control}_v1"
         await execute_all(conn, data_ddl(schema))
         await conn.execute(
-            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:s, 1)"),
-            {"s": schema},
+            text(f"INSERT INTO {control}.active (data_schema, version) VALUES (:schema, 1)"),
+            {"schema": schema},
         )
         return schema
 
@@ -231,7 +215,8 @@ async def record_correction(
     after: list[tuple[PositionedEvent, Placement]],
 ) -> None:
     """Store a correction: its own row; the facts it retracted marked so; every fact of the
-    stream (folded again) with its content in place and its placement."""
+    stream (folded again) with its content in place and its placement, no later than any fact
+    that depends on it (a dated one elsewhere may have narrowed it)."""
     await insert_events(conn, schema, [event_row(correction, None)])
     kept = {fact.position for fact, _ in after}
     gone = [fact.position for fact in before if fact.position not in kept]
@@ -273,9 +258,16 @@ async def record_correction(
             ),
             rows,
         )
-    for fact, placed in after:
-        if fact.event.occurred_at is not None:
-            await tighten(conn, schema, placed.depends_on, placed.hi)
+    for fact, placed in reversed(after):  # latest first: a fact's dependants come after it
+        found = await conn.execute(
+            text(
+                f"UPDATE {schema}.events SET valid_hi = least(:hi, (SELECT min(d.valid_hi)"
+                f" FROM {schema}.events d WHERE d.depends_on @> ARRAY[CAST(:p AS bigint)]"
+                " AND NOT d.retracted)) WHERE position = :p RETURNING valid_hi"
+            ),
+            {"hi": placed.hi, "p": fact.position},
+        )
+        await tighten(conn, schema, placed.depends_on, found.scalar_one())
 
 
 async def validity(conn: AsyncConnection, schema: str, positions: set[int]) -> dict[int, Valid]:
@@ -302,11 +294,11 @@ async def get_checkpoint(
         await conn.execute(
             text(
                 f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-                "VALUES (:t, :p, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
+                "VALUES (:topic, :partition, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
                 # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
                 "topic = EXCLUDED.topic RETURNING kafka_offset, position"
             ),
-            {"t": topic, "p": partition},
+            {"topic": topic, "partition": partition},
         )
     ).one()
     return Checkpoint(topic, partition, int(row[0]), int(row[1]))
@@ -316,10 +308,16 @@ async def put_checkpoint(conn: AsyncConnection, schema: str, cp: Checkpoint) -> 
     await conn.execute(
         text(
             f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-            "VALUES (:t, :p, :o, :pos) ON CONFLICT (topic, partition) DO UPDATE SET "
-            "kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, updated_at = now()"
+            "VALUES (:topic, :partition, :offset, :position) ON CONFLICT (topic, partition) "
+            "DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, "
+            "updated_at = now()"
         ),
-        {"t": cp.topic, "p": cp.partition, "o": cp.offset, "pos": cp.position},
+        {
+            "topic": cp.topic,
+            "partition": cp.partition,
+            "offset": cp.offset,
+            "position": cp.position,
+        },
     )
 
 
@@ -358,7 +356,7 @@ FACTS = "NOT retracted AND type <> 'RecordsCorrected'"
 
 async def facts_until(
     conn: AsyncConnection, schema: str, bound: Bound, streams: set[str] | None = None
-) -> tuple[list[PositionedEvent], list[PositionedEvent], dict[int, Valid]]:
+) -> Facts:
     """Facts within ``bound`` (of ``streams``, or all), corrected; the corrections of those
     streams (whatever their position: they apply at every position); the facts' valid time."""
     where, params = bound_sql(bound)
@@ -382,7 +380,7 @@ async def facts_until(
         else:
             facts.append(positioned)
             valid[int(pos)] = Valid(occurred, lo, hi)
-    return facts, corrections, valid
+    return Facts(facts, corrections, valid)
 
 
 async def checksum(conn: AsyncConnection, schema: str) -> str:

@@ -13,7 +13,7 @@ raises :class:`StreamOutOfOrder` when ``strict``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, get_args, get_origin
 
@@ -93,6 +93,10 @@ class Replayed:
     world: World
     facts: dict[str, list[tuple[PositionedEvent, Placement]]]
     corrections: list[PositionedEvent]
+    stored: list[PositionedEvent] = field(default_factory=list)
+    """Every stored event folded, corrections included, in position order."""
+    placed: dict[int, Placement] = field(default_factory=dict)
+    """The latest placement of each stored event (a retracted one keeps its last)."""
 
     def all_facts(self) -> list[tuple[PositionedEvent, Placement]]:
         found = [placed for stream in self.facts.values() for placed in stream]
@@ -128,7 +132,9 @@ def replay(events: Iterable[PositionedEvent], *, strict: bool = True) -> Replaye
             if positioned.event.stream_version > stream_doc(done.world, stream).version:
                 before = [fact for fact, _ in done.facts.get(stream, [])]
                 done.facts[stream] = correct(done.world, positioned, before)
+                done.placed |= {f.position: p for f, p in done.facts[stream]}
                 done.corrections.append(positioned)
+                done.stored.append(positioned)
             continue
         try:
             placement = apply(done.world, positioned, strict=strict)
@@ -136,6 +142,8 @@ def replay(events: Iterable[PositionedEvent], *, strict: bool = True) -> Replaye
             continue
         if placement is not None:
             done.facts.setdefault(stream, []).append((positioned, placement))
+            done.placed[positioned.position] = placement
+            done.stored.append(positioned)
     return done
 
 

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import create_async_engine
+from starlette.middleware import Middleware
 
-from services.common import auth, observability, problems
+from services.common import problems
+from services.common.app import running, service_app
+from services.common.dead_letter_routes import dead_letter_router
 from services.projections.bootstrap import Projections, bootstrap
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints.cache import AnswerCache, ServeKept
+from services.projections.entrypoints.cache import AnswerCache, ServeCachedAnswers
+from services.projections.entrypoints.deps import dead_letter_store
 from services.projections.entrypoints.routers import (
-    dead_letters,
     ops,
     organisations,
     recommendations,
@@ -22,7 +21,6 @@ from services.projections.entrypoints.routers import (
     reviews,
 )
 from services.projections.errors import NotCaughtUp, ProjectionError
-from services.projections.service_layer.queries import ReadModel
 
 CACHED_PREFIXES = (
     "/v1/organisations",
@@ -36,47 +34,22 @@ CACHED_PREFIXES = (
 def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
     settings = settings or ProjectionsSettings()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        wired: Projections = bootstrap(settings)
-        await wired.start(run_consumer=settings.run_consumer)
-        app.state.projections = wired
-        # Readers get a pool of their own: without pre-ping (a round trip on every checkout,
-        # as much as the head read of a cached answer; a connection found dead fails its
-        # request and is discarded) and without overflow (under load, overflow connections
-        # were opened and closed per request: requests wait for a pooled one instead).
-        readers = create_async_engine(
-            settings.database_dsn,
-            pool_size=settings.db_pool_size,
-            max_overflow=0,
-            pool_pre_ping=False,
-        )
-        app.state.read_model = read_model = ReadModel(
-            readers,
-            settings.db_schema,
-            settings.min_position_max_wait_s,
-            settings.min_position_poll_s,
-            keep_head_connection=True,
-        )
-        wired.runner.on_applied = read_model.advanced
+    def wire(app: FastAPI) -> Projections:
+        app.state.projections = wired = bootstrap(settings)
+        app.state.reader = wired.reader
         app.state.answers = AnswerCache()
-        try:
-            yield
-        finally:
-            await read_model.close()
-            await readers.dispose()
-            await wired.close()
+        return wired
 
-    app = FastAPI(
-        title="Remit projections",
-        version="1.0.0",
-        summary="Read side: organisations, recommendations, responsibilities, as of any time.",
-        lifespan=lifespan,
+    app = service_app(
+        "projections",
+        "Read side: organisations, recommendations, responsibilities, as of any time.",
+        running(wire),
+        ProjectionError,
+        settings,
+        settings.max_body_bytes,
+        inner=[Middleware(ServeCachedAnswers, prefixes=CACHED_PREFIXES)],
+        metrics_endpoint=False,
     )
-    problems.install(app, ProjectionError)
-    auth.install(app, settings)
-    app.add_middleware(ServeKept, prefixes=CACHED_PREFIXES)  # inside the observability one
-    observability.install(app, "projections", metrics_endpoint=False)
 
     async def not_caught_up(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, NotCaughtUp)
@@ -86,6 +59,8 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         return response
 
     app.add_exception_handler(NotCaughtUp, not_caught_up)
-    for module in (organisations, recommendations, reviews, responsibilities, dead_letters, ops):
+    for module in (organisations, recommendations, reviews, responsibilities):
         app.include_router(module.router)
+    app.include_router(dead_letter_router(dead_letter_store))
+    app.include_router(ops.router)
     return app

@@ -7,9 +7,9 @@ key holds those, a new position simply stops matching old keys, and a bounded LR
 forgets them. Answers being rendered are shared: requests for a key already in flight wait for
 it instead of rendering it again (the first seconds after a position moves).
 
-:class:`ServeKept` answers a kept request before FastAPI routes it (no routing, dependencies,
-validation: a kept key was validated when its answer was rendered); anything else, including
-a wait the head does not satisfy yet, goes on to the routes.
+:class:`ServeCachedAnswers` answers a kept request before FastAPI routes it (no routing,
+dependencies, validation: a kept key was validated when its answer was rendered); anything
+else, including a wait the head does not satisfy yet, goes on to the routes.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.projections.adapters.head import Head
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.ports import Head
+from services.projections.service_layer.queries import Reader
 
 WAITS = ("min_position", "at_position")
 """Query parameters that make a request wait; ``min_position`` plays no part in the answer."""
@@ -150,11 +150,11 @@ def _position(raw: str) -> int | None:
 
 
 HEAD_SCOPE_KEY = "remit.head"
-"""Where :class:`ServeKept` leaves the head it read for the route (a read made after the
+"""Where :class:`ServeCachedAnswers` leaves the head it read for the route (a read made after the
 request arrived, so the route need not read another)."""
 
 
-class ServeKept:
+class ServeCachedAnswers:
     """ASGI middleware: GETs under ``prefixes`` whose answer is kept are answered here."""
 
     def __init__(self, app: ASGIApp, prefixes: tuple[str, ...]) -> None:
@@ -177,7 +177,7 @@ class ServeKept:
 
     async def _kept(self, scope: Scope) -> tuple[Rendered, Headers] | None:
         state = scope["app"].state
-        reader: ReadModel | None = getattr(state, "read_model", None)
+        reader: Reader | None = getattr(state, "reader", None)
         answers: AnswerCache | None = getattr(state, "answers", None)
         if reader is None or answers is None:
             return None

@@ -11,11 +11,12 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
-from services.common.auth import Caller, require_scope
-from services.projections.adapters.store import Bound
+from services.common.dead_letters import DeadLetterStore
 from services.projections.bootstrap import Projections
+from services.projections.entrypoints.responses import ViewRequest
 from services.projections.errors import BadQuery
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.ports import Bound
+from services.projections.service_layer.queries import Reader
 
 
 async def projections(request: Request) -> Projections:
@@ -23,9 +24,14 @@ async def projections(request: Request) -> Projections:
     return wired
 
 
-async def read_model(request: Request) -> ReadModel:
-    model: ReadModel = request.app.state.read_model
-    return model
+async def reader(request: Request) -> Reader:
+    found: Reader = request.app.state.reader
+    return found
+
+
+def dead_letter_store(request: Request) -> DeadLetterStore:
+    wired: Projections = request.app.state.projections
+    return wired.dead_letters
 
 
 def parse_as_of(raw: str) -> datetime:
@@ -56,10 +62,18 @@ async def bound(
 
 
 Wired = Annotated[Projections, Depends(projections)]
-Reader = Annotated[ReadModel, Depends(read_model)]
+ReadSide = Annotated[Reader, Depends(reader)]
 AsOf = Annotated[Bound, Depends(bound)]
 MinPosition = Annotated[
     int | None,
     Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
 ]
-Admin = Annotated[Caller, require_scope("admin")]
+
+
+async def view_request(
+    request: Request, reader: ReadSide, bound: AsOf, min_position: MinPosition = None
+) -> ViewRequest:
+    return ViewRequest(request, reader, bound, min_position)
+
+
+View = Annotated[ViewRequest, Depends(view_request)]

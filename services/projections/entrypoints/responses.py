@@ -10,17 +10,17 @@ import csv
 import io
 import json
 from collections.abc import Awaitable, Callable, Hashable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
 from pydantic_core import to_json
 
-from services.projections.adapters.head import Head
-from services.projections.adapters.store import Bound
 from services.projections.entrypoints import cache
 from services.projections.entrypoints.cache import AnswerCache, Rendered
-from services.projections.service_layer.queries import ReadModel, Snapshot
+from services.projections.service_layer.ports import Bound, Head
+from services.projections.service_layer.queries import Reader, Snapshot
 
 POSITION_HEADER = "Remit-Position"
 
@@ -65,14 +65,24 @@ def answer(
 Render = Callable[[Snapshot], Awaitable[Response]]
 
 
-async def cached(
-    request: Request, reader: ReadModel, bound: Bound, min_position: int | None, render: Render
-) -> Response:
+@dataclass(frozen=True)
+class ViewRequest:
+    """What every read route takes: the request, the reader, the bound, the position to wait
+    for (see ``deps.View``)."""
+
+    request: Request
+    reader: Reader
+    bound: Bound
+    min_position: int | None
+
+
+async def cached(view: ViewRequest, render: Render) -> Response:
     """``render`` over a snapshot, or the bytes it gave for the same request and head.
 
     Waits first (``min_position``, ``at_position``: 503 when not applied in time); a matching
-    ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeKept` read, if any.
+    ``If-None-Match`` gets a 304. Uses the head :class:`~.cache.ServeCachedAnswers` read, if any.
     """
+    request, reader, bound, min_position = view.request, view.reader, view.bound, view.min_position
     answers: AnswerCache = request.app.state.answers
     wanted = max(min_position or 0, bound.position or 0)
     now = request.scope.get("state", {}).get(cache.HEAD_SCOPE_KEY)
@@ -82,7 +92,7 @@ async def cached(
     async def fresh() -> tuple[Hashable, Response]:
         async with reader.snapshot(bound, min_position, waited=True) as snap:
             response = await render(snap)
-            return key(request, Head(snap.schema, snap.position, snap.degraded)), response
+            return key(request, snap.head), response
 
     route = request.scope.get("route")
     found = await answers.get_or_render(key(request, now), fresh, route)

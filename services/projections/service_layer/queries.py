@@ -1,9 +1,10 @@
 """Read side: a consistent snapshot per request, the world current or as of a bound, waits.
 
 Each view gathers only what its plan (:mod:`needs`) names. Current answers load those
-materialised documents through indexed columns; as-of answers fold the stored events of the
-streams that may hold them, up to the bound, with the same :mod:`fold`; both go through the
-same :mod:`views`. :meth:`Snapshot.world` (everything) is the reference the tests compare with.
+materialised documents through indexed columns (and the valid time of the facts they show);
+as-of answers fold the stored facts of the streams that may hold them, within the bound, with
+the same rules; both go through the same :mod:`views`. :meth:`Snapshot.world` (everything) is
+the reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -14,12 +15,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
-from services.projections.adapters import head as heads
-from services.projections.adapters import lookups, store
-from services.projections.adapters.head import Head
-from services.projections.adapters.store import Bound
 from services.projections.domain import needs, views
 from services.projections.domain.fold import fold_facts
 from services.projections.domain.model import World
@@ -27,31 +22,36 @@ from services.projections.domain.presenting import fact_keys
 from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 from services.projections.errors import NotCaughtUp
+from services.projections.service_layer.ports import Bound, Head, ReadStore, SnapshotReads
 
 
 @dataclass
 class Snapshot:
-    conn: AsyncConnection
-    schema: str
-    position: int
-    degraded: bool
+    reads: SnapshotReads
     bound: Bound
+
+    @property
+    def head(self) -> Head:
+        return self.reads.head
+
+    @property
+    def degraded(self) -> bool:
+        return self.reads.head.degraded
 
     @property
     def reflects(self) -> int:
         """The position the answer reflects: the bound's, or the checkpoint's."""
         if self.bound.position is not None:
-            return min(self.bound.position, self.position)
-        return self.position
+            return min(self.bound.position, self.head.position)
+        return self.head.position
 
     async def world(self) -> World:
         """Every document (current) or the fold of every fact within the bound."""
         if self.bound.is_current:
-            world = await store.load(self.conn, self.schema)
-            return await self._with_validity(world)
-        facts, corrections, valid = await store.facts_until(self.conn, self.schema, self.bound)
-        world = fold_facts(facts, corrections)
-        world.set_validity(valid, self.bound.as_of)
+            return await self._with_validity(await self.reads.every_document())
+        found = await self.reads.facts(self.bound)
+        world = fold_facts(found.facts, found.corrections)
+        world.set_validity(found.valid, self.bound.as_of)
         return world
 
     async def gather(self, plan: needs.Plan, world: World | None = None) -> World:
@@ -60,13 +60,12 @@ class Snapshot:
         world = world if world is not None else World()
         if self.bound.is_current:
             for step in plan:
-                await lookups.fetch(self.conn, self.schema, step(world), world)
+                await self.reads.documents(step(world), world)
             return await self._with_validity(world)
         return await self._fold_streams(plan, world)
 
     async def _with_validity(self, world: World) -> World:
-        valid = await store.validity(self.conn, self.schema, fact_keys(world))
-        world.set_validity(valid)
+        world.set_validity(await self.reads.validity(fact_keys(world)))
         return world
 
     async def _fold_streams(self, plan: needs.Plan, world: World) -> World:
@@ -75,15 +74,13 @@ class Snapshot:
         seen: set[str] = set()
         valid: dict[int, Valid] = {}
         for step in plan:
-            wanted = await lookups.streams(self.conn, self.schema, step(world), self.bound)
+            wanted = await self.reads.streams(step(world), self.bound)
             if not (new := wanted - seen):
                 continue
-            facts, corrections, found = await lookups.stream_facts(
-                self.conn, self.schema, new, self.bound
-            )
+            found = await self.reads.stream_facts(new, self.bound)
             seen |= new
-            valid |= found
-            fold_facts(facts, corrections, world)
+            valid |= found.valid
+            fold_facts(found.facts, found.corrections, world)
         world.set_validity(valid, self.bound.as_of)
         return world
 
@@ -96,7 +93,7 @@ class Snapshot:
         if not self.bound.is_current:
             world = await self.gather(needs.board(review, organisation))
             return views.board(world, *args)[offset : offset + limit + 1]
-        page = await lookups.board_page(self.conn, self.schema, filters, limit + 1, offset)
+        page = await self.reads.board_page(filters, limit + 1, offset)
         return views.board(await self.gather(needs.BOARD_DETAILS, page), *args)
 
     async def organisation(self, org_id: str, history: list[HistoryEntry]) -> views.Json:
@@ -118,12 +115,12 @@ class Snapshot:
     async def summary(self, review_id: str) -> views.Json:
         counts: Counts | None = None
         if self.bound.is_current:
-            counts = await lookups.board_counts(self.conn, self.schema, review_id)
+            counts = await self.reads.board_counts(review_id)
         world = await self.gather(needs.review(review_id, with_recommendations=counts is None))
         return views.review_summary(world, review_id, counts)
 
     async def history(self, column: str, entity_id: str) -> list[HistoryEntry]:
-        return await store.history(self.conn, self.schema, column, entity_id, self.bound)
+        return await self.reads.history(column, entity_id, self.bound)
 
 
 def _retrieved(future: asyncio.Future[Head]) -> None:
@@ -132,20 +129,13 @@ def _retrieved(future: asyncio.Future[Head]) -> None:
         future.exception()
 
 
-class ReadModel:
-    def __init__(
-        self,
-        engine: AsyncEngine,
-        control: str,
-        max_wait_s: float,
-        poll_s: float,
-        keep_head_connection: bool = False,
-    ):
-        """``keep_head_connection``: read heads on a connection kept until :meth:`close`
-        (the service's readers: see :class:`~..adapters.head.HeadSource`)."""
-        self.engine, self.control = engine, control
+class Reader:
+    """The service's read side: heads (shared between concurrent callers), waits for a
+    position, and consistent snapshots."""
+
+    def __init__(self, store: ReadStore, max_wait_s: float, poll_s: float) -> None:
+        self.store = store
         self.max_wait_s, self.poll_s = max_wait_s, poll_s
-        self._heads = heads.HeadSource(engine, control, keep=keep_head_connection)
         self._next: asyncio.Future[Head] | None = None  # the read the next callers share
         self._reader: asyncio.Task[None] | None = None
         self._advanced = asyncio.Event()
@@ -186,14 +176,10 @@ class ReadModel:
             self._reader = None
 
     async def _read_head(self) -> Head:
-        return await self._heads.read()
+        return await self.store.head()
 
     async def close(self) -> None:
-        """Close the kept head connection, if any (it is not the pool's to close)."""
-        await self._heads.close()
-
-    async def current_position(self) -> int:
-        return (await self.head()).position
+        await self.store.close()
 
     async def wait_for(self, min_position: int) -> Head:
         """The head once ``min_position`` is applied; :class:`NotCaughtUp` after the wait."""
@@ -215,15 +201,10 @@ class ReadModel:
     async def snapshot(
         self, bound: Bound, min_position: int | None, waited: bool = False
     ) -> AsyncIterator[Snapshot]:
-        """One REPEATABLE READ READ ONLY transaction: head and documents agree. ``waited``:
+        """One consistent snapshot: head and documents agree. ``waited``:
         the caller already waited for ``min_position`` and the bound."""
         wanted = max(min_position or 0, bound.position or 0)
         if wanted and not waited:
             await self.wait_for(wanted)
-        async with self.engine.connect() as conn:
-            conn = await conn.execution_options(
-                isolation_level="REPEATABLE READ", postgresql_readonly=True
-            )
-            async with conn.begin():
-                now = await heads.read(conn, self.control)
-                yield Snapshot(conn, now.schema, now.position, now.degraded, bound)
+        async with self.store.snapshot() as reads:
+            yield Snapshot(reads, bound)

@@ -7,21 +7,21 @@ schemas in one database (tests do this) never share a sequencer or relay lock.
 
 from __future__ import annotations
 
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from services.common.database import advisory_key
 from services.registry.config import RegistrySettings
 
 APPENDED_CHANNEL = "remit_appended"
 """NOTIFY channel: a writer's transaction committed events (payload: the schema). Sent by the
-trigger ``events_notify_appended`` (migration 0002)."""
+trigger ``events_notify_appended`` (migrations/sql/0002_sequencer.sql)."""
 SEQUENCED_CHANNEL = "remit_sequenced"
 """NOTIFY channel: a sequencer batch committed (payload: the last position given). Sent by the
-function ``sequence_batch`` (migration 0002)."""
+function ``sequence_batch`` (migrations/sql/0002_sequencer.sql)."""
 UNIQUE_VIOLATION = "23505"
 
 
@@ -35,13 +35,6 @@ def create_engine(settings: RegistrySettings, **overrides: Any) -> AsyncEngine:
     if overrides.get("poolclass") is not None:
         options = {"pool_pre_ping": settings.db_pool_pre_ping}
     return create_async_engine(settings.database_dsn, **{**options, **overrides})
-
-
-def _lock_key(schema: str, purpose: str) -> int:
-    """A stable signed 63-bit advisory-lock key for ``purpose`` in ``schema``."""
-    high = zlib.crc32(f"remit:{schema}".encode())
-    low = zlib.crc32(purpose.encode())
-    return ((high << 32) | low) & 0x3FFF_FFFF_FFFF_FFFF
 
 
 @dataclass(frozen=True)
@@ -68,15 +61,11 @@ class Tables:
 
     @property
     def sequencer_lock(self) -> int:
-        return _lock_key(self.schema, "sequencer")
+        return advisory_key(self.schema, "sequencer")
 
     @property
     def relay_lock(self) -> int:
-        return _lock_key(self.schema, "relay")
-
-    @property
-    def migration_lock(self) -> int:
-        return _lock_key(self.schema, "migrations")
+        return advisory_key(self.schema, "relay")
 
 
 def unique_violation(exc: IntegrityError) -> tuple[str | None, str]:

@@ -36,12 +36,9 @@ def _store_sql(tables: Tables) -> _StoreSql:
     """Built once per schema: a statement object keeps its SQLAlchemy cache key, so a unit of
     work does not pay to compute it again."""
     return _StoreSql(
-        # Locks are taken in key order as the sorted subquery yields rows.
         lock=text(
-            "SELECT count(*) FROM (SELECT k, x FROM unnest(CAST(:keys AS text[]),"
-            " CAST(:exclusive AS boolean[])) AS u(k, x) ORDER BY k) s, LATERAL (SELECT CASE"
-            " WHEN s.x THEN pg_advisory_xact_lock(hashtextextended(s.k, 0))"
-            " ELSE pg_advisory_xact_lock_shared(hashtextextended(s.k, 0)) END) l"
+            f"SELECT {tables.schema}.lock_streams(CAST(:shared AS text[]),"
+            " CAST(:exclusive AS text[]))"
         ),
         # A superset (the id as a JSON string anywhere in a payload): callers fold to decide.
         naming=text(
@@ -66,15 +63,13 @@ class PostgresEventStore:
     """``EventStore`` on one connection whose transaction the unit of work owns.
 
     Streams and locks handed over by :meth:`prefetched` (the unit of work's ``prepare``) are
-    not asked for again. With a ``pending`` buffer, ``append`` stages the events for the unit
-    of work's commit (one statement with the idempotency key); without one it inserts at once.
-    After :meth:`defer_locks` (no transaction is open), shared locks are not taken here but
-    collected in :meth:`guard`, for the append to take and check.
+    not asked for again. ``append`` stages the events in ``pending`` for the unit of work's
+    commit (one statement with the idempotency key). After :meth:`defer_locks` (no transaction
+    is open), shared locks are not taken here but collected in :meth:`guard`, for the append to
+    take and check.
     """
 
-    def __init__(
-        self, connection: AsyncConnection, tables: Tables, pending: PendingWrites | None = None
-    ) -> None:
+    def __init__(self, connection: AsyncConnection, tables: Tables, pending: PendingWrites) -> None:
         self._connection = connection
         self._tables = tables
         self._pending = pending
@@ -119,9 +114,12 @@ class PostgresEventStore:
         wanted = {k: x for k, x in wanted.items() if not (k in self._held and self._held[k] >= x)}
         if not wanted:
             return
-        keys = sorted(wanted)
         await self._connection.execute(
-            self._sql.lock, {"keys": keys, "exclusive": [wanted[k] for k in keys]}
+            self._sql.lock,
+            {
+                "shared": [k for k, x in wanted.items() if not x],
+                "exclusive": [k for k, x in wanted.items() if x],
+            },
         )
         self._held.update(wanted)
 
@@ -146,10 +144,7 @@ class PostgresEventStore:
             return
         for event in events:
             self._loaded.pop(event.stream_id, None)
-        if self._pending is not None:
-            self._pending.events.extend(events)
-        else:
-            await PendingWrites(list(events)).flush(self._connection, self._tables)
+        self._pending.events.extend(events)
 
 
 class EventFeed:

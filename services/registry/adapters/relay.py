@@ -6,14 +6,13 @@ runs the sequencer, then publishes ``position > relay_state.last_published`` in 
 broker's acks and only then moves the checkpoint. A crash between the two re-sends the batch:
 same event ids and positions, which consumers drop (``position <= their watermark``).
 
-Run as its own process with ``python -m services.registry.adapters.relay``.
+Runs inside the API process (``REMIT_RUN_RELAY``) or alone: ``python -m services.registry relay``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -225,18 +224,3 @@ async def _drain(
         log.debug("relay: published positions %d..%d", batch[0][0], batch[-1][0])
         if len(batch) < settings.relay_batch_size:
             return
-
-
-async def main() -> None:
-    from services.common.observability import configure_logging
-
-    configure_logging("relay", RegistrySettings().log_level)
-    stop_event = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop_event.set)
-    await run_relay(RegistrySettings(), stop_event)
-
-
-if __name__ == "__main__":
-    asyncio.run(main())

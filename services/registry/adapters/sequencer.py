@@ -1,9 +1,10 @@
 """The commit-ordered sequencer: gives committed events their global positions, 1..N, no gaps.
 
 One batch is one transaction holding ``pg_advisory_xact_lock`` (writers never take it), run by
-the SQL function ``sequence_batch`` (migration 0002) so it costs one round trip: the
-committed rows still without a position get ``last_position + row_number() OVER (ORDER BY id)``,
-and ``last_position`` moves in the same transaction. Insertion order (``id``) keeps each stream in
+the SQL function ``sequence_batch`` (migrations/sql/0002_sequencer.sql) so it costs one round
+trip: the committed rows still without a position get
+``last_position + row_number() OVER (ORDER BY id)``, and ``last_position`` moves in the same
+transaction. Insertion order (``id``) keeps each stream in
 version order and every cause before its effect: a writer only appends after it has read the
 committed events it depends on, so theirs have lower ids and are visible whenever its own are.
 
@@ -35,8 +36,8 @@ class Batch:
 async def sequence_batch(
     connection: AsyncConnection, tables: Tables, limit: int, *, wait: bool = True
 ) -> Batch | None:
-    """One batch (the SQL function ``sequence_batch``, migration 0002) in the connection's
-    current transaction; the caller commits it. With ``wait=False`` returns ``None`` at once
+    """One batch (the SQL function ``sequence_batch``) in the connection's current
+    transaction; the caller commits it. With ``wait=False`` returns ``None`` at once
     when another batch holds the lock."""
     row = (
         await connection.execute(
@@ -73,11 +74,8 @@ class PostgresPositionSource:
         retry_s: float = 0.003,
         batch_size: int = 5_000,
     ) -> None:
-        self._engine = engine
-        self._tables = tables
-        self._timeout_s = timeout_s
-        self._retry_s = retry_s
-        self._batch_size = batch_size
+        self._engine, self._tables = engine, tables
+        self._timeout_s, self._retry_s, self._batch_size = timeout_s, retry_s, batch_size
         self._read_sql = text(
             f"SELECT event_id, pos FROM {tables.schema}.positions_of(:ids, :limit, :key)"
         )
@@ -100,7 +98,7 @@ class PostgresPositionSource:
         self, connection: AsyncConnection, ids: list[UUID]
     ) -> dict[UUID, int]:
         """One statement, its own transaction: sequence if needed and no one else is, then
-        read (the function ``positions_of``, migration 0002)."""
+        read (the function ``positions_of``, migrations/sql/0002_sequencer.sql)."""
         params = {"ids": ids, "limit": self._batch_size, "key": self._tables.sequencer_lock}
         result = await connection.execute(self._read_sql, params)
         return {UUID(str(event_id)): int(position) for event_id, position in result}

@@ -1,18 +1,17 @@
-"""The PostgreSQL unit of work: one pooled connection per ``async with``.
+"""The PostgreSQL unit of work: one pooled connection per command, two statements.
 
-A command costs few round trips. ``prepare`` reads what the command declared (idempotency
-look-up, streams: the function ``command_reads``, migration 0003); ``commit`` sends the events
-and the idempotent answer in one statement (``append_command``). A command that declares no
-exclusive lock runs without an open transaction: its shared locks are taken, and the versions of
-the locked streams checked, inside that one statement, so it costs two round trips instead of
-five (BEGIN, reads, append, COMMIT). One that locks exclusively (dissolve, merge: their decision
-reads more than streams) runs in a transaction holding its locks from the reads to the commit.
+``prepare`` reads what the command declared (the answer kept for its Idempotency-Key, its locks,
+its streams: ``command_reads``); ``commit`` writes the events and the kept answer in one
+statement (``append_command``; both in migrations/sql/0004_command_statements_by_name.sql). A
+command that takes no exclusive lock runs without an open transaction: its shared locks are
+taken, and the versions it relied on checked, inside that last statement. One that locks
+exclusively (dissolve, merge: they decide on more than streams) holds a transaction, and its
+locks, from the reads to the commit.
 """
 
 from __future__ import annotations
 
 import functools
-from types import TracebackType
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -33,7 +32,7 @@ def _reads_sql(tables: Tables) -> TextualSelect:
     """Built once per schema (a statement object keeps its SQLAlchemy cache key)."""
     return text(
         f"SELECT read_stream, read_payload FROM {tables.schema}.command_reads("
-        ":key, :lock_keys, :lock_exclusive, :streams)"
+        ":key, :shared_keys, :exclusive_keys, :stream_ids)"
     ).columns(read_payload=JSONB)
 
 
@@ -60,12 +59,7 @@ class SqlAlchemyUnitOfWork:
         self.idempotency = PostgresIdempotencyStore(self._connection, self._tables, self._pending)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         connection, self._connection = self._connection, None
         if connection is None:
             return
@@ -90,14 +84,13 @@ class SqlAlchemyUnitOfWork:
             await connection.execution_options(isolation_level="AUTOCOMMIT")
             self.events.defer_locks()
             await self.events.lock(shared=reads.shared)
-        keys = sorted(held)
         result = await connection.execute(
             self._reads,
             {
                 "key": idempotency_key,
-                "lock_keys": keys,
-                "lock_exclusive": [held[k] for k in keys],
-                "streams": list(reads.streams),
+                "shared_keys": [k for k, exclusive in held.items() if not exclusive],
+                "exclusive_keys": [k for k, exclusive in held.items() if exclusive],
+                "stream_ids": list(reads.streams),
             },
         )
         stored: StoredResponse | None = None

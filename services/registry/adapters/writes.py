@@ -2,10 +2,10 @@
 
 Round trips, not rows, are what a command costs here (each is a socket write, a wake-up of the
 server and of the event loop), so the unit of work stages both and sends them together, through
-the function ``append_command`` (migration 0003). A command that needs its bodies unchanged
-until it commits (shared stream locks) but runs without an open transaction passes a
-:class:`Guard`: the function takes those locks and checks the versions first, all in the one
-statement.
+the function ``append_command`` (migrations/sql/0004_command_statements_by_name.sql). A command
+that needs its bodies unchanged until it commits (shared stream locks) but runs without an open
+transaction passes a :class:`Guard`: the function takes those locks and checks the versions
+first, all in the one statement.
 """
 
 from __future__ import annotations
@@ -68,34 +68,30 @@ class PendingWrites:
 @functools.cache
 def _statement(tables: Tables) -> TextClause:
     return text(
-        f"SELECT {tables.schema}.append_command(CAST(:lock_keys AS text[]),"
-        " CAST(:checked_streams AS text[]), CAST(:checked_versions AS integer[]),"
-        " CAST(:streams AS text[]), CAST(:versions AS integer[]), CAST(:ids AS uuid[]),"
-        " CAST(:types AS text[]), CAST(:schema_versions AS integer[]),"
-        " CAST(:payloads AS text[]), CAST(:recorded AS timestamptz[]), CAST(:key AS text),"
-        " CAST(:hash AS text), CAST(:status AS integer), CAST(:body AS jsonb))"
+        f"SELECT {tables.schema}.append_command(CAST(:shared_keys AS text[]),"
+        " CAST(:read_versions AS jsonb), CAST(:new_events AS jsonb), CAST(:kept_answer AS jsonb))"
     )
 
 
 def _parameters(
     events: list[DomainEvent], remembered: tuple[str, StoredResponse] | None, guard: Guard
 ) -> dict[str, Any]:
-    key, response = remembered if remembered else (None, None)
+    """The arguments of ``append_command`` (sql/0004_command_statements_by_name.sql)."""
+    answer = None
+    if remembered is not None:
+        key, response = remembered
+        answer = {
+            "key": key,
+            "request_hash": response.request_hash,
+            "status_code": response.status_code,
+            "body": response.body,
+        }
     return {
-        "lock_keys": list(guard.lock_keys),
-        "checked_streams": [stream for stream, _ in guard.versions],
-        "checked_versions": [version for _, version in guard.versions],
-        "streams": [e.stream_id for e in events],
-        "versions": [e.stream_version for e in events],
-        "ids": [e.event_id for e in events],
-        "types": [e.type for e in events],
-        "schema_versions": [e.schema_version for e in events],
-        "payloads": [e.model_dump_json() for e in events],
-        "recorded": [e.recorded_at for e in events],
-        "key": key,
-        "hash": response.request_hash if response else None,
-        "status": response.status_code if response else None,
-        "body": json.dumps(response.body) if response else None,
+        "shared_keys": list(guard.lock_keys),
+        "read_versions": json.dumps([{"stream_id": s, "version": v} for s, v in guard.versions]),
+        # Each event is stored as its own JSON, so it is serialised once, by pydantic.
+        "new_events": "[" + ",".join(e.model_dump_json() for e in events) + "]",
+        "kept_answer": None if answer is None else json.dumps(answer),
     }
 
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from services.common import auth, observability, problems
+from services.common.app import service_app
 from services.common.ratelimit import RateLimit
 from services.registry.bootstrap import Registry, bootstrap, start_relay
 from services.registry.config import RegistrySettings
@@ -34,25 +34,18 @@ def create_app(
             if registry is None:
                 await wired.close()
 
-    app = FastAPI(
-        title="Remit registry",
-        version="1.0.0",
-        summary="Write side: commands in, events out (event store, outbox to Kafka).",
-        lifespan=lifespan,
+    app = service_app(
+        "registry",
+        "Write side: commands in, events out (event store, outbox to Kafka).",
+        lifespan,
+        RegistryError,
+        settings,
+        settings.max_body_bytes,
+        limits=[RateLimit(WRITES_LIMIT, settings.write_rate_per_s, settings.write_burst)],
     )
-    problems.install(app, RegistryError)
-    writes_limit = RateLimit(WRITES_LIMIT, settings.write_rate_per_s, settings.write_burst)
-    auth.install(app, settings, [writes_limit])
-    observability.install(app, "registry")
-    app.add_middleware(problems.BodyLimit, max_bytes=settings.max_body_bytes)
     for router in writes.build_routers():
         app.include_router(router)
     app.include_router(feed.router)
-
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
-        """Alive."""
-        return {"status": "ok"}
 
     @app.get("/readyz", tags=["ops"])
     async def readyz(request: Request) -> JSONResponse:

@@ -28,7 +28,7 @@ from services.registry.entrypoints.models import (
     CommandAccepted,
     request_body,
 )
-from services.registry.service_layer.messagebus import CommandResult
+from services.registry.service_layer.command_runner import CommandResult
 
 PathId = Annotated[Identifier, Path()]
 """Path ids obey the same rule as the command fields they fill (checked before the handler)."""

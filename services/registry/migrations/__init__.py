@@ -1,38 +1,16 @@
-"""Alembic migrations of the registry schema, and :func:`migrate` to run them from code."""
+"""Alembic revisions of the registry's schema (SQL in ``sql/``), and :func:`migrate` to run them."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
+from services.common.migrations import upgrade
 
 HERE = Path(__file__).resolve().parent
+SQL = HERE / "sql"
 
 
-def alembic_config(schema: str) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(HERE))
-    config.attributes["schema"] = schema
-    return config
-
-
-async def migrate(database_url: str, schema: str = "registry") -> None:
-    """``alembic upgrade head`` on ``database_url`` (``postgresql+asyncpg://``), creating
-    ``schema`` if missing. Safe to call from several processes at once (an advisory lock
-    serialises them)."""
-    engine = create_async_engine(database_url, poolclass=NullPool)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(_upgrade, schema)
-    finally:
-        await engine.dispose()
-
-
-def _upgrade(connection: Connection, schema: str) -> None:
-    config = alembic_config(schema)
-    config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+async def migrate(database_url: str, schema: str = "registry", revision: str = "head") -> None:
+    """Bring ``schema`` to the last revision (or ``revision``), creating it if missing; several
+    processes may call this at once."""
+    await upgrade(database_url, HERE, schema, revision)

@@ -6,11 +6,13 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from fastapi import FastAPI
 
 from schemas.wire import PositionedEvent, encode
 from services.common.auth import issue_token
@@ -28,6 +30,13 @@ class Harness:
     api: httpx.AsyncClient
     producer: AIOKafkaProducer
     topic: str
+    app: FastAPI
+
+    async def claimable(self) -> tuple[int, int]:
+        """(claimed, left) of a claim made now: ``(0, 0)`` when no job may be sent."""
+        jobs = self.app.state.notifier.pool.delivery.jobs
+        claimed, left = await jobs.claim_some(datetime.now(UTC), timedelta(seconds=1), 100, 100)
+        return len(claimed), left
 
     def token(self, org: str | None, *scopes: str) -> dict[str, str]:
         scopes = scopes or ("subscriptions:write",)
@@ -38,6 +47,10 @@ class Harness:
         response = await self.api.post("/v1/subscriptions", json=body, headers=self.token(org))
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+    async def webhook(self, org: str, url: str, *event_types: str) -> dict[str, Any]:
+        """Subscribe ``org``'s webhook at ``url`` to ``event_types`` (none: to everything)."""
+        return await self.subscribe(org, channel="webhook", url=url, event_types=list(event_types))
 
     async def publish(self, events: Iterable[PositionedEvent]) -> None:
         for pe in events:
@@ -104,7 +117,7 @@ async def notifier(
             async with app.router.lifespan_context(app):
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://n") as api:
-                    yield Harness(settings, api, producer, topic)
+                    yield Harness(settings, api, producer, topic, app)
         finally:
             await producer.stop()
 

@@ -119,11 +119,3 @@ class SmtpSink:
 
     def stop(self) -> None:
         self.controller.stop()
-
-
-async def eventually(check: Callable[[], bool], within: float = 20.0, step: float = 0.05) -> None:
-    deadline = time.monotonic() + within
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(step)

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from standardwebhooks import Webhook
 
-from tests.integration.notifier.support import Receiver, SmtpSink, eventually
+from tests.integration.notifier.support import Receiver, SmtpSink
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -29,12 +30,7 @@ async def test_smith_alerts_reach_nhsi_academy_and_email(
     notifier: Any, receiver: Receiver, smtp: SmtpSink
 ) -> None:
     async with notifier() as h:
-        nhsi = await h.subscribe(
-            NHSI,
-            channel="webhook",
-            url=receiver.url("/nhsi"),
-            event_types=["Responsibility*", "Action*"],
-        )
+        nhsi = await h.webhook(NHSI, receiver.url("/nhsi"), "Responsibility*", "Action*")
         academy = await h.subscribe(
             ACADEMY,
             channel="webhook",
@@ -83,9 +79,7 @@ async def test_secret_is_shown_once_and_rotation_signs_with_both(
     notifier: Any, receiver: Receiver
 ) -> None:
     async with notifier() as h:
-        sub = await h.subscribe(
-            NHSI, channel="webhook", url=receiver.url("/r"), event_types=["ActionCommitted"]
-        )
+        sub = await h.webhook(NHSI, receiver.url("/r"), "ActionCommitted")
         assert sub["secret"].startswith("whsec_")
         got = await h.api.get(f"/v1/subscriptions/{sub['id']}", headers=h.token(NHSI))
         assert "secret" not in got.json()

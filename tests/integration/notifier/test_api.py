@@ -9,7 +9,8 @@ from aiokafka import AIOKafkaConsumer
 
 from schemas.wire import DLQ_HEADER_CONSUMER, DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
 from services.common.kafka import client_options, connection
-from tests.integration.notifier.support import Receiver, eventually
+from tests.integration.notifier.support import Receiver
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -85,9 +86,7 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
 ) -> None:
     events = list(smith_events())
     async with notifier() as h:
-        await h.subscribe(
-            A, channel="webhook", url=receiver.url("/a"), event_types=["ActionCommitted"]
-        )
+        await h.webhook(A, receiver.url("/a"), "ActionCommitted")
         await h.publish(events[:10])
         await h.producer.send_and_wait(
             h.topic, key=b"junk", value=b"{not json", headers=[("ce_id", b"x")]
@@ -114,7 +113,8 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
     assert headers[DLQ_HEADER_CONSUMER].decode() == h.settings.consumer_group
     assert headers[DLQ_HEADER_SOURCE_OFFSET] == b"10"
     assert headers[DLQ_HEADER_REASON]
-    assert 'remit_notifier_dead_letters_total{kind="undecodable"} 1.0' in metrics
+    counted = f'consumer="{h.settings.consumer_group}",kind="undecodable"'
+    assert f"remit_consumer_dead_letters_total{{{counted}}} 1.0" in metrics
     assert ready.status_code == 503
     assert ready.json()["reasons"] == ["degraded: unacknowledged dead letters"]
     [letter] = letters

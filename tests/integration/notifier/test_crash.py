@@ -22,7 +22,8 @@ from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.resolution import resolve
 from tests.integration.notifier.conftest import make_settings
-from tests.integration.notifier.support import Received, Receiver, eventually, free_port
+from tests.integration.notifier.support import Received, Receiver, free_port
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -60,14 +61,11 @@ def _start(env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 async def _wait_ready(base: str) -> None:
     async with httpx.AsyncClient() as client:
-        for _ in range(300):
-            try:
-                if (await client.get(f"{base}/readyz")).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise AssertionError("notifier did not become ready")
+
+        async def ready() -> bool:
+            return (await client.get(f"{base}/readyz")).status_code == 200
+
+        await eventually(ready, within=30, tolerate=(httpx.HTTPError,))
 
 
 async def test_sigkill_and_restart_loses_nothing(
@@ -141,7 +139,6 @@ async def test_sigkill_and_restart_loses_nothing(
             return {c.headers["webhook-id"] for c in receiver.at("/hook")}
 
         await eventually(lambda: seen() >= expected, within=60)
-        await asyncio.sleep(0.5)
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -13,21 +13,22 @@ from sqlalchemy import text
 
 from schemas.envelope import DomainEvent
 from schemas.wire import DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
+from services.common.consumer import Consumer, Handled
+from services.common.dead_letters import (
+    DeadLetterSink,
+    DeadLetterStore,
+    KafkaDeadLetterPublisher,
+)
 from services.common.kafka import client_options
 from services.notifier.adapters.db import create_engine
-from services.notifier.adapters.kafka import (
-    DeadLetterPublisher,
-    dead_letter_producer,
-    events_consumer,
-)
+from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.domain.filters import Filter, Rule, plan
 from services.notifier.domain.knowledge import Knowledge, evolve
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.resolution import Affected, resolve
-from services.notifier.entrypoints.consumer import EventConsumer
-from services.notifier.service_layer.ingest import Resolver
+from services.notifier.service_layer.ingest import Ingest, Resolver
 from tests.integration.notifier.conftest import Harness
-from tests.integration.notifier.support import eventually
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -67,30 +68,32 @@ def expected_without(poison: int, subscriptions: dict[str, str]) -> set[str]:
 async def _consume_all(h: Harness, resolver: Resolver) -> None:
     """The real consumer (Kafka, PostgreSQL, DLQ topic) with the resolver passed in."""
     s = h.settings
-    kafka = events_consumer(s, s.events_topic, s.consumer_group)
-    producer = dead_letter_producer(s)
     engine = create_engine(s)
-    await producer.start()
-    await kafka.start()
-    dlq = DeadLetterPublisher(producer, s.dlq_topic, s.consumer_group)
-    consumer = EventConsumer(
-        kafka, dlq, engine, s.db_schema, s.consumer_batch_size, lambda: None, resolver
+    publisher = KafkaDeadLetterPublisher(s, s.dlq_topic)
+    dead_letters = DeadLetterStore(engine, s.db_schema, s.consumer_group)
+    ingest = Ingest(
+        PostgresIngestStore(engine, s.db_schema, DeadLetterSink(dead_letters, publisher)),
+        s.consumer_group,
+        resolver=resolver,
     )
-    task = asyncio.create_task(consumer.run())
+    positions: list[int] = []
+
+    async def handle(topic: str, partition: int, records: Sequence[Any]) -> Handled:
+        handled = await ingest(topic, partition, records)
+        positions.append(handled.position)
+        return handled
+
+    await publisher.start()
+    task = asyncio.create_task(Consumer(s, handle).run())
     try:
         last = len(smith_events())
-        await eventually(lambda: consumer.next_offsets.get(_tp(kafka)) == last, within=30)
+        await eventually(lambda: positions and positions[-1] == last, within=30)
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await kafka.stop()
-        await producer.stop()
+        await publisher.stop()
         await engine.dispose()
-
-
-def _tp(kafka: AIOKafkaConsumer) -> Any:
-    return next(iter(kafka.assignment()), None)
 
 
 async def _dlq_records(h: Harness) -> list[Any]:

@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.notifier.adapters.job_store import JobStore, Result
-from services.notifier.adapters.webhook import WebhookSender
+from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.webhook import HttpWebhookSender
 from services.notifier.domain.addresses import AllowList
+from services.notifier.service_layer.ports import Result
 from tests.integration.notifier.support import Receiver
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -48,7 +50,7 @@ async def trickler() -> AsyncIterator[str]:
 
 async def test_trickling_receiver_is_cut_off_at_the_total_timeout(trickler: str) -> None:
     async with httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as client:
-        sender = WebhookSender(client, AllowList.of(["127.0.0.1"], []), total_timeout_s=1.0)
+        sender = HttpWebhookSender(client, AllowList.of(["127.0.0.1"], []), total_timeout_s=1.0)
         began = time.monotonic()
         outcome = await sender.send(trickler, "msg_1", "{}", ["whsec_" + "A" * 43])
     assert outcome.label == "timeout"
@@ -64,12 +66,7 @@ async def test_a_stale_claim_cannot_overwrite_the_new_owner(
     notifier: Any, receiver: Receiver
 ) -> None:
     async with notifier(run_workers=False) as h:
-        await h.subscribe(
-            "nhs-improvement",
-            channel="webhook",
-            url=receiver.url("/hook"),
-            event_types=["ActionCommitted"],
-        )
+        await h.webhook("nhs-improvement", receiver.url("/hook"), "ActionCommitted")
         await h.publish(smith_events())
         engine = create_async_engine(h.settings.database_dsn)
         schema = h.settings.db_schema
@@ -80,14 +77,12 @@ async def test_a_stale_claim_cannot_overwrite_the_new_owner(
                     sql = text(f"SELECT count(*) FROM {schema}.jobs")
                     return int((await conn.execute(sql)).scalar_one())
 
-            for _ in range(300):
-                if await job_count():
-                    break
-                await asyncio.sleep(0.1)
-            jobs = JobStore(engine, schema)
-            [stale] = await jobs.claim(datetime.now(UTC), timedelta(0), per_subscription=2)
-            await asyncio.sleep(0.01)
-            [owner] = await jobs.claim(datetime.now(UTC), timedelta(seconds=60), per_subscription=2)
+            await eventually(job_count, within=30)
+            jobs = PostgresJobStore(engine, schema)
+            began = datetime.now(UTC)
+            [stale], _ = await jobs.claim_some(began, timedelta(0), 2, limit=1)
+            later = began + timedelta(milliseconds=1)  # the stale lease has run out by then
+            [owner], _ = await jobs.claim_some(later, timedelta(seconds=60), 2, limit=1)
             assert owner.id == stale.id and owner.lease_until != stale.lease_until
             await jobs.finish(owner, _result("delivered", "ok"), timedelta(days=1))
             await jobs.finish(stale, _result("dead", "failing"), timedelta(days=1))

@@ -29,6 +29,7 @@ from schemas.envelope import (
     OrganisationKind,
     Source,
 )
+from schemas.streams import responsibility_stream
 from schemas.wire import PositionedEvent
 
 START = datetime(2015, 1, 1, tzinfo=UTC)
@@ -111,11 +112,11 @@ class History:
         for resp in self.resps:
             holder = self.rng.choice(self.orgs[:-3])
             self.holders[resp] = holder
+            duty = {"responsibility_id": resp, "description": f"Duty {resp}"}
             self.make(
                 r.ResponsibilityAssigned,
-                f"responsibility-{resp}",
-                responsibility_id=resp,
-                description=f"Duty {resp}",
+                responsibility_stream(resp),
+                **duty,
                 holder_id=holder,
                 stage="in_effect",
             )
@@ -293,11 +294,12 @@ class History:
         instead = self.rng.choice(self.orgs) if self.rng.random() < 0.2 else None
         known_from = self.holders[resp] if self.rng.random() < 0.9 else None
         rec = self.rng.choice(self.recs)[0] if self.rng.random() < 0.3 else None
+        stream = responsibility_stream(resp)
         self.make(
             r.ResponsibilityTransferred,
-            f"responsibility-{resp}",
+            stream,
             responsibility_id=resp,
-            description=f"Duty {resp}, v{self.versions[f'responsibility-{resp}']}",
+            description=f"Duty {resp}, v{self.versions[stream]}",
             from_id=known_from,
             to_id=to,
             instead_of_id=instead,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -15,6 +14,7 @@ from schemas.wire import PositionedEvent, encode
 from services.common.kafka import client_options, connection
 from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints.app import create_app
+from tests.support.eventually import eventually
 
 
 async def fresh_topics(bootstrap: str, prefix: str) -> tuple[str, str]:
@@ -69,10 +69,7 @@ async def running_app(settings: ProjectionsSettings) -> AsyncIterator[httpx.Asyn
 
 
 async def wait_position(client: httpx.AsyncClient, position: int, timeout_s: float = 30) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout_s
-    while asyncio.get_running_loop().time() < deadline:
-        response = await client.get("/readyz")
-        if response.json()["position"] >= position:
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"position {position} not reached")
+    async def applied() -> int:
+        return int((await client.get("/readyz")).json()["position"])
+
+    await eventually(applied, lambda reached: reached >= position, within=timeout_s)

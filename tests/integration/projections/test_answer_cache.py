@@ -13,15 +13,16 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from schemas.wire import PositionedEvent
-from services.projections.adapters import dead_letters, store
-from services.projections.adapters.dead_letters import DeadLetter
-from services.projections.adapters.head import Head, HeadSource
+from services.common.dead_letters import DeadLetter, DeadLetterStore, SourceRecord
+from services.projections.adapters import store
+from services.projections.adapters.head import HeadSource
 from services.projections.adapters.schema import data_ddl, execute_all
 from services.projections.entrypoints.app import create_app
 from services.projections.entrypoints.cache import AnswerCache
+from services.projections.service_layer.ports import Checkpoint, Head
 from services.projections.service_layer.projector import apply_one
 from tests.integration.projections.history import generated
-from tests.integration.projections.loaded import Loaded, loaded
+from tests.integration.projections.loaded import Loaded, NoPublisher, batch_on, loaded
 from tests.integration.projections.support import settings_for
 
 pytestmark = pytest.mark.integration
@@ -51,8 +52,8 @@ async def _app(
 async def _apply(model: Loaded, events: list[PositionedEvent]) -> None:
     async with model.engine.begin() as conn:
         for positioned in events:
-            await apply_one(conn, model.schema, positioned)
-        cp = store.Checkpoint("loaded", 0, events[-1].position - 1, events[-1].position)
+            await apply_one(batch_on(conn, model.schema), positioned)
+        cp = Checkpoint("loaded", 0, events[-1].position - 1, events[-1].position)
         await store.put_checkpoint(conn, model.schema, cp)
 
 
@@ -140,8 +141,10 @@ async def test_304_waits_and_degraded(database_url: str, kafka_bootstrap: str) -
 
         assert first.json()["degraded"] is False
         async with model.engine.begin() as conn:
-            letter = DeadLetter("apply_error", "test", "unused", 0, 10_000, "for the test")
-            await dead_letters.record(conn, model.control, letter)
+            source = SourceRecord("unused", 0, 10_000)
+            letter = DeadLetter("position_gap", "test", source, "for the test")
+            store_ = DeadLetterStore(model.engine, model.control, "test")
+            await store_.keep(conn, [letter], NoPublisher())
         degraded = await client.get(path, headers={"If-None-Match": etag})
         assert degraded.status_code == 200 and degraded.json()["degraded"] is True
 
@@ -158,7 +161,7 @@ async def test_the_head_follows_the_pointer_even_to_a_schema_made_after_the_last
             newer = f"{model.control}_v9"
             async with model.engine.begin() as conn:
                 await execute_all(conn, data_ddl(newer))
-                cp = store.Checkpoint("loaded", 0, 9_000, 9_001)
+                cp = Checkpoint("loaded", 0, 9_000, 9_001)
                 await store.put_checkpoint(conn, newer, cp)
                 await conn.execute(
                     text(f"UPDATE {model.control}.active SET data_schema = :s"), {"s": newer}

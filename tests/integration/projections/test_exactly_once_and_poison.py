@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
-from pathlib import Path
+from collections.abc import Sequence
+from contextlib import suppress
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -16,9 +15,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from schemas.wire import DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
 from services.common.auth import issue_token
-from services.common.kafka import client_options, connection, environment
+from services.common.consumer import Consumer, Handled
+from services.common.kafka import client_options, connection
+from services.projections.bootstrap import bootstrap, checksum, rebuild
 from services.projections.config import ProjectionsSettings
-from services.projections.entrypoints.cli import checksum, run_rebuild
 from tests.integration.projections.support import (
     fresh_topics,
     produce,
@@ -26,26 +26,10 @@ from tests.integration.projections.support import (
     settings_for,
     wait_position,
 )
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
-ROOT = Path(__file__).resolve().parents[3]
-
-
-def _env(settings: ProjectionsSettings, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
-    env.update(
-        environment(settings),
-        REMIT_DATABASE_URL=settings.database_dsn,
-        REMIT_EVENTS_TOPIC=settings.events_topic,
-        REMIT_DLQ_TOPIC=settings.dlq_topic,
-        REMIT_CONSUMER_GROUP=settings.consumer_group,
-        REMIT_DB_SCHEMA=settings.db_schema,
-        REMIT_BATCH_MAX_RECORDS="10",
-        REMIT_POLL_TIMEOUT_MS="100",
-        **extra,
-    )
-    return env
 
 
 async def _db_state(settings: ProjectionsSettings, schema: str) -> tuple[int, int, int]:
@@ -72,35 +56,49 @@ async def _committed(settings: ProjectionsSettings) -> int:
     return found.offset if found else -1
 
 
+class Killed(BaseException):
+    """The process dies: nothing after it runs (the consumer kit catches only ``Exception``)."""
+
+
 async def test_crash_between_db_commit_and_offset_commit(
     database_url: str, kafka_bootstrap: str
 ) -> None:
     events = list(smith_events())
     topic, dlq = await fresh_topics(kafka_bootstrap, "proj-crash")
     await produce(kafka_bootstrap, topic, events)
-    settings = settings_for(database_url, kafka_bootstrap, topic, dlq)
-    command = [sys.executable, "-m", "services.projections", "consume"]
-    crashing = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, env=_env(settings, REMIT_PROJECTIONS_CRASH_AFTER_DB_COMMIT="25")
-    )
-    assert await asyncio.wait_for(crashing.wait(), 60) == -signal.SIGKILL
+    settings = settings_for(database_url, kafka_bootstrap, topic, dlq, batch_max_records=10)
     schema = f"{settings.db_schema}_v1"
-    offset, position, count = await _db_state(settings, schema)
-    assert position >= 25 and count == position
-    assert await _committed(settings) < offset + 1  # the DB is ahead of Kafka's offset
-    restarted = await asyncio.create_subprocess_exec(*command, cwd=ROOT, env=_env(settings))
+    wired = bootstrap(settings)
+    await wired.start(run_consumer=False)
+    project = wired.consumer.handle
+
+    async def dies_after_the_db_commit(
+        topic: str, partition: int, records: Sequence[Any]
+    ) -> Handled:
+        handled = await project(topic, partition, records)
+        if handled.position >= 25:
+            raise Killed  # after the batch's transaction, before its offset commit
+        return handled
+
     try:
-        for _ in range(300):
-            if (await _db_state(settings, schema))[1] == len(events):
-                break
-            await asyncio.sleep(0.1)
+        with pytest.raises(Killed):
+            await asyncio.wait_for(Consumer(settings, dies_after_the_db_commit).run(), 60)
+        offset, position, count = await _db_state(settings, schema)
+        assert position >= 25 and count == position
+        assert await _committed(settings) < offset + 1  # the DB is ahead of Kafka's offset
+        restarted = asyncio.create_task(Consumer(settings, project).run())
+        try:
+            await eventually(lambda: _db_state(settings, schema), lambda s: s[1] == len(events))
+        finally:
+            restarted.cancel()
+            with suppress(asyncio.CancelledError):
+                await restarted
     finally:
-        restarted.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(restarted.wait(), 30)
+        await wired.close()
     offset, position, count = await _db_state(settings, schema)
     assert (position, count) == (len(events), len(events))  # each event stored once
     live = await checksum(settings)
-    assert await run_rebuild(settings) == f"{settings.db_schema}_v2"
+    assert await rebuild(settings) == f"{settings.db_schema}_v2"
     assert await checksum(settings) == live
     assert await checksum(settings, schema) == live
 

@@ -11,14 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from services.projections.entrypoints.cli import checksum, run_rebuild
-from tests.integration.projections.support import (
-    fresh_topics,
-    produce,
-    running_app,
-    settings_for,
-    wait_position,
-)
+from services.projections.bootstrap import checksum, rebuild
+from tests.integration.projections import support
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -29,20 +23,17 @@ TOTAL = 82
 async def client(database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
     events = list(smith_events())
     assert len(events) == TOTAL
-    topic, dlq = await fresh_topics(kafka_bootstrap, "proj-smith")
-    await produce(kafka_bootstrap, topic, events[:50])
-    settings = settings_for(database_url, kafka_bootstrap, topic, dlq)
-    async with running_app(settings) as http:
+    topic, dlq = await support.fresh_topics(kafka_bootstrap, "proj-smith")
+    await support.produce(kafka_bootstrap, topic, events[:50])
+    settings = support.settings_for(database_url, kafka_bootstrap, topic, dlq)
+    async with support.running_app(settings) as http:
         http.settings = settings  # type: ignore[attr-defined]
-        await wait_position(http, 50)
+        await support.wait_position(http, 50)
 
-        async def later() -> None:
-            await asyncio.sleep(0.3)
-            await produce(kafka_bootstrap, topic, events[50:])
-
-        task = asyncio.create_task(later())
-        waited = await http.get("/v1/organisations/nhs-improvement", params={"min_position": TOTAL})
-        await task
+        params = {"min_position": TOTAL}  # asked before the last events are produced
+        asked = asyncio.create_task(http.get("/v1/organisations/nhs-improvement", params=params))
+        await support.produce(kafka_bootstrap, topic, events[50:])
+        waited = await asked
         assert waited.status_code == 200, waited.text
         assert int(waited.headers["Remit-Position"]) >= TOTAL
         yield http
@@ -252,10 +243,10 @@ async def test_errors_and_csv(client: httpx.AsyncClient) -> None:
 async def test_rebuild_matches_live_and_switches(client: httpx.AsyncClient) -> None:
     settings = client.settings  # type: ignore[attr-defined]
     live = await checksum(settings)
-    schema = await run_rebuild(settings)
+    schema = await rebuild(settings)
     assert schema.endswith("_v2")
     assert await checksum(settings) == live
     body = await _get(client, "/v1/reviews/smith-review/summary")
     assert body["position"] == TOTAL
     metrics = await client.get("/metrics")
-    assert "remit_projection_position" in metrics.text
+    assert "remit_consumer_position" in metrics.text

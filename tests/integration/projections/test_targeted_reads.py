@@ -19,15 +19,14 @@ from sqlalchemy import text
 
 from schemas.wire import PositionedEvent
 from services.projections.adapters import store
-from services.projections.adapters.dead_letters import DeadLetter
-from services.projections.adapters.store import Bound
 from services.projections.domain import views
 from services.projections.domain.fold import fold
 from services.projections.errors import NotFound, OutdatedReadModel
+from services.projections.service_layer.ports import Bound
 from services.projections.service_layer.projector import Projector
 from services.projections.service_layer.queries import Snapshot
 from tests.integration.projections.history import generated
-from tests.integration.projections.loaded import Loaded, loaded
+from tests.integration.projections.loaded import InMemory, Loaded, loaded, read_model
 from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
@@ -72,7 +71,7 @@ def _filters(
     }
 
 
-async def _assert_same(model: Loaded, bound: Bound, everything_ever: Any) -> int:
+async def _assert_same(model: Loaded | InMemory, bound: Bound, everything_ever: Any) -> int:
     """Compare every view both ways at ``bound``; return how many answers were compared."""
     compared = 0
     async with model.snapshot(bound) as snap:
@@ -108,8 +107,15 @@ async def _assert_same(model: Loaded, bound: Bound, everything_ever: Any) -> int
     return compared
 
 
-@pytest.fixture(scope="module")
-async def smith(database_url: str) -> AsyncIterator[Loaded]:
+@pytest.fixture(scope="module", params=["postgres", "fake"])
+async def smith(
+    request: pytest.FixtureRequest, database_url: str
+) -> AsyncIterator[Loaded | InMemory]:
+    """The Smith read model in PostgreSQL, and in the fake the unit tests use: the targeted
+    reads of both must answer as the whole world does (one contract, two stores)."""
+    if request.param == "fake":
+        yield InMemory(list(smith_events()))
+        return
     async with loaded(database_url, list(smith_events()), live=True) as model:
         yield model
 
@@ -131,12 +137,14 @@ SMITH_POSITIONS = [1, 14, 27, 35, 45, 51, 52, 53, 54, 56, 58, 59]
 
 
 @pytest.mark.parametrize("position", [None, *SMITH_POSITIONS])
-async def test_smith_targeted_equals_everything(smith: Loaded, position: int | None) -> None:
+async def test_smith_targeted_equals_everything(
+    smith: Loaded | InMemory, position: int | None
+) -> None:
     everything_ever = fold(list(smith_events()))
     assert await _assert_same(smith, Bound(position=position), everything_ever) >= 50
 
 
-async def test_smith_as_of_dates(smith: Loaded) -> None:
+async def test_smith_as_of_dates(smith: Loaded | InMemory) -> None:
     everything_ever = fold(list(smith_events()))
     day = smith_events()[-1].event.recorded_at
     for moment in (day - timedelta(days=1), day, day + timedelta(days=1)):
@@ -162,21 +170,16 @@ async def test_generated_as_of_dates_with_holes(
     assert await _assert_same(generated_model, Bound(as_of=moment), everything_ever) > 400
 
 
-class _NoPublisher:
-    async def publish(self, letter: DeadLetter) -> None:
-        raise AssertionError("nothing to dead-letter here")
-
-
 async def test_a_read_model_of_an_older_shape_is_refused_until_rebuilt(database_url: str) -> None:
     """New lookup columns are a new shape: the consumer must not write into an old one."""
     async with loaded(database_url, list(smith_events())[:5]) as model:
-        projector = Projector(model.engine, model.control, "test", _NoPublisher())
-        assert (await projector.project("loaded", 0, [])).position == 5
+        projector = Projector(read_model(model.engine, model.control), "test")
+        assert (await projector("loaded", 0, [])).position == 5
         async with model.engine.begin() as conn:
             await conn.execute(text(f"DROP TABLE {model.schema}.shape"))
             assert await store.shape(conn, model.schema) == 1
         # A schema's shape is fixed when it is built (projectors remember it), so the old
         # shape is met by a projector starting on it, as after an upgrade.
-        projector = Projector(model.engine, model.control, "test", _NoPublisher())
+        projector = Projector(read_model(model.engine, model.control), "test")
         with pytest.raises(OutdatedReadModel):
-            await projector.project("loaded", 0, [])
+            await projector("loaded", 0, [])

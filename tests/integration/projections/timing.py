@@ -17,9 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from services.projections.adapters.store import Bound
 from services.projections.domain import views
 from services.projections.errors import NotFound
+from services.projections.service_layer.ports import Bound
 from services.projections.service_layer.queries import Snapshot
 from tests.integration.projections.history import History
 from tests.integration.projections.loaded import Loaded, loaded

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.registry.adapters.db import Tables, create_engine
 from services.registry.config import RegistrySettings
 from services.registry.migrations import migrate
+from tests.integration.registry.factory import registry_settings
 
 CLOSED_PORT_BOOTSTRAP = "127.0.0.1:9"
 """Nothing listens here (discard port, closed on test hosts): a Kafka that is down."""
@@ -38,13 +39,10 @@ async def settings(request: pytest.FixtureRequest) -> AsyncIterator[RegistrySett
     database_url = _fixture_or_env(request, "database_url", "REMIT_DATABASE_URL")
     schema = f"t_{uuid.uuid4().hex[:12]}"
     await migrate(database_url, schema)
-    base = RegistrySettings(
-        database_url=database_url,
-        db_schema=schema,
+    base = registry_settings(
+        database_url,
+        schema,
         kafka_bootstrap=CLOSED_PORT_BOOTSTRAP,
-        db_pool_size=24,
-        relay_poll_interval_s=0.2,
-        relay_lock_retry_s=0.1,
         relay_backoff_initial_s=0.05,
         relay_backoff_max_s=0.5,
         kafka_request_timeout_ms=3_000,

@@ -11,8 +11,8 @@ from services.registry.adapters.db import Tables
 from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.sequencer import PostgresPositionSource
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from services.registry.errors import ConcurrencyConflict
-from services.registry.service_layer.ports import StoredResponse
+from services.registry.errors import ConcurrencyConflict, StaleRead
+from services.registry.service_layer.ports import Reads, StoredResponse
 from tests.integration.registry.factory import renamed
 
 pytestmark = pytest.mark.integration
@@ -103,3 +103,25 @@ async def test_feed_shows_unsequenced_events_without_a_position(
     assert await feed.read_stream("organisation-a") == [(1, 1, event)]
     assert await feed.read_all(after=0, limit=10) == [(1, event)]
     assert await feed.head_position() == 1
+
+
+async def test_a_body_that_moved_on_before_the_append_makes_the_decision_stale(
+    engine: AsyncEngine, tables: Tables
+) -> None:
+    """A command relying on a body (shared lock, no transaction) appends only if the body's
+    stream is still at the version its decision saw."""
+    async with SqlAlchemyUnitOfWork(engine, tables) as setup:
+        await setup.events.append([renamed("organisation-a", 1)])
+        await setup.commit()
+    reads = Reads(streams=("organisation-a",), shared=("organisation-a",))
+    async with SqlAlchemyUnitOfWork(engine, tables) as deciding:
+        assert await deciding.prepare(reads, None) is None
+        assert len(await deciding.events.load("organisation-a")) == 1
+        async with SqlAlchemyUnitOfWork(engine, tables) as meanwhile:
+            await meanwhile.events.append([renamed("organisation-a", 2)])
+            await meanwhile.commit()
+        await deciding.events.append([renamed("organisation-b", 1)])
+        with pytest.raises(StaleRead, match="organisation-a"):
+            await deciding.commit()
+    async with SqlAlchemyUnitOfWork(engine, tables) as uow:
+        assert await uow.events.load("organisation-b") == []

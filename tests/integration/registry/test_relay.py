@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -21,6 +22,7 @@ from services.registry.adapters.relay import run_relay
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
 from tests.integration.registry.factory import renamed
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.integration
 MakeTopic = Callable[..., Awaitable[str]]
@@ -78,15 +80,24 @@ async def _stop(stop: asyncio.Event, *relays: asyncio.Task[None]) -> None:
     await asyncio.wait_for(asyncio.gather(*relays), 30)
 
 
+@asynccontextmanager
+async def _relaying(settings: RegistrySettings) -> AsyncIterator[None]:
+    """One relay running for the block."""
+    stop = asyncio.Event()
+    relay = asyncio.create_task(run_relay(settings, stop))
+    try:
+        yield
+    finally:
+        await _stop(stop, relay)
+
+
 async def test_relay_publishes_the_store_in_position_order(
     engine: AsyncEngine, tables: Tables, topic_settings: RegistrySettings
 ) -> None:
     await _append(engine, tables, 0, 30)
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    await _append(engine, tables, 30, 30)  # while it runs: woken by NOTIFY
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 60)
-    await _stop(stop, relay)
+    async with _relaying(topic_settings):
+        await _append(engine, tables, 30, 30)  # while it runs: woken by NOTIFY
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 60)
     stored = await _store(engine, tables)
     assert _positions(records) == [p for p, _ in stored] == list(range(1, 61))
     assert [decode_record(r.key, r.value, r.headers).event for r in records] == [
@@ -100,18 +111,13 @@ async def test_relay_survives_a_broker_outage_without_loss(
 ) -> None:
     (closed_port,) = free_ports(1)
     down = topic_settings.model_copy(update={"kafka_bootstrap": f"127.0.0.1:{closed_port}"})
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(down, stop))
-    await _append(engine, tables, 0, 40)  # commands are accepted while Kafka is down
-    await asyncio.sleep(1.0)  # several failed attempts with backoff
-    await _stop(stop, relay)
-    assert len(await _store(engine, tables)) == 40  # the relay still sequenced them
-
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    await _append(engine, tables, 40, 10)
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 50)
-    await _stop(stop, relay)
+    async with _relaying(down):
+        await _append(engine, tables, 0, 40)  # commands are accepted while Kafka is down
+        # the relay still sequences them, failing to publish and backing off meanwhile
+        await eventually(lambda: _store(engine, tables), lambda stored: len(stored) == 40)
+    async with _relaying(topic_settings):
+        await _append(engine, tables, 40, 10)
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 50)
     assert _positions(records) == list(range(1, 51))
 
 
@@ -125,7 +131,7 @@ async def test_two_relays_publish_each_position_once_in_order(
     await _consume(bootstrap, topic, 20)  # the first one is active
     second = asyncio.create_task(run_relay(topic_settings, stop_second))
     await _append(engine, tables, 20, 20)  # both running
-    await asyncio.sleep(0.3)
+    await _consume(bootstrap, topic, 40)  # published by the active one
     await _stop(stop_first, first)  # the standby takes over
     await _append(engine, tables, 40, 20)
     records = await _consume(bootstrap, topic, 60)
@@ -137,10 +143,8 @@ async def test_cloudevents_sdk_reads_what_the_relay_wrote(
     engine: AsyncEngine, tables: Tables, topic_settings: RegistrySettings
 ) -> None:
     await _append(engine, tables, 0, 3)
-    stop = asyncio.Event()
-    relay = asyncio.create_task(run_relay(topic_settings, stop))
-    records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 3)
-    await _stop(stop, relay)
+    async with _relaying(topic_settings):
+        records = await _consume(topic_settings.kafka_bootstrap, topic_settings.events_topic, 3)
     for record, (position, event) in zip(records, await _store(engine, tables), strict=True):
         message = KafkaMessage(
             headers={name: bytes(value) for name, value in record.headers},

@@ -6,13 +6,10 @@ Positions are dense (1..N), commit-ordered in batches, per-stream ordered, causa
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from dataclasses import dataclass, field
-from uuid import UUID
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.envelope import DomainEvent
 from services.registry.adapters.db import Tables
@@ -22,48 +19,21 @@ from services.registry.adapters.sequencer import (
     sequence_pending,
 )
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
-from services.registry.errors import ConcurrencyConflict
+from services.registry.adapters.writes import PendingWrites
 from services.registry.service_layer.ports import StoredResponse
 from tests.integration.registry.factory import renamed
+from tests.support.writers import Ledger, Writers
 
 pytestmark = pytest.mark.integration
 
-WRITERS, TRANSACTIONS, STREAMS = 16, 40, 64
+CONCURRENT, TRANSACTIONS, STREAMS = 16, 40, 64
 
 
-@dataclass
-class Ledger:
-    committed: dict[UUID, DomainEvent] = field(default_factory=dict)
-    rolled_back: set[UUID] = field(default_factory=set)
-    conflicts: int = 0
-    writers_done: bool = False
+def _renamed(stream: int, version: int) -> DomainEvent:
+    return renamed(f"organisation-org-{stream}", version)
 
 
-async def _writer(seed: int, engine: AsyncEngine, tables: Tables, ledger: Ledger) -> None:
-    rng = random.Random(seed)
-    positions = PostgresPositionSource(engine, tables, timeout_s=30)
-    for _ in range(TRANSACTIONS):
-        streams = sorted(rng.sample(range(STREAMS), rng.randint(1, 3)))  # sorted: no deadlocks
-        events: list[DomainEvent] = []
-        try:
-            async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-                for stream in streams:
-                    stream_id = f"organisation-org-{stream}"
-                    version = len(await uow.events.load(stream_id)) + 1
-                    events.append(renamed(stream_id, version))
-                await uow.events.append(events)
-                await asyncio.sleep(rng.choice((0, 0, 0.001, 0.005, 0.02)))
-                if rng.random() < 0.2:
-                    ledger.rolled_back.update(e.event_id for e in events)
-                    continue  # leave without commit: rolled back
-                await uow.commit()
-        except ConcurrencyConflict:
-            ledger.conflicts += 1
-            ledger.rolled_back.update(e.event_id for e in events)
-            continue
-        ledger.committed.update((e.event_id, e) for e in events)
-        if rng.random() < 0.5:  # like a command handler answering with positions
-            await positions.positions_of([e.event_id for e in events])
+WRITERS = Writers(TRANSACTIONS, STREAMS, lambda n: f"organisation-org-{n}", _renamed)
 
 
 async def _reader(
@@ -93,7 +63,9 @@ async def test_concurrent_writers_and_a_catch_up_reader_never_skip(
     ledger = Ledger()
     began = time.monotonic()
     reader = asyncio.create_task(_reader(engine, tables, ledger))
-    await asyncio.gather(*(_writer(seed, engine, tables, ledger) for seed in range(WRITERS)))
+    await asyncio.gather(
+        *(WRITERS.write(seed, engine, tables, ledger) for seed in range(CONCURRENT))
+    )
     ledger.writers_done = True
     seen, polls = await asyncio.wait_for(reader, 60)
 
@@ -106,7 +78,7 @@ async def test_concurrent_writers_and_a_catch_up_reader_never_skip(
     for versions in by_stream.values():
         assert versions == list(range(1, len(versions) + 1))
     print(
-        f"\n{len(seen)} events committed by {WRITERS}x{TRANSACTIONS} transactions "
+        f"\n{len(seen)} events committed by {CONCURRENT}x{TRANSACTIONS} transactions "
         f"({len(ledger.rolled_back)} events rolled back, {ledger.conflicts} conflicts), "
         f"{len(by_stream)} streams, reader polls {polls}, {time.monotonic() - began:.1f}s"
     )
@@ -121,7 +93,7 @@ async def test_event_of_a_late_committing_transaction_is_not_skipped(
     first, second = renamed("organisation-a", 1), renamed("organisation-b", 1)
     async with engine.connect() as a, engine.connect() as sequencer:
         transaction_a = await a.begin()
-        await PostgresEventStore(a, tables).append([first])  # lower id, stays open
+        await PendingWrites([first]).flush(a, tables)  # lower id, stays open
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
             await uow.events.append([second])
             await uow.commit()
@@ -137,7 +109,7 @@ async def test_rolled_back_transaction_leaves_no_gap(engine: AsyncEngine, tables
     second = renamed("organisation-b", 1)
     async with engine.connect() as a:
         transaction_a = await a.begin()
-        await PostgresEventStore(a, tables).append([renamed("organisation-a", 1)])
+        await PendingWrites([renamed("organisation-a", 1)]).flush(a, tables)
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
             await uow.events.append([second])
             await uow.commit()
@@ -168,19 +140,18 @@ async def test_cause_is_positioned_before_effect_when_xids_disagree_with_ids(
         async with SqlAlchemyUnitOfWork(engine, tables) as x:
             await x.events.append([cause])
             await x.commit()
-        assert await PostgresEventStore(y, tables).load("organisation-a") == [cause]
-        await PostgresEventStore(y, tables).append([effect])
+        assert await PostgresEventStore(y, tables, PendingWrites()).load("organisation-a") == [
+            cause
+        ]
+        await PendingWrites([effect]).flush(y, tables)
         await y_tx.commit()
         assert await sequence_pending(sequencer, tables, 100) == 2
         await o_tx.rollback()
     assert await EventFeed(engine, tables).read_all(0, 10) == [(1, cause), (2, effect)]
 
 
-async def _take_xid(connection: object, tables: Tables, key: str) -> None:
-    from services.registry.adapters.idempotency import PostgresIdempotencyStore
-
-    store = PostgresIdempotencyStore(connection, tables)  # type: ignore[arg-type]
-    await store.put(key, StoredResponse("h", 200, {}))
+async def _take_xid(connection: AsyncConnection, tables: Tables, key: str) -> None:
+    await PendingWrites(remembered=(key, StoredResponse("h", 200, {}))).flush(connection, tables)
 
 
 async def test_concurrent_callers_share_sequencing_batches(

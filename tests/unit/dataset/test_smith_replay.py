@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
 
 from services.registry.dataset import load_dataset
-from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
+from services.registry.service_layer import command_runner
+from services.registry.service_layer.command_runner import run_command
 from services.registry.service_layer.ports import UnitOfWork
+from tests.support.smith import import_context
 from tests.unit.dataset.test_smith_dataset import DATASET
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
@@ -26,13 +26,8 @@ async def import_once(uow: FakeUnitOfWork) -> list[bool]:
     factory = cast(Callable[[], UnitOfWork], lambda: uow)
     replayed: list[bool] = []
     for key, command in dataset.commands:
-        ctx = Context(
-            actor="remit-import",
-            correlation_id=f"{dataset.dataset}:{key}",
-            now=datetime(2026, 1, 1, tzinfo=UTC),
-            source=command.source,
-        )
-        result = await messagebus.execute(
+        ctx = import_context(dataset.dataset, key, command)
+        result = await run_command(
             command, ctx, factory, positions, idempotency_key=f"{dataset.dataset}:{key}"
         )
         replayed.append(result.replayed)
@@ -76,5 +71,5 @@ def test_published_commands_keep_the_request_hash_the_registry_stored() -> None:
     published the dataset (main 45e7b62)."""
     published = json.loads((Path(__file__).parent / "published_hashes.json").read_text())
     dataset = load_dataset(DATASET)
-    now = {key: messagebus.request_hash(command) for key, command in dataset.commands}
+    now = {key: command_runner.request_hash(command) for key, command in dataset.commands}
     assert {key: now[key] for key in published} == published

@@ -87,10 +87,10 @@ def environment(service: dict[str, Any]) -> dict[str, str]:
 
 
 def require_settings(name: str) -> type[Any]:
-    """The settings class of ``name``; xfail while its module has not been written."""
+    """The settings class of ``name``; the test fails if it is missing."""
     cls = settings_class(name)
     if cls is None:
-        pytest.xfail(f"the {name} settings module does not exist yet")
+        pytest.fail(f"the {name} settings module does not exist")
     return cls
 
 
@@ -181,14 +181,13 @@ class MissingSubcommand(LookupError):
 
 
 def resolve_command(argv: list[str]) -> str | None:
-    """None if ``argv`` runs a real entry point, else why not. Calls xfail while the module is
-    missing (the service is still being written); raises MissingSubcommand for a subcommand the
-    module does not have."""
+    """None if ``argv`` runs a real entry point, else why not; raises MissingSubcommand for a
+    subcommand the module does not have."""
     if argv[:2] == ["python", "-m"]:
         module, args = argv[2], argv[3:]
         main = f"{module}.__main__" if _module_exists(f"{module}.__main__") else module
         if not _module_exists(main) or (main == module and not _is_script_module(module)):
-            pytest.xfail(f"`python -m {module}`: {module.replace('.', '/')}/__main__.py not yet")
+            return f"`python -m {module}`: there is no {module.replace('.', '/')}/__main__.py"
         if args and not args[0].startswith("-") and args[0] not in _cli_words(main):
             raise MissingSubcommand(f"`python -m {module}` has no subcommand {args[0]!r}")
         return None

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Hashable
-from datetime import UTC, datetime
 
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.projections.adapters.head import Head
-from services.projections.adapters.store import Bound
+from services.projections.domain.fold import replay
 from services.projections.entrypoints.cache import AnswerCache, Rendered
 from services.projections.entrypoints.responses import key
-from services.projections.service_layer.queries import ReadModel
+from services.projections.service_layer.ports import Head
+from services.projections.service_layer.queries import Reader
+from tests.unit.projections.fakes import FakeReadStore
 
 
 def _request(path: str, query: str = "", accept: str = "*/*") -> Request:
@@ -92,14 +93,10 @@ async def test_concurrent_requests_for_one_key_render_it_once() -> None:
 
 
 async def test_a_failed_render_is_not_kept_and_waiters_render_their_own() -> None:
-    cache = AnswerCache()
-    calls = 0
-    release = asyncio.Event()
+    cache, release, attempts = AnswerCache(), asyncio.Event(), itertools.count(1)
 
     async def render() -> tuple[Hashable, Response]:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
+        if next(attempts) == 1:
             await release.wait()
             raise LookupError("not found")
         return "k", _response(b"{}")
@@ -111,7 +108,7 @@ async def test_a_failed_render_is_not_kept_and_waiters_render_their_own() -> Non
     release.set()
     with pytest.raises(LookupError):
         await first
-    assert (await second).body == b"{}" and calls == 2
+    assert (await second).body == b"{}" and next(attempts) == 3  # rendered twice
 
 
 def test_a_matching_etag_gets_a_304_without_a_body() -> None:
@@ -127,13 +124,15 @@ def test_a_matching_etag_gets_a_304_without_a_body() -> None:
     assert Rendered.of(_response(b"{}"), "other").etag != rendered.etag
 
 
-class _CountingReadModel(ReadModel):
+class _CountingHeads(FakeReadStore):
+    """Each head read waits for the gate and reports how many reads there were."""
+
     def __init__(self) -> None:
-        super().__init__(engine=None, control="c", max_wait_s=0, poll_s=0.01)  # type: ignore[arg-type]
+        super().__init__(replay([]))
         self.reads = 0
         self.gate = asyncio.Event()
 
-    async def _read_head(self) -> Head:
+    async def head(self) -> Head:
         self.reads += 1
         n = self.reads
         await self.gate.wait()
@@ -141,13 +140,14 @@ class _CountingReadModel(ReadModel):
 
 
 async def test_callers_share_head_reads_that_start_after_they_arrive() -> None:
-    model = _CountingReadModel()
+    heads = _CountingHeads()
+    model = Reader(heads, max_wait_s=0, poll_s=0.01)
     early = [asyncio.create_task(model.head()) for _ in range(10)]
     await asyncio.sleep(0)  # the first read is in flight
     late = [asyncio.create_task(model.head()) for _ in range(10)]
     await asyncio.sleep(0)
-    model.gate.set()
+    heads.gate.set()
     assert {h.position for h in await asyncio.gather(*early)} == {1}
     assert {h.position for h in await asyncio.gather(*late)} == {2}  # not the read before them
-    assert model.reads == 2
+    assert heads.reads == 2
     assert (await model.head()).position == 3

@@ -7,8 +7,7 @@ import pytest
 
 from schemas.envelope import Source
 from services.registry.domain.context import Context
-from services.registry.service_layer import messagebus
-from services.registry.service_layer.messagebus import CommandResult
+from services.registry.service_layer.command_runner import CommandResult, run_command
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
 SOURCE = {"document": "test", "passage": "a passage"}
@@ -28,7 +27,7 @@ class Bus:
             now=datetime(2026, 1, 1, tzinfo=UTC),
             source=Source(document="test", passage="a passage"),
         )
-        return await messagebus.execute(cmd, ctx, lambda: self.uow, self.positions, **kwargs)
+        return await run_command(cmd, ctx, lambda: self.uow, self.positions, **kwargs)
 
     def events(self, stream_id: str | None = None) -> list[Any]:
         return [e for e in self.uow.events.committed if stream_id in (None, e.stream_id)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from types import TracebackType
 from uuid import UUID
 
 from schemas.envelope import DomainEvent
@@ -77,12 +76,7 @@ class FakeUnitOfWork:
     async def __aenter__(self) -> FakeUnitOfWork:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self.events.staged.clear()
         self.idempotency.staged.clear()
 
@@ -92,6 +86,8 @@ class FakeUnitOfWork:
         return await self.idempotency.get(idempotency_key) if idempotency_key else None
 
     async def commit(self) -> None:
+        if taken := self.idempotency.staged.keys() & self.idempotency.committed.keys():
+            raise ConcurrencyConflict(f"idempotency key {sorted(taken)[0]!r} is taken")
         self.events.committed.extend(self.events.staged)
         self.idempotency.committed.update(self.idempotency.staged)
         self.events.staged.clear()

@@ -11,22 +11,14 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import wire
 from schemas.envelope import DomainEvent
+from tests.unit.schemas.fuzzing import CE_HEADERS, fuzz, mutated
 
-FUZZ = settings(
-    max_examples=300,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-CE_HEADERS = [
-    "ce_id", "ce_type", "ce_source", "ce_specversion", "ce_time", "ce_subject", "content-type",
-    "ce_position", "ce_streamversion", "ce_correlationid", "ce_causationid", "ce_partitionkey",
-]  # fmt: skip
+FUZZ = fuzz(300)
 HEADER_VALUES = st.sampled_from(
     [b"", b"-1", b"0", b"1.0", b"0.3", b"application/json", b"text/plain", b"\xff", b"7"]
     + [b"2015-07-23T10:00:00", b"2015-07-23T10:00:00Z", b"2015-07-23T10:00:00.000001+00:00"]
@@ -121,12 +113,6 @@ def test_mutated_valid_records(record: wire.EventRecord, data: st.DataObject) ->
         elif action != "drop":
             kept.append((name, data.draw(HEADER_VALUES)))
         headers = kept
-    payload = json.loads(record.value)
-    for field in data.draw(st.lists(st.sampled_from(sorted(payload)), max_size=2)):
-        payload[field] = data.draw(JSON_VALUES)
-    value = json.dumps(payload).encode()
-    if data.draw(st.booleans()):
-        cut = data.draw(st.integers(0, len(value)))
-        value = value[:cut] + data.draw(st.binary(max_size=8)) + value[cut + 1 :]
+    value = mutated(data, record.value, JSON_VALUES, fields=2)
     key = data.draw(st.just(record.key) | st.none() | st.just(b"\xc3\x28"))
     _agree(key, value, headers)

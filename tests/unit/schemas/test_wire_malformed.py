@@ -6,22 +6,14 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas import wire
 from schemas.envelope import DomainEvent
+from tests.unit.schemas.fuzzing import CE_HEADERS, fuzz, mutated
 
-FUZZ = settings(
-    max_examples=150,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
-CE_HEADERS = [
-    "ce_id", "ce_type", "ce_source", "ce_specversion", "ce_time", "ce_subject", "content-type",
-    "ce_position", "ce_streamversion", "ce_correlationid", "ce_causationid", "ce_partitionkey",
-]  # fmt: skip
+FUZZ = fuzz(150)
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
@@ -87,13 +79,7 @@ def test_mutated_valid_records_never_raise_anything_else(
             headers.pop(name, None)
         else:
             headers[name] = data.draw(st.binary(max_size=30) | st.just(b"") | st.just(b"-1"))
-    payload = json.loads(record.value)
-    for field in data.draw(st.lists(st.sampled_from(sorted(payload)), max_size=3)):
-        payload[field] = data.draw(json_values)
-    value = json.dumps(payload).encode()
-    if data.draw(st.booleans()):
-        cut = data.draw(st.integers(0, len(value)))
-        value = value[:cut] + data.draw(st.binary(max_size=8)) + value[cut + 1 :]
+    value = mutated(data, record.value, json_values, fields=3)
     _decode(record.key, value, list(headers.items()))
 
 

@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness (degraded while dead letters are unacknowledged), metrics."""
+"""Operations: readiness (degraded while dead letters are unacknowledged), metrics."""
 
 from __future__ import annotations
 
@@ -6,16 +6,10 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.notifier.entrypoints import metrics
+from services.notifier import metrics
 from services.notifier.entrypoints.deps import NotifierDep
 
 router = APIRouter(tags=["ops"])
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Alive."""
-    return {"status": "ok"}
 
 
 @router.get("/readyz")
@@ -26,13 +20,12 @@ async def readyz(n: NotifierDep) -> JSONResponse:
     unacked = 0
     try:
         unacked = await n.dead_letters.unacknowledged()
-        metrics.UNACKED.set(unacked)
         checks["database"] = "ok"
         checks["dead_letters"] = f"{unacked} unacknowledged" if unacked else "ok"
     except Exception as exc:  # readiness reports, it does not raise
         checks["database"] = f"error: {type(exc).__name__}"
     if n.settings.run_consumer:
-        checks["consumer"] = "ok" if n.consumer and n.consumer.ready else "starting"
+        checks["consumer"] = "ok" if n.consumer.polling else "starting"
     reasons = [
         f"{name}: {state}"
         for name, state in checks.items()

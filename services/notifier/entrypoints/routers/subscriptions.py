@@ -39,9 +39,7 @@ async def create(body: SubscriptionCreate, caller: Writer, n: NotifierDep) -> Su
 @router.get("", response_model=list[SubscriptionPublic])
 async def list_subscriptions(caller: Reader, n: NotifierDep) -> list[SubscriptionPublic]:
     """The caller's organisation's subscriptions (all of them for admins)."""
-    from services.notifier.service_layer.subscriptions import scope_of
-
-    return [_public(r) for r in await n.subscriptions.store.all(scope_of(caller))]
+    return [_public(r) for r in await n.subscriptions.visible_to(caller)]
 
 
 @router.get("/{sub_id}", response_model=SubscriptionPublic)

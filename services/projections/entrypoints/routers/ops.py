@@ -1,4 +1,4 @@
-"""Operations: liveness, readiness, Prometheus metrics."""
+"""Operations: readiness, Prometheus metrics."""
 
 from __future__ import annotations
 
@@ -6,18 +6,11 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from services.projections.adapters import dead_letters, store
+from services.projections.adapters import store
 from services.projections.adapters.schema import SHAPE
-from services.projections.entrypoints import metrics
 from services.projections.entrypoints.deps import Wired
 
 router = APIRouter(tags=["ops"])
-
-
-@router.get("/healthz")
-async def healthz() -> dict[str, str]:
-    """Alive."""
-    return {"status": "ok"}
 
 
 @router.get("/readyz")
@@ -30,15 +23,12 @@ async def readyz(wired: Wired) -> JSONResponse:
         async with wired.engine.connect() as conn:
             schema = await store.active_schema(conn, wired.settings.db_schema)
             position = await store.position(conn, schema)
-            unacked = await dead_letters.unacknowledged(conn, wired.settings.db_schema)
             if (built := await store.shape(conn, schema)) != SHAPE:
                 reasons.append(f"read model has shape {built}, this code reads {SHAPE}: rebuild")
-            degraded = unacked > 0
-            metrics.UNACKED.set(unacked)
-            metrics.POSITION.set(position)
+        degraded = await wired.dead_letters.unacknowledged() > 0
     except Exception as exc:
         reasons.append(f"database unreachable: {type(exc).__name__}")
-    if wired.settings.run_consumer and not wired.runner.running:
+    if wired.settings.run_consumer and not wired.consumer.polling:
         reasons.append("consumer not running")
     if degraded:
         reasons.append("degraded: unacknowledged dead letters")

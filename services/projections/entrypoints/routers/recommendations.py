@@ -2,36 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from schemas.envelope import DeliveryStatus
+from services.projections.domain.model import NO_RESPONSE
+from services.projections.domain.refs import RESPONSE_KINDS
+from services.projections.entrypoints.deps import View
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
 router = APIRouter(prefix="/v1/recommendations", tags=["recommendations"])
 
-ResponseFilter = Literal[
-    "implement_in_full", "partially_implement", "future_discussion", "not_implement", "no_response"
+
+def _one_of(values: list[str]) -> str:
+    return "^(" + "|".join(values) + ")$"
+
+
+_KINDS = sorted({*RESPONSE_KINDS.values(), NO_RESPONSE})
+_STATUSES = [status.value for status in DeliveryStatus]
+ResponseFilter = Annotated[
+    str | None, Query(pattern=_one_of(_KINDS), description="One of: " + ", ".join(_KINDS))
 ]
-DeliveryFilter = Literal["not_started", "in_progress", "delivered", "blocked", "unknown"]
+"""The response kinds the domain knows (``refs.RESPONSE_KINDS``, and none yet)."""
+DeliveryFilter = Annotated[
+    str | None, Query(pattern=_one_of(_STATUSES), description="One of: " + ", ".join(_STATUSES))
+]
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
 @router.get("")
 async def board(
-    request: Request,
-    reader: Reader,
-    bound: AsOf,
+    view: View,
     review: str | None = None,
-    response: ResponseFilter | None = None,
-    delivery: DeliveryFilter | None = None,
+    response: ResponseFilter = None,
+    delivery: DeliveryFilter = None,
     organisation: str | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
-    min_position: MinPosition = None,
 ) -> Response:
     """The board: recommendations with response and delivery, filtered, one page."""
     filters = {
@@ -59,24 +69,19 @@ async def board(
             }
             for item in items
         ]
-        return answer(request, snap, {**page, "items": items}, rows)
+        return answer(view.request, snap, {**page, "items": items}, rows)
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)
 
 
 @router.get("/{recommendation_id}")
-async def get_recommendation(
-    request: Request,
-    reader: Reader,
-    bound: AsOf,
-    recommendation_id: str,
-    min_position: MinPosition = None,
-) -> Response:
+async def get_recommendation(view: View, recommendation_id: str) -> Response:
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
 
     async def render(snap: Snapshot) -> Response:
-        timeline = await snap.history("rec_ids", recommendation_id)
-        view = await snap.recommendation(recommendation_id, timeline)
-        return answer(request, snap, view)
+        shown = await snap.recommendation(
+            recommendation_id, await snap.history("rec_ids", recommendation_id)
+        )
+        return answer(view.request, snap, shown)
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)

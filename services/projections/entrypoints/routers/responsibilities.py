@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import View
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -13,17 +13,11 @@ router = APIRouter(prefix="/v1/responsibilities", tags=["responsibilities"])
 
 
 @router.get("/{responsibility_id}")
-async def lineage(
-    request: Request,
-    reader: Reader,
-    bound: AsOf,
-    responsibility_id: str,
-    min_position: MinPosition = None,
-) -> Response:
+async def lineage(view: View, responsibility_id: str) -> Response:
     """A responsibility's holder now and every hand-over, names then and now."""
 
     async def render(snap: Snapshot) -> Response:
-        view = await snap.lineage(responsibility_id)
-        return answer(request, snap, view, view["handovers"])
+        shown = await snap.lineage(responsibility_id)
+        return answer(view.request, snap, shown, shown["handovers"])
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)

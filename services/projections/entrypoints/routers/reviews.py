@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.projections.entrypoints.deps import AsOf, MinPosition, Reader
+from services.projections.entrypoints.deps import View
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -13,12 +13,10 @@ router = APIRouter(prefix="/v1/reviews", tags=["reviews"])
 
 
 @router.get("/{review_id}/summary")
-async def summary(
-    request: Request, reader: Reader, bound: AsOf, review_id: str, min_position: MinPosition = None
-) -> Response:
+async def summary(view: View, review_id: str) -> Response:
     """Counts of a review's recommendations: response kind x delivery status."""
 
     async def render(snap: Snapshot) -> Response:
-        return answer(request, snap, await snap.summary(review_id))
+        return answer(view.request, snap, await snap.summary(review_id))
 
-    return await cached(request, reader, bound, min_position, render)
+    return await cached(view, render)

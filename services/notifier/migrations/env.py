@@ -1,0 +1,5 @@
+"""Alembic environment of the notifier: see :func:`services.common.migrations.run_env`."""
+
+from services.common.migrations import run_env
+
+run_env()

@@ -1,0 +1,1 @@
+DROP TABLE {schema}.dead_letters, {schema}.active;

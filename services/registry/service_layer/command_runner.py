@@ -1,0 +1,162 @@
+"""Running one command: idempotency, optimistic concurrency, one unit of work, then positions.
+
+:func:`run_command` wraps a handler (``handlers.handle``) in a unit of work: it reads what the
+command declared, lets the handler decide, appends the events with the answer kept for the
+Idempotency-Key, commits, and waits for the events' global positions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from schemas.envelope import DomainEvent
+from services.registry.domain.commands import AnyCommand
+from services.registry.domain.context import Context
+from services.registry.errors import (
+    ConcurrencyConflict,
+    DomainRuleViolated,
+    IdempotencyKeyReused,
+    PreconditionFailed,
+    StaleRead,
+)
+from services.registry.service_layer.handlers import handle, reads
+from services.registry.service_layer.ports import PositionSource, StoredResponse, UnitOfWork
+
+
+@dataclass(frozen=True)
+class AppendedEvent:
+    event_id: UUID
+    event_type: str
+    stream_id: str
+    stream_version: int
+    position: int | None
+
+
+@dataclass(frozen=True)
+class CommandResult:
+    events: tuple[AppendedEvent, ...]
+    replayed: bool = False
+
+
+def request_hash(cmd: AnyCommand) -> str:
+    body = json.dumps(cmd.fingerprint(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _describe(events: list[DomainEvent]) -> dict[str, object]:
+    return {
+        "events": [
+            {
+                "event_id": str(e.event_id),
+                "event_type": e.type,
+                "stream_id": e.stream_id,
+                "stream_version": e.stream_version,
+            }
+            for e in events
+        ]
+    }
+
+
+async def _with_positions(
+    body: dict[str, object], positions: PositionSource, replayed: bool
+) -> CommandResult:
+    rows = body["events"]
+    assert isinstance(rows, list)
+    ids = [UUID(row["event_id"]) for row in rows]
+    found = await positions.positions_of(ids)
+    return CommandResult(
+        tuple(
+            AppendedEvent(
+                UUID(row["event_id"]),
+                row["event_type"],
+                row["stream_id"],
+                row["stream_version"],
+                found.get(UUID(row["event_id"])),
+            )
+            for row in rows
+        ),
+        replayed,
+    )
+
+
+STALE_READ_ATTEMPTS = 3
+"""How often a command is decided again when a body it relied on changed before it committed."""
+
+
+async def run_command(
+    cmd: AnyCommand,
+    ctx: Context,
+    uow_factory: Callable[[], UnitOfWork],
+    positions: PositionSource,
+    idempotency_key: str | None = None,
+    expected_version: int | None = None,
+) -> CommandResult:
+    """Run ``cmd`` once (deciding again, up to :data:`STALE_READ_ATTEMPTS` times, if a body it
+    relied on changed before it committed). A retried ``idempotency_key`` returns the first
+    result and appends nothing; ``expected_version`` (If-Match) must equal the primary
+    stream's current version."""
+    digest = request_hash(cmd)
+    for attempt in range(1, STALE_READ_ATTEMPTS + 1):
+        try:
+            return await _decide_and_append(
+                cmd, ctx, uow_factory, positions, digest, idempotency_key, expected_version
+            )
+        except StaleRead:
+            if attempt == STALE_READ_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _decide_and_append(
+    cmd: AnyCommand,
+    ctx: Context,
+    uow_factory: Callable[[], UnitOfWork],
+    positions: PositionSource,
+    digest: str,
+    idempotency_key: str | None,
+    expected_version: int | None,
+) -> CommandResult:
+    try:
+        async with uow_factory() as uow:
+            if stored := await uow.prepare(reads(cmd), idempotency_key):
+                return await _replay(stored, digest, positions)
+            events = await handle(cmd, ctx, uow)
+            _check_expected_version(events, expected_version)
+            await uow.events.append(events)
+            if idempotency_key:
+                await uow.idempotency.put(
+                    idempotency_key, StoredResponse(digest, 201, _describe(events))
+                )
+            await uow.commit()
+    except StaleRead:
+        raise
+    except (ConcurrencyConflict, DomainRuleViolated):
+        # A concurrent retry of the same request may have committed between our look-up and our
+        # decision: its events then conflict with ours, or make ours break a rule
+        # ("already registered"). Either way the stored answer is the one to give.
+        if idempotency_key:
+            async with uow_factory() as uow:
+                if stored := await uow.idempotency.get(idempotency_key):
+                    return await _replay(stored, digest, positions)
+        raise
+    return await _with_positions(_describe(events), positions, replayed=False)
+
+
+async def _replay(stored: StoredResponse, digest: str, positions: PositionSource) -> CommandResult:
+    if stored.request_hash != digest:
+        raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
+    return await _with_positions(stored.body, positions, replayed=True)
+
+
+def _check_expected_version(events: list[DomainEvent], expected_version: int | None) -> None:
+    if expected_version is None or not events:
+        return
+    current = events[0].stream_version - 1
+    if current != expected_version:
+        raise PreconditionFailed(
+            f"stream {events[0].stream_id!r} is at version {current}, not {expected_version}"
+        )

@@ -1,0 +1,207 @@
+"""One contract, two implementations: the in-memory stores the unit tests use and the PostgreSQL
+adapters the notifier runs (ingest, subscriptions, jobs). Every test runs against both."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from schemas.wire import PositionedEvent
+from services.common.dead_letters import (
+    DeadLetter,
+    DeadLetterSink,
+    DeadLetterStore,
+    SourceRecord,
+)
+from services.notifier.adapters.ingest_store import PostgresIngestStore
+from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
+from services.notifier.domain.filters import plan
+from services.notifier.domain.knowledge import Knowledge, evolve
+from services.notifier.domain.resolution import Affected, resolve
+from services.notifier.migrations import migrate
+from services.notifier.service_layer.ports import (
+    IngestStore,
+    JobStore,
+    Result,
+    SubscriptionStore,
+)
+from tests.support.smith import smith_events
+from tests.unit.notifier.fakes import (
+    FakeDatabase,
+    FakeIngestStore,
+    FakeJobStore,
+    FakeSubscriptionStore,
+    as_rule,
+    subscription_row,
+)
+
+pytestmark = pytest.mark.integration
+EVENTS = list(smith_events())
+NHSI = "nhs-improvement"
+LEASE = timedelta(seconds=60)
+
+
+@dataclass
+class Stores:
+    ingest: IngestStore
+    subscriptions: SubscriptionStore
+    jobs: JobStore
+    published: list[DeadLetter]
+
+
+class Published(list[DeadLetter]):
+    async def publish(self, letter: DeadLetter) -> None:
+        self.append(letter)
+
+
+@pytest.fixture(params=["fake", "postgres"])
+async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[Stores]:
+    if request.param == "fake":
+        db = FakeDatabase()
+        yield Stores(FakeIngestStore(db), FakeSubscriptionStore(db), FakeJobStore(db), db.published)
+        return
+    schema = f"notifier_{uuid.uuid4().hex[:10]}"
+    await migrate(database_url, schema, "contract")
+    engine = create_async_engine(database_url)
+    published = Published()
+    dead_letters = DeadLetterStore(engine, schema, "contract")
+    yield Stores(
+        PostgresIngestStore(engine, schema, DeadLetterSink(dead_letters, published)),
+        PostgresSubscriptionStore(engine, schema),
+        PostgresJobStore(engine, schema),
+        published,
+    )
+    async with engine.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    await engine.dispose()
+
+
+async def _ingest_all(stores: Stores) -> None:
+    """Every Smith event, planned against the stored subscriptions, in one batch."""
+    known, changes, alerts = Knowledge(), Knowledge(), []
+    async with stores.ingest.batch() as batch:
+        await batch.checkpoint_and_knowledge(known, EVENTS)
+        rules = await batch.rules_for([NHSI])
+        for pe in EVENTS:
+            alerts.append((pe, plan(pe.event.type, resolve(pe.event, known), rules)))
+            known.merge(changed := evolve(known, pe.event))
+            changes.merge(changed)
+        await batch.write(len(EVENTS), changes, alerts, datetime.now(UTC))
+
+
+async def test_subscriptions_are_seen_by_their_organisation_only(stores: Stores) -> None:
+    mine = await stores.subscriptions.add(subscription_row(NHSI))
+    await stores.subscriptions.add(subscription_row("nhs-england", channel="email"))
+    assert await stores.subscriptions.get(mine["id"], "nhs-england") is None
+    assert (await stores.subscriptions.get(mine["id"], NHSI)) == mine
+    assert [r["id"] for r in await stores.subscriptions.all(NHSI)] == [mine["id"]]
+    assert len(await stores.subscriptions.all(None)) == 2
+    assert await stores.subscriptions.email_addresses("nhs-england") == ["nhs-england@x.test"]
+    now = datetime.now(UTC)
+    disabled = await stores.subscriptions.set_status(mine["id"], "disabled", "by ops", now)
+    assert (disabled["status"], disabled["disabled_reason"]) == ("disabled", "by ops")
+    await stores.subscriptions.delete(mine["id"])
+    assert await stores.subscriptions.get(mine["id"], None) is None
+
+
+async def test_what_a_batch_writes_the_next_one_knows(stores: Stores) -> None:
+    await stores.subscriptions.add(subscription_row(NHSI))
+    await _ingest_all(stores)
+    everything = Knowledge()
+    for pe in EVENTS:
+        everything.merge(evolve(everything, pe.event))
+    async with stores.ingest.batch() as batch:
+        known = Knowledge()
+        assert await batch.checkpoint_and_knowledge(known, EVENTS) == len(EVENTS)
+        for pe in EVENTS:  # enough to resolve each event as with all the knowledge
+            assert resolve(pe.event, known) == resolve(pe.event, everything)
+
+
+async def test_alerts_become_pending_jobs_once(stores: Stores) -> None:
+    sub = await stores.subscriptions.add(subscription_row(NHSI))
+    await _ingest_all(stores)
+    await _ingest_all(stores)  # a replay: no second job for an event and subscription
+    rules = [as_rule(sub)]
+    owed = {pe.position for pe in EVENTS if plan(pe.event.type, _affected(pe), rules)}
+    deliveries = await stores.subscriptions.deliveries(sub["id"], NHSI, 1000)
+    assert [d["position"] for d in deliveries] == sorted(owed)
+    assert {d["status"] for d in deliveries} == {"pending"}
+
+
+def _affected(pe: PositionedEvent) -> Affected:
+    known = Knowledge()
+    for event in EVENTS:
+        if event is pe:
+            return resolve(event.event, known)
+        known.merge(evolve(known, event.event))
+    raise AssertionError
+
+
+async def test_an_isolated_failure_undoes_only_its_own_writes(stores: Stores) -> None:
+    async with stores.ingest.batch() as batch:
+        await batch.write(3, Knowledge(), [], datetime.now(UTC))
+        with pytest.raises(RuntimeError):
+            async with batch.isolated():
+                await batch.write(9, Knowledge(), [], datetime.now(UTC))
+                raise RuntimeError("this event fails")
+    async with stores.ingest.batch() as batch:
+        assert await batch.checkpoint_and_knowledge(Knowledge(), []) == 3
+
+
+async def test_a_dead_letter_is_kept_and_published_once(stores: Stores) -> None:
+    letter = DeadLetter("undecodable", "contract", SourceRecord("t", 0, 4, b"k", b"v"), "junk")
+    async with stores.ingest.batch() as batch:
+        assert await batch.keep_dead_letters([letter]) == (letter,)
+    async with stores.ingest.batch() as batch:
+        assert await batch.keep_dead_letters([letter]) == ()
+    assert stores.published == [letter]
+
+
+def _result(job_status: str, effect: str, at: datetime) -> Result:
+    code = {"ok": 200, "gone": 410}.get(effect, 500)
+    return Result(at, 1.0, code, "x", None, None, job_status, effect)
+
+
+async def test_claims_respect_limits_leases_and_disabled_subscriptions(stores: Stores) -> None:
+    sub = await stores.subscriptions.add(subscription_row(NHSI))
+    await _ingest_all(stores)
+    due = len(await stores.subscriptions.deliveries(sub["id"], None, 1000))
+    now = datetime.now(UTC) + timedelta(seconds=1)
+    claimed, left = await stores.jobs.claim_some(now, LEASE, per_subscription=2, limit=5)
+    assert (len(claimed), left) == (2, due - 2)  # the per-subscription limit
+    assert [c.position for c in claimed] == sorted(c.position for c in claimed)
+    assert claimed[0].attempt == 1 and claimed[0].secrets == (subscription_row(NHSI)["secret"],)
+    assert (await stores.jobs.claim_some(now, LEASE, 2, 5))[0] == []  # both slots are busy
+    later = now + LEASE
+    reclaimed, _ = await stores.jobs.claim_some(later, LEASE, 2, 5)  # the leases ran out
+    assert {c.id for c in reclaimed} == {c.id for c in claimed}
+    await stores.subscriptions.set_status(sub["id"], "disabled", None, later)
+    assert await stores.jobs.claim_some(later + LEASE, LEASE, 2, 5) == ([], 0)
+
+
+async def test_finishing_settles_only_a_current_claim(stores: Stores) -> None:
+    sub = await stores.subscriptions.add(subscription_row(NHSI))
+    await _ingest_all(stores)
+    began = datetime.now(UTC) + timedelta(seconds=1)
+    [stale], _ = await stores.jobs.claim_some(began, timedelta(0), 1, 1)
+    [owner], _ = await stores.jobs.claim_some(began + timedelta(milliseconds=1), LEASE, 1, 1)
+    assert owner.id == stale.id
+    assert await stores.jobs.finish(owner, _result("delivered", "ok", began), LEASE) is None
+    assert await stores.jobs.finish(stale, _result("dead", "failing", began), LEASE) is None
+    [job] = [
+        d
+        for d in await stores.subscriptions.deliveries(sub["id"], None, 1000)
+        if d["id"] == owner.id
+    ]
+    assert job["status"] == "delivered" and len(job["attempts"]) == 2
+    [gone], _ = await stores.jobs.claim_some(began, LEASE, 1, 1)
+    reason = await stores.jobs.finish(gone, _result("pending", "gone", began), LEASE)
+    assert reason == "the endpoint answered 410 Gone"
+    assert (await stores.subscriptions.get(sub["id"], None) or {})["status"] == "disabled"
