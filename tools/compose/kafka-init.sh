@@ -112,32 +112,42 @@ current_acls() {
   done
 }
 
-# change --add|--remove "PRINCIPAL TYPE PATTERN NAME" OPERATION...: one kafka-acls.sh call.
+# change --add|--remove "TYPE PATTERN NAME" "PRINCIPAL..." OPERATION...: one kafka-acls.sh
+# call, for every principal and operation given.
 change() {
-  local action=$1 principal type pattern name op args=()
-  read -r principal type pattern name <<<"$2"
-  shift 2
+  local action=$1 type pattern name principal op args=()
+  read -r type pattern name <<<"$2"
+  for principal in $3; do args+=(--allow-principal "$principal"); done
+  shift 3
   for op in "$@"; do args+=(--operation "$op"); done
   if [[ $action == --remove ]]; then args+=(--force); fi
-  acls "$action" --allow-principal "$principal" --resource-pattern-type "${pattern,,}" \
-    "--${type,,}" "$name" "${args[@]}"
+  acls "$action" --resource-pattern-type "${pattern,,}" "--${type,,}" "$name" "${args[@]}"
 }
 
-# apply --add|--remove BINDING...: grouped by principal and resource, one call per group.
+# apply --add|--remove BINDING...: one call per resource and set of operations, for all the
+# principals that have exactly that set on that resource (few JVMs, nothing more granted).
 apply() {
-  local action=$1 binding key op
-  local -A ops=()
-  local order=()
+  local action=$1 binding principal resource op key
+  local -A ops=() who=()
+  local pairs=() groups=()
   shift
   for binding in "$@"; do
-    key=${binding% *}
+    principal=${binding%% *}
     op=${binding##* }
-    if [[ -z ${ops[$key]:-} ]]; then order+=("$key"); fi
+    resource=${binding#* }
+    key="$principal|${resource% *}"
+    if [[ -z ${ops[$key]:-} ]]; then pairs+=("$key"); fi
     ops[$key]="${ops[$key]:-} $op"
   done
-  for key in "${order[@]}"; do
+  for key in "${pairs[@]}"; do
+    principal=${key%%|*}
+    key="${key#*|}|${ops[$key]}"
+    if [[ -z ${who[$key]:-} ]]; then groups+=("$key"); fi
+    who[$key]="${who[$key]:-} $principal"
+  done
+  for key in "${groups[@]}"; do
     # shellcheck disable=SC2086  # the operations are words
-    spawn change "$action" "$key" ${ops[$key]}
+    spawn change "$action" "${key%%|*}" "${who[$key]}" ${key#*|}
   done
   join
 }
