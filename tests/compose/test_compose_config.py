@@ -102,13 +102,14 @@ def test_the_documented_fill_in_makes_an_env_file_compose_accepts(tmp_path: Path
 
 
 def test_the_identity_provider_file_replaces_the_keys_job() -> None:
+    """As docs/compose.md says: COMPOSE_FILE names both files, .env the provider's settings."""
     idp = {
         "REMIT_JWT_JWKS": "https://idp.example.org/.well-known/jwks.json",
         "REMIT_JWT_ISSUER": "https://idp.example.org/",
         "REMIT_JWT_AUDIENCE": "remit-api",
     }
-    merged = loaded("docker-compose.yml", "docker-compose.idp.yml", env={**OPERATOR_ENV, **idp})
-    services = merged["services"]
+    both = {"COMPOSE_FILE": "docker-compose.yml:docker-compose.idp.yml"}
+    services = loaded(env={**OPERATOR_ENV, **idp, **both})["services"]
     assert "keys" not in services and "import-smith" not in services
     for name in ("registry", "projections", "notifier"):
         env = services[name]["environment"]
