@@ -54,7 +54,7 @@ def test_dependencies_wait_for_health_or_completion(name: str) -> None:
 
 @pytest.mark.parametrize("name", support.HTTP_SERVICES)
 def test_services_start_after_infrastructure_init_and_keys(name: str) -> None:
-    assert {"postgres", "kafka", "init", "keys"} <= set(SERVICES[name]["depends_on"])
+    assert {"postgres", "kafka", "kafka-init", "init", "keys"} <= set(SERVICES[name]["depends_on"])
 
 
 def test_init_starts_after_the_kafka_principals_exist() -> None:
