@@ -46,9 +46,14 @@ FROM ${PYTHON_IMAGE} AS runtime
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PATH=/opt/remit/bin:$PATH
+# /run/remit/keys and /run/remit/jwks: mount points of docker-compose.yml's signing-keys and
+# jwks volumes, owned by remit so that a new, empty volume is too (Docker and podman copy a
+# mount point's owner and mode into a new volume).
 RUN groupadd --system --gid 10001 remit \
  && useradd --system --uid 10001 --gid remit --home-dir /app --no-create-home \
-      --shell /usr/sbin/nologin remit
+      --shell /usr/sbin/nologin remit \
+ && install -d -o remit -g remit -m 0700 /run/remit/keys \
+ && install -d -o remit -g remit -m 0755 /run/remit/jwks
 COPY --from=builder /opt/remit /opt/remit
 WORKDIR /app
 # Services listen on every interface inside the container (they default to loopback elsewhere).
@@ -77,8 +82,8 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=30s --retries=6 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8003/healthz', timeout=4)"]
 CMD ["python", "-m", "services.notifier"]
 
-# ---- tools: the remit CLI, the init job (migrations + topics) and the datasets ---------------
+# ---- tools: the remit CLI, the init and keys jobs, and the datasets --------------------------
 FROM runtime AS tools
 COPY --chown=root:root data ./data
-COPY --chown=root:root tools/compose/init_stack.py ./tools/compose/init_stack.py
+COPY --chown=root:root tools/compose/init_stack.py tools/compose/keys.py ./tools/compose/
 CMD ["remit", "--help"]

@@ -13,6 +13,8 @@ other principal is a SCRAM-SHA-512 user with ACLs for exactly what it needs (doc
   ``integrator-example.<anything>``; nothing else (no write, no DLQ, no internal topics).
 
 Passwords are made up on first use and kept in ``<state>/kafka/principals.json`` (mode 0600).
+docker-compose.yml's ``kafka-init`` job sets the same principals and ACLs (a copy of this list
+that ``python -m tools.compose.kafka_init`` writes and CI compares).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import secrets
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -158,6 +161,23 @@ def java_client_properties(kafka: KafkaSettings) -> dict[str, str]:
     return props
 
 
+def acl_bindings(principals: Iterable[Principal]) -> list[dict[str, str]]:
+    """One ALLOW binding per principal, resource and operation, as Kafka's Admin API names
+    them; also what the compose ``kafka-init`` job sets (tools/compose/kafka_init.py)."""
+    return [
+        {
+            "principal": f"User:{p.name}",
+            "resource_type": g.resource.upper(),
+            "name": g.name,
+            "pattern_type": g.pattern.upper(),
+            "operation": op,
+        }
+        for p in principals
+        for g in p.grants
+        for op in g.operations
+    ]
+
+
 def grant(admin: KafkaSettings, principals: dict[Principal, str]) -> str:
     """Create or update each principal (SCRAM, with its password) and set its ACLs to exactly
     its grants, as ``admin``; returns the program's summary line."""
@@ -168,18 +188,7 @@ def grant(admin: KafkaSettings, principals: dict[Principal, str]) -> str:
         "users": [
             {"name": p.name, "password": pw, "mechanism": MECHANISM} for p, pw in principals.items()
         ],
-        "acls": [
-            {
-                "principal": f"User:{p.name}",
-                "resource_type": g.resource.upper(),
-                "name": g.name,
-                "pattern_type": g.pattern.upper(),
-                "operation": op,
-            }
-            for p in principals
-            for g in p.grants
-            for op in g.operations
-        ],
+        "acls": acl_bindings(principals),
     }
     java = ["java", "-cp", f"{resolve()}/*", f"-Dlog4j2.configurationFile={LOG4J2}"]
     done = subprocess.run(

@@ -2,14 +2,16 @@
 
 ``ComposeStack`` runs ``docker compose -p PROJECT -f docker-compose.yml -f
 tests/compose/webhook-receiver.yml --env-file ENV ...`` and reads container states back.
-``ci_environment`` writes the env file: the images ``make images-local`` built, fresh secrets,
-free ports on 127.0.0.1, and what a plain-HTTP receiver on the compose network needs.
+``ci_environment`` writes the env file: the images ``make images-local`` built, fresh
+passwords, free ports on 127.0.0.1, and the webhook receiver's certificates. Nothing else:
+the stack runs as an operator's would, in production mode with SASL and ACLs on Kafka.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import subprocess
 import time
 from collections.abc import Callable
@@ -17,13 +19,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
+
 from infra.settings import REPO_ROOT, free_ports
+from tests.compose import tls
 from tools.podman import engine, images
 
 FILES = (REPO_ROOT / "docker-compose.yml", REPO_ROOT / "tests" / "compose" / "webhook-receiver.yml")
 LONG_RUNNING = ("kafka", "postgres", "mailpit", "registry", "projections", "notifier")
-JOBS = ("init", "import-smith")
+JOBS = ("kafka-init", "keys", "init", "import-smith")
 RECEIVER = "webhook-receiver"
+PASSWORDS = (
+    "POSTGRES_PASSWORD",
+    "KAFKA_ADMIN_PASSWORD",
+    "KAFKA_REGISTRY_PASSWORD",
+    "KAFKA_PROJECTIONS_PASSWORD",
+    "KAFKA_NOTIFIER_PASSWORD",
+    "KAFKA_INTEGRATOR_EXAMPLE_PASSWORD",
+)
 PORT_VARIABLES = (
     "REMIT_REGISTRY_HOST_PORT",
     "REMIT_PROJECTIONS_HOST_PORT",
@@ -43,15 +56,13 @@ def ci_environment(project: str) -> dict[str, str]:
     )
     env.update(
         COMPOSE_PROJECT_NAME=project,
-        REMIT_JWT_SECRET=secrets.token_urlsafe(48),
-        POSTGRES_PASSWORD=secrets.token_urlsafe(24),
         REMIT_PUBLISH_ADDRESS="127.0.0.1",
-        # The receiver is plain HTTP on the compose network: development allows that (and
-        # production refuses REMIT_WEBHOOK_REQUIRE_HTTPS=false); the SSRF guard lets it through.
-        REMIT_ENVIRONMENT="development",
-        REMIT_WEBHOOK_REQUIRE_HTTPS="false",
+        # The receiver has a private address on the compose network: the SSRF guard lets it
+        # through by name. It speaks HTTPS with a certificate from a test CA (tls.py).
         REMIT_WEBHOOK_ALLOW_HOSTS=json.dumps([RECEIVER]),
+        REMIT_RECEIVER_TLS_DIR=str(tls.write(engine.STATE_DIR / "receiver-tls", RECEIVER)),
     )
+    env.update({name: secrets.token_urlsafe(24) for name in PASSWORDS})
     env.update(zip(PORT_VARIABLES, map(str, free_ports(len(PORT_VARIABLES))), strict=True))
     return env
 
@@ -90,6 +101,15 @@ class ComposeStack:
 
     def url(self, variable: str) -> str:
         return f"http://127.0.0.1:{self.env[variable]}"
+
+    def receiver(self) -> httpx.Client:
+        """A client for the webhook receiver's HTTPS port, trusting the test CA."""
+        ca = Path(self.env["REMIT_RECEIVER_TLS_DIR"]) / tls.CA_FILE
+        return httpx.Client(
+            base_url=f"https://127.0.0.1:{self.env['REMIT_RECEIVER_HOST_PORT']}",
+            verify=ssl.create_default_context(cafile=str(ca)),
+            timeout=10,
+        )
 
     def compose(
         self, *args: str, capture: bool = False, timeout: float = 900, stdin: str | None = None

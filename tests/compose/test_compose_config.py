@@ -8,17 +8,30 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import REPO_ROOT
+from tests.compose.stack import PASSWORDS
 from tools.podman import engine
 
-OPERATOR_ENV = {"REMIT_JWT_SECRET": "o" * 48, "POSTGRES_PASSWORD": "operator-password"}
-BUILT = ("init", "registry", "projections", "notifier", "import-smith")
+OPERATOR_ENV = {name: f"operator-{name.lower()}" for name in PASSWORDS}
+BUILT = ("keys", "init", "registry", "projections", "notifier", "import-smith")
+FILL_IN = (
+    'python3 -c \'import pathlib, re, secrets; env = pathlib.Path(".env"); env.write_text(re.sub('
+    'r"(?m)^(\\w+_PASSWORD)=$", lambda m: m[1] + "=" + secrets.token_urlsafe(24), '
+    "env.read_text()))'"
+)
+"""How docs/compose.md and .env.example tell operators to fill in the passwords."""
 
 
-def config(*files: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    argv = [str(engine.compose_binary()), "--project-directory", str(REPO_ROOT)]
+def config(
+    *files: str, env: dict[str, str], project: Path = REPO_ROOT
+) -> subprocess.CompletedProcess[str]:
+    argv = [str(engine.compose_binary()), "--project-directory", str(project)]
     for file in files:
         argv += ["-f", str(REPO_ROOT / file)]
-    clean = {k: v for k, v in engine.environ().items() if not k.startswith(("REMIT_", "POSTGRES_"))}
+    clean = {
+        k: v
+        for k, v in engine.environ().items()
+        if not k.startswith(("REMIT_", "POSTGRES_", "KAFKA_", "COMPOSE_"))
+    }
     return subprocess.run(
         [*argv, "config", "--format", "json"],
         env={**clean, **env},
@@ -26,11 +39,12 @@ def config(*files: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
         text=True,
         check=False,
         stdin=subprocess.DEVNULL,
+        cwd=project,
     )
 
 
-def loaded(*files: str, env: dict[str, str]) -> dict[str, Any]:
-    done = config(*files, env=env)
+def loaded(*files: str, env: dict[str, str], project: Path = REPO_ROOT) -> dict[str, Any]:
+    done = config(*files, env=env, project=project)
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
     return result
@@ -74,3 +88,34 @@ def test_the_ca_bundle_file_adds_the_build_secret_to_every_build(tmp_path: Path)
     assert merged["secrets"]["ca_bundle"]["file"] == str(bundle)
     without = config("docker-compose.yml", "docker-compose.ca-bundle.yml", env=OPERATOR_ENV)
     assert without.returncode != 0 and "REMIT_BUILD_CA_BUNDLE" in without.stderr
+
+
+def test_the_documented_fill_in_makes_an_env_file_compose_accepts(tmp_path: Path) -> None:
+    for doc in ("docs/compose.md", ".env.example"):
+        assert FILL_IN in (REPO_ROOT / doc).read_text(encoding="utf-8"), doc
+    env_file = tmp_path / ".env"
+    env_file.write_text((REPO_ROOT / ".env.example").read_text(encoding="utf-8"))
+    subprocess.run(["sh", "-c", FILL_IN], cwd=tmp_path, check=True)
+    merged = loaded("docker-compose.yml", env={}, project=tmp_path)
+    env = merged["services"]["registry"]["environment"]
+    assert len(env["REMIT_KAFKA_PASSWORD"]) == 32 and env["REMIT_ENVIRONMENT"] == "production"
+
+
+def test_the_identity_provider_file_replaces_the_keys_job() -> None:
+    """As docs/compose.md says: COMPOSE_FILE names both files, .env the provider's settings."""
+    idp = {
+        "REMIT_JWT_JWKS": "https://idp.example.org/.well-known/jwks.json",
+        "REMIT_JWT_ISSUER": "https://idp.example.org/",
+        "REMIT_JWT_AUDIENCE": "remit-api",
+    }
+    both = {"COMPOSE_FILE": "docker-compose.yml:docker-compose.idp.yml"}
+    services = loaded(env={**OPERATOR_ENV, **idp, **both})["services"]
+    assert "keys" not in services and "import-smith" not in services
+    for name in ("registry", "projections", "notifier"):
+        env = services[name]["environment"]
+        assert {k: env[k] for k in idp} == idp
+        assert services[name]["depends_on"]["keys"]["required"] is False
+    for missing in idp:  # one at a time: Compose names one missing variable, any of them
+        rest = {k: v for k, v in idp.items() if k != missing}
+        without = config(env={**OPERATOR_ENV, **rest, **both})
+        assert without.returncode != 0 and missing in without.stderr, without.stderr

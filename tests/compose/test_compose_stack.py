@@ -1,8 +1,10 @@
 """docker-compose.yml really started: health, one-shot jobs, the smoke, a restart, in order.
 
-Everything talks to the stack over HTTP only (the registry, projections and notifier APIs,
-Mailpit's API, the webhook receiver's list), so it keeps working as the services change;
-tokens are minted by the tools image's ``remit token``, as docs/compose.md tells operators.
+The stack runs as an operator's would: production mode (tokens only from the keys job's key,
+HTTPS webhooks), Kafka with SASL/SCRAM and ACLs. Everything talks to it over HTTP only (the
+registry, projections and notifier APIs, Mailpit's API, the webhook receiver's list), so it
+keeps working as the services change; tokens are minted by the tools image's ``remit token``,
+as docs/compose.md tells operators; the bus is tried from a container, as an integrator.
 """
 
 from __future__ import annotations
@@ -13,8 +15,13 @@ import uuid
 from typing import Any
 
 import httpx
+import jwt
 from standardwebhooks import Webhook
 
+from infra.settings import REPO_ROOT
+from services.common import devkeys
+from services.common.auth import DEFAULT_DEV_SECRET
+from services.common.tokens import claims_for
 from tests.compose.stack import JOBS, ComposeStack, wait_for
 
 SOURCE = {"document": "Compose smoke", "passage": "Recorded by tests/compose."}
@@ -65,6 +72,8 @@ def organisation(stack: ComposeStack, org: str, min_position: int) -> dict[str, 
 def test_every_service_is_healthy_and_both_jobs_succeeded(stack: ComposeStack) -> None:
     containers = stack.wait_settled()
     assert {name: c.exit_code for name, c in containers.items() if name in JOBS} == {
+        "kafka-init": 0,
+        "keys": 0,
         "init": 0,
         "import-smith": 0,
     }
@@ -106,7 +115,7 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     notifier = stack.url("REMIT_NOTIFIER_HOST_PORT")
     hook = httpx.post(
         f"{notifier}/v1/subscriptions",
-        json={"channel": "webhook", "url": "http://webhook-receiver:8080/remit"},
+        json={"channel": "webhook", "url": "https://webhook-receiver:8443/remit"},
         headers=bearer(subscriber),
     )
     assert hook.status_code == 201, hook.text
@@ -129,7 +138,8 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
 
 
 def webhook_for(stack: ComposeStack, org: str) -> tuple[dict[str, str], str] | None:
-    received = httpx.get(f"{stack.url('REMIT_RECEIVER_HOST_PORT')}/received").json()
+    with stack.receiver() as receiver:
+        received = receiver.get("/received").json()
     for item in received:
         if org in item["body"] and "Renamed" in json.loads(item["body"])["type"]:
             return item["headers"], item["body"]
@@ -141,6 +151,52 @@ def email_to(stack: ComposeStack, address: str) -> list[dict[str, Any]]:
     answer.raise_for_status()
     messages: list[dict[str, Any]] = answer.json()["messages"]
     return [m for m in messages if address in {to["Address"] for to in m["To"]}]
+
+
+def test_tokens_the_keys_job_did_not_sign_are_refused(stack: ComposeStack) -> None:
+    """Production mode: HS256 (even with the development default secret) and keys that the
+    published JWKS does not hold get 401; the keys job's key gets in."""
+    org = f"compose-{uuid.uuid4().hex[:8]}"
+    claims = claims_for("intruder", ["registry:write"], "remit-compose", "remit")
+    refused = {
+        "HS256": jwt.encode(claims, DEFAULT_DEV_SECRET, algorithm="HS256"),
+        "unpublished key": devkeys.sign(devkeys.generate_key("ES256"), claims),
+    }
+    body = {"organisation_id": org, "name": "Intruder", "kind": "other", "source": SOURCE}
+    url = f"{stack.url('REMIT_REGISTRY_HOST_PORT')}/v1/organisations"
+    for kind, value in refused.items():
+        answer = httpx.post(url, json=body, headers={**bearer(value), "Idempotency-Key": org})
+        assert answer.status_code == 401, (kind, answer.text)
+    assert command(stack, "/v1/organisations", body, token(stack, "registry:write")) > 0
+
+
+PROBE = REPO_ROOT / "tests" / "compose" / "kafka_probe.py"
+
+
+def as_integrator(stack: ComposeStack, *argv: str, probe: bool = False) -> str:
+    """``docker compose run`` in the integrator-example service (its own Kafka principal)."""
+    mount = ["--volume", f"{PROBE}:/probe/kafka_probe.py:ro"] if probe else []
+    return stack.compose(
+        "run", "--rm", "--no-deps", *mount, "integrator-example", *argv, capture=True
+    )
+
+
+def test_an_integrator_reads_the_events_from_a_container_and_writes_nothing(
+    stack: ComposeStack,
+) -> None:
+    """As docs/compose.md shows it, then what else the principal may (not) do."""
+    tail = as_integrator(stack, "remit", "events", "tail", "--from-beginning", "--limit", "3")
+    assert [line.split()[0] for line in tail.strip().splitlines()[-3:]] == ["1", "2", "3"]
+    seen = json.loads(
+        as_integrator(stack, "python", "/probe/kafka_probe.py", probe=True).splitlines()[-1]
+    )
+    assert seen == {
+        "consumed": 3,
+        "topics": ["remit.events"],
+        "produce_events": "TopicAuthorizationFailedError",
+        "produce_dlq": "TopicAuthorizationFailedError",
+        "join_notifier_group": "GroupAuthorizationFailedError",
+    }
 
 
 def test_a_stopped_service_catches_up_on_what_it_missed(stack: ComposeStack) -> None:

@@ -1,6 +1,9 @@
 """A webhook receiver for the compose smoke: keeps every POST, lists them on GET /received.
 
-    python webhook_receiver.py PORT     # standard library only: runs in any Python image
+    python webhook_receiver.py PORT [TLS_DIR]   # standard library only: any Python image
+
+With ``TLS_DIR`` it speaks HTTPS with ``TLS_DIR/cert.pem`` and ``TLS_DIR/key.pem``
+(tests/compose/tls.py), as a production notifier requires of every receiver.
 
 Each kept request is ``{"path", "headers", "body"}`` (body as text), in arrival order;
 ``GET /healthz`` answers 200 for the container's health check.
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import json
 import signal
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -50,4 +54,9 @@ class Handler(BaseHTTPRequestHandler):
 if __name__ == "__main__":
     # PID 1 in its container: without a handler SIGTERM is ignored and the stop waits 30 s
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), Handler).serve_forever()
+    server = ThreadingHTTPServer(("0.0.0.0", int(sys.argv[1])), Handler)
+    if len(sys.argv) > 2:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(f"{sys.argv[2]}/cert.pem", f"{sys.argv[2]}/key.pem")
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+    server.serve_forever()

@@ -26,7 +26,14 @@ ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "Dockerfile"
 
-SECRETS_ENV = {"REMIT_JWT_SECRET": "s" * 40, "POSTGRES_PASSWORD": "compose-test-password"}
+SECRETS_ENV = {
+    "POSTGRES_PASSWORD": "compose-test-password",
+    "KAFKA_ADMIN_PASSWORD": "kafka-admin-password",
+    "KAFKA_REGISTRY_PASSWORD": "kafka-registry-password",
+    "KAFKA_PROJECTIONS_PASSWORD": "kafka-projections-password",
+    "KAFKA_NOTIFIER_PASSWORD": "kafka-notifier-password",
+    "KAFKA_INTEGRATOR_EXAMPLE_PASSWORD": "kafka-integrator-example-password",
+}
 """What an operator must set before ``docker compose up``."""
 
 SETTINGS_OF: dict[str, tuple[str, ...]] = {
@@ -35,6 +42,7 @@ SETTINGS_OF: dict[str, tuple[str, ...]] = {
     "notifier": ("notifier",),
     "init": ("registry", "projections", "notifier"),
     "import-smith": ("cli",),
+    "integrator-example": ("cli",),
 }
 """Compose service -> the settings classes its REMIT_* variables must be fields of."""
 
@@ -69,8 +77,8 @@ def interpolate(value: Any, env: dict[str, str]) -> Any:
     return _VAR.sub(substitute, value)
 
 
-def raw_compose() -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+def raw_compose(path: Path = COMPOSE) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return loaded
 
 

@@ -53,8 +53,13 @@ def test_dependencies_wait_for_health_or_completion(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", support.HTTP_SERVICES)
-def test_services_start_after_infrastructure_and_init(name: str) -> None:
-    assert {"postgres", "kafka", "init"} <= set(SERVICES[name]["depends_on"])
+def test_services_start_after_infrastructure_init_and_keys(name: str) -> None:
+    assert {"postgres", "kafka", "kafka-init", "init", "keys"} <= set(SERVICES[name]["depends_on"])
+
+
+def test_init_starts_after_the_kafka_principals_exist() -> None:
+    assert "kafka-init" in SERVICES["init"]["depends_on"]
+    assert SERVICES["kafka-init"]["depends_on"]["kafka"]["condition"] == "service_healthy"
 
 
 def test_the_import_runs_once_the_registry_is_healthy() -> None:
@@ -110,8 +115,10 @@ def test_published_and_healthchecked_ports_are_the_service_port(name: str) -> No
     assert f"http://127.0.0.1:{port}/healthz" in probe and "urllib" in probe
 
 
-@pytest.mark.parametrize("name", sorted(n for n in SERVICES if "command" in SERVICES[n]))
+@pytest.mark.parametrize("name", sorted(n for n in SERVICES if "build" in SERVICES[n]))
 def test_commands_name_real_entry_points(name: str) -> None:
+    """Of the project's images (kafka-init runs a script in the Kafka image: see
+    test_compose_security.py)."""
     assert support.resolve_command(SERVICES[name]["command"]) is None
 
 
@@ -148,7 +155,7 @@ def test_every_build_uses_the_python_image_variable_and_the_dockerfile_default()
     dockerfile = support.DOCKERFILE.read_text(encoding="utf-8")
     default = dockerfile.split("ARG PYTHON_IMAGE=", 1)[1].split()[0]
     builds = [svc["build"] for svc in SERVICES.values() if "build" in svc]
-    assert len(builds) == 5
+    assert len(builds) == 7
     assert {b["args"]["PYTHON_IMAGE"] for b in builds} == {default}
     raw = support.raw_compose()["x-remit-build"]["args"]["PYTHON_IMAGE"]
     assert raw == f"${{REMIT_PYTHON_IMAGE:-{default}}}"

@@ -92,3 +92,14 @@ def test_every_pip_install_may_trust_an_extra_ca_bundle_given_as_a_build_secret(
         assert "[ -s /run/secrets/ca_bundle ]" in args and "PIP_CERT=/run/secrets/ca_bundle" in args
     for stage in ("runtime", *TARGETS):
         assert all("ca_bundle" not in args for _, args in STAGES[stage].instructions)
+
+
+def test_the_key_volumes_mount_points_belong_to_the_runtime_user() -> None:
+    """A new named volume takes its mount point's owner and mode: the keys job (uid 10001) must
+    be able to write the signing-keys and jwks volumes, and only it may read the key."""
+    from tools.compose import keys
+
+    runs = " ".join(args for name, args in STAGES["runtime"].instructions if name == "RUN")
+    assert "--uid 10001" in runs
+    assert f"install -d -o remit -g remit -m 0700 {keys.KEY_DIR}" in runs
+    assert f"install -d -o remit -g remit -m 0755 {keys.JWKS_FILE.parent}" in runs
