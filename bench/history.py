@@ -26,7 +26,16 @@ from bench.text import sentence
 from schemas import organisations as o
 from schemas import responsibilities as r
 from schemas import reviews as v
-from schemas.envelope import DeliveryStatus, DomainEvent, OrganisationKind, Source
+from schemas.changes import StagedChange
+from schemas.envelope import (
+    BodyRole,
+    ChangeStage,
+    DeliveryStatus,
+    DomainEvent,
+    NamedBody,
+    OrganisationKind,
+    Source,
+)
 from schemas.wire import CE_SOURCE, CONTENT_TYPE, EventRecord, ce_type, encode
 from services.common.kafka import KafkaSettings, client_options
 
@@ -58,6 +67,8 @@ class History:
         self.made += 1
         self.clock += timedelta(seconds=30)
         self.counts[cls.__name__] = self.counts.get(cls.__name__, 0) + 1
+        if issubclass(cls, StagedChange):
+            fields.setdefault("stage", ChangeStage.IN_EFFECT)
         return cls.model_construct(
             event_id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             stream_id=stream,
@@ -129,7 +140,7 @@ class History:
                         recommendation_id=rec,
                         review_id=review,
                         response_text=self.text(),
-                        lead_ids=(rng.choice(active),),
+                        roles=(NamedBody(organisation_id=rng.choice(active), role=BodyRole.LEAD),),
                     )
                 else:
                     yield self.make(

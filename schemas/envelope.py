@@ -6,11 +6,12 @@ Events are the wire contract: frozen, past-tense, versioned. Each concrete event
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Identifier = Annotated[
     str,
@@ -56,12 +57,76 @@ class OrganisationKind(StrEnum):
     OTHER = "other"
 
 
+class ChangeStage(StrEnum):
+    """Whether a change to a body, a responsibility or an action has happened.
+
+    ``announced``: a source says it will happen (it is not part of the current state until a
+    ``ChangeTookEffect`` names it). ``in_effect``: the source states it as done.
+    """
+
+    ANNOUNCED = "announced"
+    IN_EFFECT = "in_effect"
+
+
+class BodyRole(StrEnum):
+    """How a recommendation (or the government's response to it) names a body.
+
+    ``member_of`` and ``accountable_to`` relate the body to another (``related_id``): it is a
+    member of that body, or accountable to it. Views show the inverse on the related body
+    (``composed_of``, ``oversees``).
+    """
+
+    LEAD = "lead"
+    SUPPORTING = "supporting"
+    NOT_LEADING = "not_leading"
+    NAMED = "named"
+    SUBJECT = "subject"
+    RECIPIENT = "recipient"
+    ORIGINALLY_PROPOSED = "originally_proposed"
+    MEMBER_OF = "member_of"
+    ACCOUNTABLE_TO = "accountable_to"
+
+
+RELATING_ROLES = frozenset({BodyRole.MEMBER_OF, BodyRole.ACCOUNTABLE_TO})
+"""Roles that relate the named body to another one (``related_id`` required)."""
+
+
+class NamedBody(Contract):
+    """A body named by a recommendation or a response, in one role, with the words that say so."""
+
+    organisation_id: Identifier
+    role: BodyRole
+    related_id: Identifier | None = Field(
+        default=None, description="For member_of / accountable_to: the other body."
+    )
+    quote: Text | None = Field(default=None, description="The words of the source that give it.")
+
+    @model_validator(mode="after")
+    def _related_only_where_it_means_something(self) -> NamedBody:
+        if (self.role in RELATING_ROLES) != (self.related_id is not None):
+            raise ValueError(
+                f"related_id is required for {sorted(RELATING_ROLES)} and only for them"
+            )
+        if self.related_id == self.organisation_id:
+            raise ValueError("a body cannot be related to itself")
+        return self
+
+
+class DatedFact(Contract):
+    """A date the source gives, with where it says so; ``on`` is None when it does not say."""
+
+    on: date | None = None
+    source: Source | None = None
+
+
 class DomainEvent(Contract):
     """Fields common to every event.
 
-    ``occurred_at`` is when the fact took effect in the world; ``None`` means the source does not
-    say. ``recorded_at`` is when Remit stored it. The global position is not part of the event: the
-    store assigns it after commit and the wire carries it as a CloudEvents extension.
+    ``occurred_at`` is the fact's valid time, as the source gives it: when a change took effect,
+    when an announcement was made, when a decision was taken; ``None`` means the source does not
+    say. ``recorded_at`` is when Remit stored it (an upper bound of the valid time of any fact
+    stated as done). The global position is not part of the event: the store assigns it after
+    commit and the wire carries it as a CloudEvents extension.
     """
 
     type: str
@@ -78,10 +143,15 @@ class DomainEvent(Contract):
 
 
 __all__ = [
+    "RELATING_ROLES",
+    "BodyRole",
+    "ChangeStage",
     "Contract",
+    "DatedFact",
     "DeliveryStatus",
     "DomainEvent",
     "Identifier",
+    "NamedBody",
     "OrganisationKind",
     "ShortText",
     "Source",

@@ -70,6 +70,10 @@ STREAMS: dict[str, str] = {
     "ResponsibilityAssigned": template("responsibilities"),
     "ResponsibilityTransferred": template("responsibilities"),
     "ActionCommitted": template("actions"),
+    "ActionTransferred": template("actions"),
+    "ChangeTookEffect": "the stream of the announced change",
+    "ChangeWithdrawn": "the stream of the announced change",
+    "RecordsCorrected": "the stream of the events it corrects",
 }
 """The stream each event type is appended to (a new event type must be added here)."""
 
@@ -127,13 +131,25 @@ def load_sample(name: str, version: int) -> Schema:
 
 
 def hoist_defs(name: str, schema: Schema, shared: dict[str, Schema]) -> Schema:
-    """Move ``$defs`` into ``components.schemas`` and point the refs there."""
+    """Move ``$defs`` into ``components.schemas`` and point the refs there. A def that is an
+    event (the events a correction carries) points to that event's own payload schema."""
     body = {k: v for k, v in schema.items() if k not in ("$defs", "$id", "$schema")}
     for def_name, definition in schema.get("$defs", {}).items():
-        if shared.setdefault(def_name, definition) != definition:
+        if def_name in EVENT_TYPES:
+            continue
+        moved = _repoint(definition)
+        if shared.setdefault(def_name, moved) != moved:
             raise ValueError(f"{name}: $defs/{def_name} differs from another event's")
-    text = json.dumps(body).replace('"#/$defs/', '"#/components/schemas/')
-    out: Schema = json.loads(text)
+    return _repoint(body)
+
+
+def _repoint(node: Schema) -> Schema:
+    text = json.dumps(node)
+    for event in EVENT_TYPES:
+        text = text.replace(
+            f'"#/$defs/{event}"', f'"#/components/schemas/{event}.v{CURRENT_VERSIONS[event]}"'
+        )
+    out: Schema = json.loads(text.replace('"#/$defs/', '"#/components/schemas/'))
     return out
 
 

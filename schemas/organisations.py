@@ -6,14 +6,17 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.envelope import DomainEvent, Identifier, OrganisationKind, ShortText, Text
+from schemas.changes import StagedChange
+from schemas.envelope import Identifier, OrganisationKind, ShortText, Text
 
 
-class OrganisationRegistered(DomainEvent):
-    """A body Remit tracks came into view: a national organisation, board, network or team."""
+class OrganisationRegistered(StagedChange):
+    """A body Remit tracks came into view: a national organisation, board, network or team
+    (or a group of bodies, maybe with unknown members). ``announced``: the body is to be
+    established."""
 
     type: Literal["OrganisationRegistered"] = "OrganisationRegistered"
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     organisation_id: Identifier
     name: ShortText
     kind: OrganisationKind
@@ -27,22 +30,24 @@ class OrganisationRegistered(DomainEvent):
     )
 
 
-class OrganisationRenamed(DomainEvent):
-    """The body took a new name; the old one stays in its history."""
+class OrganisationRenamed(StagedChange):
+    """The body took a new name (or is to); the old one stays in its history."""
 
     type: Literal["OrganisationRenamed"] = "OrganisationRenamed"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     organisation_id: Identifier
     previous_name: ShortText
     new_name: ShortText
     reason: Text | None = None
+    recommendation_id: Identifier | None = None
 
 
-class OrganisationMerged(DomainEvent):
-    """The body became part of another, possibly keeping its own identity inside it."""
+class OrganisationMerged(StagedChange):
+    """The body became (or is to become) part of another, keeping its own identity inside it
+    or not."""
 
     type: Literal["OrganisationMerged"] = "OrganisationMerged"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     organisation_id: Identifier
     parent_id: Identifier
     keeps_identity: bool
@@ -50,24 +55,31 @@ class OrganisationMerged(DomainEvent):
     recommendation_id: Identifier | None = None
 
 
-class OrganisationDissolved(DomainEvent):
-    """The body ceased to operate; ``successor_ids`` may be empty, ``disposition`` says how."""
+class OrganisationDissolved(StagedChange):
+    """The body ceased (or is to cease) to operate, wholly or in the capacity ``scope`` says;
+    ``successor_ids`` may be empty, ``disposition`` says what happens to its resources."""
 
     type: Literal["OrganisationDissolved"] = "OrganisationDissolved"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     organisation_id: Identifier
+    scope: Text | None = Field(
+        default=None,
+        description="The capacity in which it ceases, as the source qualifies it "
+        "(e.g. 'as a national organisation'); None: it ceases altogether.",
+    )
     successor_ids: tuple[Identifier, ...] = ()
     disposition: Text | None = Field(
         default=None, description="What happens to its resources and functions."
     )
+    reason: Text | None = None
     recommendation_id: Identifier | None = None
 
 
-class AccountabilityAssigned(DomainEvent):
-    """The body is now accountable to another."""
+class AccountabilityAssigned(StagedChange):
+    """The body is (or is to be) accountable to another."""
 
     type: Literal["AccountabilityAssigned"] = "AccountabilityAssigned"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     organisation_id: Identifier
     accountable_to_id: Identifier
     previous_accountable_to_id: Identifier | None = None

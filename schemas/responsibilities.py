@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
+from schemas.changes import StagedChange
 from schemas.envelope import DomainEvent, Identifier, Text
 
 
-class ResponsibilityAssigned(DomainEvent):
-    """A body was given a responsibility (or was proposed to hold it, see ``reason``)."""
+class ResponsibilityAssigned(StagedChange):
+    """A body was (or is to be) given a responsibility."""
 
     type: Literal["ResponsibilityAssigned"] = "ResponsibilityAssigned"
-    schema_version: Literal[1] = 1
+    schema_version: Literal[2] = 2
     responsibility_id: Identifier
     description: Text
     holder_id: Identifier
@@ -19,15 +20,15 @@ class ResponsibilityAssigned(DomainEvent):
     recommendation_id: Identifier | None = None
 
 
-class ResponsibilityTransferred(DomainEvent):
-    """A responsibility moved to another body.
+class ResponsibilityTransferred(StagedChange):
+    """A responsibility moved (or is to move) to another body.
 
     ``from_id`` is ``None`` when the source does not say who held it; ``instead_of_id`` names the
     body it had been proposed for, when the decision departs from a proposal.
     """
 
     type: Literal["ResponsibilityTransferred"] = "ResponsibilityTransferred"
-    schema_version: Literal[2] = 2
+    schema_version: Literal[3] = 3
     responsibility_id: Identifier
     description: Text
     from_id: Identifier | None = None
@@ -38,7 +39,10 @@ class ResponsibilityTransferred(DomainEvent):
 
 
 class ActionCommitted(DomainEvent):
-    """Government committed a body to an action that the review itself did not recommend."""
+    """Government committed a body to an action that the review itself did not recommend.
+
+    The commitment is a decision, recorded as made; who owns the action may change later
+    (:class:`ActionTransferred`)."""
 
     type: Literal["ActionCommitted"] = "ActionCommitted"
     schema_version: Literal[1] = 1
@@ -46,4 +50,16 @@ class ActionCommitted(DomainEvent):
     owner_id: Identifier
     description: Text
     review_id: Identifier | None = None
+    recommendation_id: Identifier | None = None
+
+
+class ActionTransferred(StagedChange):
+    """An action moved (or is to move) to another owner."""
+
+    type: Literal["ActionTransferred"] = "ActionTransferred"
+    schema_version: Literal[1] = 1
+    action_id: Identifier
+    from_id: Identifier
+    to_id: Identifier
+    reason: Text | None = None
     recommendation_id: Identifier | None = None

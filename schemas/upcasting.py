@@ -47,9 +47,57 @@ def _responsibility_transferred_v1_to_v2(payload: Payload) -> Payload:
     return out
 
 
+def _staged(**added: Any) -> Upcaster:
+    """Versions before changes could be announced recorded every change as done."""
+
+    def upcast(payload: Payload) -> Payload:
+        return {**payload, "stage": "in_effect", "expected_on": None, **added}
+
+    return upcast
+
+
+def _review_published_v1_to_v2(payload: Payload) -> Payload:
+    """v1 had one ``author`` and a bare ``published_on``; v2 has ``authors`` and dated facts
+    with their sources (a v1 date came from the event's own source)."""
+    out = {k: v for k, v in payload.items() if k not in ("author", "published_on")}
+    out["authors"] = [payload["author"]] if payload.get("author") else []
+    on = payload.get("published_on")
+    out["published"] = {"on": on, "source": payload.get("source") if on else None}
+    out["response_published"] = {"on": None, "source": None}
+    return out
+
+
+def _recommendation_recorded_v1_to_v2(payload: Payload) -> Payload:
+    return {**payload, "roles": []}
+
+
+def _response_v1_to_v2(payload: Payload) -> Payload:
+    """v1 named only leads and supporters."""
+    out = {k: v for k, v in payload.items() if k not in ("lead_ids", "supporting_ids")}
+    out["roles"] = [
+        {"organisation_id": body, "role": role, "related_id": None, "quote": None}
+        for field, role in (("lead_ids", "lead"), ("supporting_ids", "supporting"))
+        for body in payload.get(field) or ()
+    ]
+    return out
+
+
 UPCASTERS: Mapping[tuple[str, int], Upcaster] = {
     ("OrganisationRegistered", 1): _organisation_registered_v1_to_v2,
+    ("OrganisationRegistered", 2): _staged(),
+    ("OrganisationRenamed", 1): _staged(recommendation_id=None),
+    ("OrganisationMerged", 1): _staged(),
+    ("OrganisationDissolved", 1): _staged(scope=None, reason=None),
+    ("AccountabilityAssigned", 1): _staged(),
+    ("ReviewPublished", 1): _review_published_v1_to_v2,
+    ("RecommendationRecorded", 1): _recommendation_recorded_v1_to_v2,
+    ("RecommendationAccepted", 1): _response_v1_to_v2,
+    ("RecommendationAdapted", 1): _response_v1_to_v2,
+    ("RecommendationDeferred", 1): _response_v1_to_v2,
+    ("RecommendationRejected", 1): _response_v1_to_v2,
+    ("ResponsibilityAssigned", 1): _staged(),
     ("ResponsibilityTransferred", 1): _responsibility_transferred_v1_to_v2,
+    ("ResponsibilityTransferred", 2): _staged(),
 }
 
 
@@ -71,7 +119,24 @@ def upcast(event_type: str, version: int, payload: Mapping[str, Any]) -> Payload
         version += 1
     data["type"] = event_type
     data["schema_version"] = current
+    if event_type == "RecordsCorrected":
+        data = _upcast_corrected(data)
     return data
+
+
+def _upcast_corrected(payload: Payload) -> Payload:
+    """A correction carries whole events, written in the versions current then."""
+
+    def nested(event: Mapping[str, Any]) -> Payload:
+        return upcast(str(event.get("type")), int(event.get("schema_version", 0)), event)
+
+    out = dict(payload)
+    out["retracted"] = [{**r, "event": nested(r["event"])} for r in payload.get("retracted") or ()]
+    out["replaced"] = [
+        {**r, "event": nested(r["event"]), "replacement": nested(r["replacement"])}
+        for r in payload.get("replaced") or ()
+    ]
+    return out
 
 
 def decode(payload: Mapping[str, Any]) -> DomainEvent:

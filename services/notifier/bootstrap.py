@@ -15,6 +15,7 @@ from services.common.dead_letters import (
     DeadLetterStore,
     KafkaDeadLetterPublisher,
 )
+from services.common.replay import KafkaReplaySource
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.email import SmtpSender
 from services.notifier.adapters.ingest_store import PostgresIngestStore
@@ -27,6 +28,7 @@ from services.notifier.domain.retry import RetryPolicy
 from services.notifier.migrations import migrate
 from services.notifier.service_layer.delivery import Delivery
 from services.notifier.service_layer.ingest import Ingest
+from services.notifier.service_layer.knowledge_rebuild import rebuild_knowledge
 from services.notifier.service_layer.subscriptions import Subscriptions
 from services.notifier.service_layer.workers import WorkerPool
 
@@ -40,6 +42,7 @@ class Notifier:
     pool: WorkerPool
     dead_letters: DeadLetterStore
     publisher: KafkaDeadLetterPublisher
+    ingest_store: PostgresIngestStore
     consumer: Consumer
 
     async def start(self) -> None:
@@ -48,6 +51,9 @@ class Notifier:
         if s.run_workers:
             self.pool.start()
         if s.run_consumer:
+            if await self.ingest_store.knowledge_to_rebuild() is not None:
+                async with KafkaReplaySource(s) as source:
+                    await rebuild_knowledge(self.ingest_store, source)
             await self.publisher.start()
             self.consumer.start()
 
@@ -104,5 +110,6 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         pool=pool,
         dead_letters=dead_letters,
         publisher=publisher,
+        ingest_store=store,
         consumer=Consumer(settings, ingest),
     )

@@ -13,8 +13,8 @@ from services.common.dead_letters import (
     DeadLetterStore,
     KafkaDeadLetterPublisher,
 )
+from services.common.replay import KafkaReplaySource
 from services.projections.adapters import store
-from services.projections.adapters.kafka import KafkaReplaySource
 from services.projections.adapters.read_model import PostgresReadModelStore
 from services.projections.adapters.rebuild_target import PostgresRebuildTarget
 from services.projections.adapters.snapshots import PostgresReadStore

@@ -3,6 +3,7 @@
 RegistryError
 ├── DomainRuleViolated        422  a rule of the domain refuses the command
 │   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
+│   ├── InconsistentHistory   422  a stream (as corrected) would not fold: an event no longer fits
 │   └── AlreadyExists         409  the id is taken
 ├── ConcurrencyConflict       409  the stream moved on since it was read
 │   └── StaleRead             409  a body the decision relied on changed before it committed
@@ -23,6 +24,11 @@ class DomainRuleViolated(RegistryError, title="Domain rule violated", status=422
 
 
 class UnknownEntity(DomainRuleViolated, title="Unknown entity", status=422): ...
+
+
+class InconsistentHistory(DomainRuleViolated, title="Inconsistent history", status=422):
+    """Folding a stream met an event that does not fit the state before it: a correction that
+    would leave such a history is refused."""
 
 
 class AlreadyExists(DomainRuleViolated, title="Already exists", status=409): ...

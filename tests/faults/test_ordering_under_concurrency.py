@@ -54,6 +54,7 @@ def _event(stream: int, version: int) -> DomainEvent:
         organisation_id=f"conc-{stream}",
         name="Name 1",
         kind=OrganisationKind.TEAM,
+        stage="in_effect",
     )
 
 

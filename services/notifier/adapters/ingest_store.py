@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.notifier.domain.filters import Filter, Rule
-from services.notifier.domain.knowledge import Knowledge, OrgFacts, RecFacts, referenced_ids
+from services.notifier.domain.knowledge import Knowledge, referenced_streams
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.reasons import Reason
 from services.notifier.domain.resolution import MAX_DEPTH
@@ -28,53 +29,23 @@ from services.notifier.service_layer.ports import Alerted, Alerts
 
 _LOCK_CHECKPOINT = """
 WITH locked AS (SELECT position FROM {schema}.checkpoint WHERE id = 1 FOR UPDATE)
-SELECT 'checkpoint' AS kind, CAST(position AS text) AS id, CAST(NULL AS text[]) AS first_ids,
-    CAST(NULL AS text[]) AS second_ids
+SELECT 'checkpoint' AS kind, CAST(position AS text) AS id, CAST(NULL AS text) AS events
 FROM locked
 UNION ALL
 """
 
 _KNOWLEDGE = """
-SELECT 'recommendations' AS kind, recommendation_id AS id, lead_ids AS first_ids,
-    supporting_ids AS second_ids
-FROM {schema}.recommendations WHERE recommendation_id = ANY(:recommendations)
-UNION ALL
-SELECT 'holders', responsibility_id, ARRAY[holder_id], NULL
-FROM {schema}.holders WHERE responsibility_id = ANY(:holders)
-UNION ALL
-SELECT 'owners', action_id, ARRAY[owner_id], NULL
-FROM {schema}.owners WHERE action_id = ANY(:owners)
+SELECT 'knowledge' AS kind, stream_id AS id, CAST(events AS text) AS events
+FROM {schema}.knowledge WHERE stream_id = ANY(:streams)
 """
-"""What resolving needs besides organisations: leads and supporters of recommendations, the
-holder of each responsibility, the owner of each action (``first_ids`` holds the one id)."""
-
-_ORGANISATIONS = "SELECT * FROM {schema}.organisations WHERE organisation_id = ANY(:ids)"
+"""The logs resolving needs (one row per stream: its events as a JSON array)."""
 
 _WRITE = """
-WITH organisations AS (
-    INSERT INTO {schema}.organisations
-    SELECT * FROM jsonb_to_recordset(CAST(:organisations AS jsonb)) AS changed(
-        organisation_id text, parent_id text, accountable_to_id text, dissolved boolean,
-        successor_ids text[])
-    ON CONFLICT (organisation_id) DO UPDATE SET parent_id = excluded.parent_id,
-        accountable_to_id = excluded.accountable_to_id, dissolved = excluded.dissolved,
-        successor_ids = excluded.successor_ids
-), recommendations AS (
-    INSERT INTO {schema}.recommendations
-    SELECT * FROM jsonb_to_recordset(CAST(:recommendations AS jsonb)) AS changed(
-        recommendation_id text, lead_ids text[], supporting_ids text[])
-    ON CONFLICT (recommendation_id) DO UPDATE SET lead_ids = excluded.lead_ids,
-        supporting_ids = excluded.supporting_ids
-), holders AS (
-    INSERT INTO {schema}.holders
-    SELECT * FROM jsonb_to_recordset(CAST(:holders AS jsonb))
-        AS changed(responsibility_id text, holder_id text)
-    ON CONFLICT (responsibility_id) DO UPDATE SET holder_id = excluded.holder_id
-), owners AS (
-    INSERT INTO {schema}.owners
-    SELECT * FROM jsonb_to_recordset(CAST(:owners AS jsonb))
-        AS changed(action_id text, owner_id text)
-    ON CONFLICT (action_id) DO UPDATE SET owner_id = excluded.owner_id
+WITH knowledge AS (
+    INSERT INTO {schema}.knowledge
+    SELECT * FROM jsonb_to_recordset(CAST(:knowledge AS jsonb)) AS changed(
+        stream_id text, events jsonb)
+    ON CONFLICT (stream_id) DO UPDATE SET events = excluded.events
 ), events AS (
     INSERT INTO {schema}.events
     SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb))
@@ -106,8 +77,8 @@ class PostgresIngestBatch:
 
     def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
         self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
-        self._absent: set[tuple[str, str]] = set()
-        """(table, id) looked up and not found: not asked again within the batch."""
+        self._absent: set[str] = set()
+        """Streams looked up and not found: not asked again within the batch."""
 
     async def _rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
         result = await self.conn.execute(text(sql.format(schema=self.schema)), params)
@@ -127,48 +98,25 @@ class PostgresIngestBatch:
     async def _load(
         self, known: Knowledge, events: Iterable[PositionedEvent], lock_checkpoint: bool
     ) -> int | None:
-        orgs: set[str] = set()
-        wanted: dict[str, set[str]] = {"recommendations": set(), "holders": set(), "owners": set()}
+        """The logs of the streams the events name, then, level by level, of the bodies those
+        are part of, accountable to or succeeded by, and of the parents of sub-points."""
+        wanted: set[str] = set()
         for pe in events:
-            o, recs, resps, acts = referenced_ids(pe.event)
-            orgs |= o
-            wanted["recommendations"] |= recs - known.recs.keys()
-            wanted["holders"] |= resps - known.holders.keys()
-            wanted["owners"] |= acts - known.owners.keys()
-        for kind, ids in wanted.items():
-            ids -= {i for i in ids if (kind, i) in self._absent}
+            wanted |= referenced_streams(pe.event)
         checkpoint = None
-        if lock_checkpoint or any(wanted.values()):
-            sql = (_LOCK_CHECKPOINT if lock_checkpoint else "") + _KNOWLEDGE
-            for row in await self._rows(sql, **{k: sorted(v) for k, v in wanted.items()}):
+        for level in range(MAX_DEPTH + 1):
+            wanted -= known.logs.keys() | self._absent
+            if not wanted and not (lock_checkpoint and level == 0):
+                break
+            sql = (_LOCK_CHECKPOINT if lock_checkpoint and level == 0 else "") + _KNOWLEDGE
+            for row in await self._rows(sql, streams=sorted(wanted)):
                 if row["kind"] == "checkpoint":
                     checkpoint = int(row["id"])
                 else:
-                    orgs |= _learn(known, row)
-                    wanted[row["kind"]].discard(row["id"])
-            self._absent |= {(kind, i) for kind, ids in wanted.items() for i in ids}
-        await self._load_organisations(known, orgs)
+                    known.logs[row["id"]] = tuple(decode(e) for e in json.loads(row["events"]))
+            self._absent |= wanted - known.logs.keys()
+            wanted = _related(known, wanted)
         return checkpoint
-
-    async def _load_organisations(self, known: Knowledge, wanted: set[str]) -> None:
-        """The organisations and, level by level, their parents, oversight and successors."""
-        for _ in range(MAX_DEPTH + 1):
-            missing = sorted(wanted - known.orgs.keys())
-            if not missing:
-                return
-            for r in await self._rows(_ORGANISATIONS, ids=missing):
-                known.orgs[r["organisation_id"]] = OrgFacts(
-                    r["organisation_id"],
-                    r["parent_id"],
-                    r["accountable_to_id"],
-                    bool(r["dissolved"]),
-                    tuple(r["successor_ids"]),
-                )
-            wanted = set()
-            for oid in missing:
-                facts = known.orgs.setdefault(oid, OrgFacts(oid))
-                wanted |= {x for x in (facts.parent_id, facts.accountable_to_id) if x}
-                wanted |= set(facts.successor_ids)
 
     async def rules_for(self, organisations: Iterable[str]) -> list[Rule]:
         wanted = sorted(organisations)
@@ -191,7 +139,7 @@ class PostgresIngestBatch:
         await self._rows(
             _WRITE,
             checkpoint=checkpoint,
-            **_knowledge_rows(changes),
+            **_knowledge_rows(changes, sorted(changes.changed)),
             events=json.dumps([_event_row(pe) for pe, planned in alerts if planned]),
             jobs=json.dumps([row for pe, planned in alerts for row in _job_rows(pe, planned, now)]),
         )
@@ -214,47 +162,47 @@ class PostgresIngestStore:
         async with self.engine.begin() as conn:
             yield PostgresIngestBatch(conn, self.schema, self.dead_letters)
 
+    async def knowledge_to_rebuild(self) -> int | None:
+        sql = f"SELECT through_position FROM {self.schema}.knowledge_rebuild"
+        async with self.engine.connect() as conn:
+            found = (await conn.execute(text(sql))).scalar()
+        return None if found is None else int(found)
 
-def _learn(known: Knowledge, row: dict[str, Any]) -> set[str]:
-    """Add a knowledge row to ``known``; the organisations it names."""
-    kind, key, first, second = row["kind"], row["id"], row["first_ids"], row["second_ids"]
-    if kind == "recommendations":
-        known.recs[key] = RecFacts(key, tuple(first), tuple(second))
-        return {*first, *second}
-    target = known.holders if kind == "holders" else known.owners
-    target[key] = first[0]
-    return {first[0]}
+    async def replace_knowledge(self, known: Knowledge) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(text(f"DELETE FROM {self.schema}.knowledge"))
+            await conn.execute(
+                text(
+                    f"INSERT INTO {self.schema}.knowledge SELECT * FROM jsonb_to_recordset("
+                    "CAST(:knowledge AS jsonb)) AS logs(stream_id text, events jsonb)"
+                ),
+                _knowledge_rows(known, sorted(known.logs)),
+            )
+            await conn.execute(text(f"DELETE FROM {self.schema}.knowledge_rebuild"))
 
 
-def _knowledge_rows(changes: Knowledge) -> dict[str, str]:
-    return {
-        "organisations": json.dumps(
-            [
-                {
-                    "organisation_id": o.organisation_id,
-                    "parent_id": o.parent_id,
-                    "accountable_to_id": o.accountable_to_id,
-                    "dissolved": o.dissolved,
-                    "successor_ids": list(o.successor_ids),
-                }
-                for o in changes.orgs.values()
-            ]
-        ),
-        "recommendations": json.dumps(
-            [
-                {
-                    "recommendation_id": r.recommendation_id,
-                    "lead_ids": list(r.lead_ids),
-                    "supporting_ids": list(r.supporting_ids),
-                }
-                for r in changes.recs.values()
-            ]
-        ),
-        "holders": json.dumps(
-            [{"responsibility_id": k, "holder_id": v} for k, v in changes.holders.items()]
-        ),
-        "owners": json.dumps([{"action_id": k, "owner_id": v} for k, v in changes.owners.items()]),
-    }
+def _related(known: Knowledge, streams: set[str]) -> set[str]:
+    """The streams whose logs resolving reads after these: what bodies are part of,
+    accountable to, succeeded by; the parent of a sub-point."""
+    found: set[str] = set()
+    for stream in streams & known.logs.keys():
+        if stream.startswith("organisation-"):
+            facts = known.org(stream.removeprefix("organisation-"))
+            bodies = {facts.parent_id, facts.accountable_to_id, *facts.successor_ids}
+            found |= {f"organisation-{b}" for b in bodies if b}
+        elif stream.startswith("recommendation-"):
+            rec = known.rec(stream.removeprefix("recommendation-"))
+            if rec is not None and rec.parent_id:
+                found.add(f"recommendation-{rec.parent_id}")
+    return found
+
+
+def _knowledge_rows(known: Knowledge, streams: Iterable[str]) -> dict[str, str]:
+    rows = [
+        {"stream_id": stream, "events": [e.model_dump(mode="json") for e in known.log(stream)]}
+        for stream in streams
+    ]
+    return {"knowledge": json.dumps(rows)}
 
 
 def _event_row(pe: PositionedEvent) -> dict[str, object]:

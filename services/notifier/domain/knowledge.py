@@ -1,28 +1,39 @@
-"""What the notifier knows about organisations, recommendations, actions and responsibilities.
+"""What the notifier knows about organisations, recommendations, responsibilities and actions.
 
-A small fold over the events it consumes: enough to resolve parents, oversight bodies,
-successors, leads and supporters. :func:`evolve` returns only the records an event changes, so
-the adapter can upsert them in the same transaction as the delivery jobs.
+Per stream, the events that matter for resolving who an event affects, as corrected: a short
+log (registration and changes of a body; the recording and responses of a recommendation; the
+moves of a responsibility or an action). The facts resolution reads (a body's parent now, the
+bodies a recommendation names, a duty's holder, pending announcements) are folds of these logs,
+with the same rules as everywhere (:func:`schemas.corrections.effective`,
+:func:`schemas.changes.route`), so an announcement changes nothing until it takes effect and a
+correction changes what is known as if the corrected events had been recorded so.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from schemas.catalogue import ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
+from schemas.catalogue import corrected_events, named_ids
+from schemas.changes import ChangeTookEffect, ChangeWithdrawn, StagedChange, route
+from schemas.corrections import RecordsCorrected, effective
 from schemas.envelope import DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
     OrganisationDissolved,
     OrganisationMerged,
-    OrganisationRegistered,
 )
 from schemas.responsibilities import (
     ActionCommitted,
+    ActionTransferred,
     ResponsibilityAssigned,
     ResponsibilityTransferred,
 )
-from schemas.reviews import GovernmentResponse
+from schemas.reviews import GovernmentResponse, RecommendationRecorded
+
+KNOWN_PREFIXES = ("organisation-", "recommendation-", "responsibility-", "action-")
+
+Log = tuple[DomainEvent, ...]
 
 
 @dataclass(frozen=True)
@@ -36,61 +47,120 @@ class OrgFacts:
 
 @dataclass(frozen=True)
 class RecFacts:
+    """The bodies a recommendation names (its text's roles and its own response's), by role."""
+
     recommendation_id: str
-    lead_ids: tuple[str, ...] = ()
-    supporting_ids: tuple[str, ...] = ()
+    roles: tuple[tuple[str, str], ...] = ()
+    parent_id: str | None = None
+
+    def with_role(self, *roles: str) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(o for o, r in self.roles if r in roles))
+
+
+def relevant(event: DomainEvent) -> bool:
+    """Whether ``event`` belongs in its stream's log (progress, for one, does not)."""
+    return isinstance(
+        event,
+        StagedChange
+        | ChangeTookEffect
+        | ChangeWithdrawn
+        | RecordsCorrected
+        | RecommendationRecorded
+        | GovernmentResponse
+        | ActionCommitted,
+    )
+
+
+def in_effect(log: Log) -> tuple[list[StagedChange], tuple[StagedChange, ...]]:
+    """The changes in effect, in the order they took effect, and those still announced."""
+    pending: tuple[StagedChange, ...] = ()
+    done: list[StagedChange] = []
+    for event in effective(log):
+        pending, change = route(pending, event)
+        if change is not None:
+            done.append(change)
+    return done, pending
 
 
 @dataclass
 class Knowledge:
-    """A snapshot, keyed by id; ``holders`` maps responsibility id and ``owners`` action id."""
+    """Logs by stream id; ``changed`` names the streams whose logs changed (to be stored)."""
 
-    orgs: dict[str, OrgFacts] = field(default_factory=dict)
-    recs: dict[str, RecFacts] = field(default_factory=dict)
-    holders: dict[str, str] = field(default_factory=dict)
-    owners: dict[str, str] = field(default_factory=dict)
+    logs: dict[str, Log] = field(default_factory=dict)
+    changed: set[str] = field(default_factory=set)
+
+    def log(self, stream_id: str) -> Log:
+        return self.logs.get(stream_id, ())
 
     def org(self, organisation_id: str) -> OrgFacts:
-        return self.orgs.get(organisation_id) or OrgFacts(organisation_id)
+        facts = OrgFacts(organisation_id)
+        done, _ = in_effect(self.log(f"organisation-{organisation_id}"))
+        for change in done:
+            if isinstance(change, OrganisationMerged):
+                facts = replace(facts, parent_id=change.parent_id)
+            elif isinstance(change, AccountabilityAssigned):
+                facts = replace(facts, accountable_to_id=change.accountable_to_id)
+            elif isinstance(change, OrganisationDissolved):
+                facts = replace(facts, dissolved=True, successor_ids=tuple(change.successor_ids))
+        return facts
+
+    def rec(self, recommendation_id: str) -> RecFacts | None:
+        log = effective(self.log(f"recommendation-{recommendation_id}"))
+        if not log:
+            return None
+        roles: list[tuple[str, str]] = []
+        parent: str | None = None
+        response: GovernmentResponse | None = None
+        for event in log:
+            if isinstance(event, RecommendationRecorded):
+                roles = [(r.organisation_id, r.role.value) for r in event.roles]
+                parent = event.parent_id
+            elif isinstance(event, GovernmentResponse):
+                response = event
+        if response is not None:
+            roles += [(r.organisation_id, r.role.value) for r in response.roles]
+        return RecFacts(recommendation_id, tuple(roles), parent)
+
+    def holder(self, responsibility_id: str) -> str | None:
+        return _holder(self.log(f"responsibility-{responsibility_id}"))
+
+    def owner(self, action_id: str) -> str | None:
+        return _holder(self.log(f"action-{action_id}"))
+
+    def announcement(self, stream_id: str, event_id: str) -> StagedChange | None:
+        """The pending announcement of ``stream_id`` with this id (before it is settled)."""
+        _, pending = in_effect(self.log(stream_id))
+        return next((c for c in pending if str(c.event_id) == event_id), None)
 
     def merge(self, other: Knowledge) -> None:
-        self.orgs.update(other.orgs)
-        self.recs.update(other.recs)
-        self.holders.update(other.holders)
-        self.owners.update(other.owners)
+        self.logs.update(other.logs)
+        self.changed |= other.changed
+
+
+def _holder(log: Log) -> str | None:
+    holder: str | None = None
+    for event in effective(log):
+        if isinstance(event, ActionCommitted):
+            holder = event.owner_id
+    done, _ = in_effect(log)
+    for change in done:
+        if isinstance(change, ResponsibilityAssigned):
+            holder = change.holder_id
+        elif isinstance(change, ResponsibilityTransferred | ActionTransferred):
+            holder = change.to_id
+    return holder
 
 
 def evolve(known: Knowledge, event: DomainEvent) -> Knowledge:
-    """The records ``event`` changes (a partial :class:`Knowledge`), given what is known."""
+    """The logs ``event`` changes (a partial :class:`Knowledge`), given what is known."""
     out = Knowledge()
-    match event:
-        case OrganisationRegistered():
-            out.orgs[event.organisation_id] = known.org(event.organisation_id)
-        case OrganisationMerged():
-            org = known.org(event.organisation_id)
-            out.orgs[org.organisation_id] = replace(org, parent_id=event.parent_id)
-        case OrganisationDissolved():
-            org = known.org(event.organisation_id)
-            out.orgs[org.organisation_id] = replace(
-                org, dissolved=True, successor_ids=tuple(event.successor_ids)
-            )
-        case AccountabilityAssigned():
-            org = known.org(event.organisation_id)
-            out.orgs[org.organisation_id] = replace(org, accountable_to_id=event.accountable_to_id)
-        case GovernmentResponse():
-            out.recs[event.recommendation_id] = RecFacts(
-                event.recommendation_id, tuple(event.lead_ids), tuple(event.supporting_ids)
-            )
-        case ResponsibilityAssigned():
-            out.holders[event.responsibility_id] = event.holder_id
-        case ResponsibilityTransferred():
-            out.holders[event.responsibility_id] = event.to_id
-        case ActionCommitted():
-            out.owners[event.action_id] = event.owner_id
+    if relevant(event) and event.stream_id.startswith(KNOWN_PREFIXES):
+        out.logs[event.stream_id] = (*known.log(event.stream_id), event)
+        out.changed.add(event.stream_id)
     return out
 
 
-def fold(events: list[DomainEvent]) -> Knowledge:
+def fold(events: Iterable[DomainEvent]) -> Knowledge:
     """Knowledge after ``events``, in order (tests and rebuilds)."""
     known = Knowledge()
     for event in events:
@@ -98,13 +168,20 @@ def fold(events: list[DomainEvent]) -> Knowledge:
     return known
 
 
-def referenced_ids(event: DomainEvent) -> tuple[set[str], set[str], set[str], set[str]]:
-    """(organisation, recommendation, responsibility, action) ids whose facts resolving needs."""
-    data = event.model_dump()
-    orgs = {str(data[k]) for k in ORGANISATION_FIELDS if data.get(k)}
-    for k in ORGANISATION_LIST_FIELDS:
-        orgs.update(data.get(k) or ())
-    recs = {str(data["recommendation_id"])} if data.get("recommendation_id") else set()
-    resp = {str(data["responsibility_id"])} if data.get("responsibility_id") else set()
-    acts = {str(data["action_id"])} if data.get("action_id") else set()
-    return orgs, recs, resp, acts
+def referenced_streams(event: DomainEvent) -> set[str]:
+    """The streams whose logs resolving ``event`` reads: its own, the bodies it names (and,
+    for a correction, those its events name), the recommendation, responsibility or action it
+    concerns."""
+    streams = {event.stream_id}
+    nested = corrected_events(event) if isinstance(event, RecordsCorrected) else []
+    for one in (event, *nested):
+        streams |= {f"organisation-{i}" for i in named_ids(one)}
+        for name, prefix in (
+            ("recommendation_id", "recommendation-"),
+            ("responsibility_id", "responsibility-"),
+            ("action_id", "action-"),
+        ):
+            value = one.__dict__.get(name)
+            if isinstance(value, str):
+                streams.add(prefix + value)
+    return {s for s in streams if s.startswith(KNOWN_PREFIXES)}

@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from uuid import UUID, uuid5
 
+from services.notifier.domain.reasons import stage_of
+
 _NAMESPACE = UUID("0b6f4a36-5b0e-4d5c-9a55-2f3c4e1d7a90")
 
 
@@ -19,13 +21,17 @@ def webhook_id(event_id: UUID | str, subscription_id: UUID | str) -> str:
 def payload(
     event: Mapping[str, Any], position: int, organisation_id: str, reasons: Iterable[str]
 ) -> dict[str, Any]:
-    """The Standard Webhooks body: ``{type, timestamp, data}``."""
+    """The Standard Webhooks body: ``{type, timestamp, data}``; ``data.stage`` says whether
+    the change is announced, in effect, took effect, withdrawn or a correction (null for an
+    event that is not a change)."""
+    stage = stage_of(str(event["type"]), event.get("stage"))
     return {
         "type": str(event["type"]),
         "timestamp": str(event["recorded_at"]),
         "data": {
             "recipient": {"organisation_id": organisation_id},
             "reasons": sorted(reasons),
+            "stage": stage.value if stage else None,
             "event": dict(event),
             "position": position,
         },
@@ -49,6 +55,7 @@ def email_text(message: Mapping[str, Any]) -> str:
         f"Event: {message['type']} (position {data['position']})",
         f"Organisation: {data['recipient']['organisation_id']}",
         f"Reasons: {', '.join(data['reasons'])}",
+        f"Stage: {(data.get('stage') or 'not a change').replace('_', ' ')}",
         f"Stream: {event.get('stream_id')}",
     ]
     source = event.get("source") or {}

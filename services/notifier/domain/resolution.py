@@ -4,7 +4,10 @@
 with what the notifier knows: the parent of a body that became part of another
 (``child_affected``), the successors of a dissolved body (``predecessor_affected``) and, kept
 apart because only some subscriptions ask for it, the body each one is accountable to
-(``oversight``). Knowledge is the state *before* the event.
+(``oversight``). Knowledge is the state *before* the event. An announced change affects the
+bodies it would affect if it were in effect, and says it is announced (``stage``); when it takes
+effect or is withdrawn, the same bodies are told again, with that stage. A correction affects
+every body the corrected events and their replacements name.
 """
 
 from __future__ import annotations
@@ -13,6 +16,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from schemas.catalogue import corrected_events, named_ids
+from schemas.changes import ChangeTookEffect, ChangeWithdrawn
+from schemas.corrections import RecordsCorrected
 from schemas.envelope import DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
@@ -23,12 +29,17 @@ from schemas.organisations import (
 )
 from schemas.responsibilities import (
     ActionCommitted,
+    ActionTransferred,
     ResponsibilityAssigned,
     ResponsibilityTransferred,
 )
-from schemas.reviews import GovernmentResponse, ImplementationProgressRecorded
+from schemas.reviews import (
+    GovernmentResponse,
+    ImplementationProgressRecorded,
+    RecommendationRecorded,
+)
 from services.notifier.domain.knowledge import Knowledge
-from services.notifier.domain.reasons import Reason
+from services.notifier.domain.reasons import Reason, Stage, stage_of
 
 MAX_DEPTH = 8
 """How far parent/successor chains are followed (guards against cycles in bad data)."""
@@ -42,6 +53,7 @@ class Affected:
 
     reasons: dict[str, frozenset[Reason]] = field(default_factory=dict)
     oversight: frozenset[str] = frozenset()
+    stage: Stage | None = None
 
     def for_subscriber(self, organisation_id: str, include_oversight: bool) -> frozenset[Reason]:
         """The reasons a subscription of ``organisation_id`` receives (empty: not affected)."""
@@ -55,10 +67,14 @@ class Affected:
 
 
 def resolve(event: DomainEvent, known: Knowledge) -> Affected:
-    """The organisations ``event`` affects, with their reasons."""
+    """The organisations ``event`` affects, with their reasons, and the stage of the change."""
     direct: Reasons = defaultdict(set)
-    for org, reason in _direct(event, known):
+    subject, stage = _subject(event, known)
+    for org, reason in _direct(subject, known) if subject is not None else ():
         direct[org].add(reason)
+    if isinstance(event, RecordsCorrected):
+        for org in named_ids(event) | _holders_of(event, known):
+            direct[org].add(Reason.RECORD_CORRECTED)
     widened = _widen(direct, known)
     oversight = {
         target
@@ -68,13 +84,37 @@ def resolve(event: DomainEvent, known: Knowledge) -> Affected:
     return Affected(
         {org: frozenset(rs) for org, rs in widened.items()},
         frozenset(oversight),
+        stage,
     )
+
+
+def _subject(event: DomainEvent, known: Knowledge) -> tuple[DomainEvent | None, Stage | None]:
+    """The event whose content says who is affected (for a settled announcement: the
+    announced change; for a correction: none of its own), and the stage of the change."""
+    stage = stage_of(event.type, getattr(event, "stage", None))
+    if isinstance(event, ChangeTookEffect | ChangeWithdrawn):
+        return known.announcement(event.stream_id, str(event.announced_event_id)), stage
+    return (None if isinstance(event, RecordsCorrected) else event), stage
+
+
+def _holders_of(event: RecordsCorrected, known: Knowledge) -> set[str]:
+    """Who holds (in effect) the duty a correction touches: it may no longer, or now."""
+    found = {
+        holder
+        for nested in corrected_events(event)
+        for holder in (
+            known.holder(getattr(nested, "responsibility_id", "") or ""),
+            known.owner(getattr(nested, "action_id", "") or ""),
+        )
+        if holder
+    }
+    return found
 
 
 def _direct(event: DomainEvent, known: Knowledge) -> Iterable[tuple[str, Reason]]:
     match event:
         case ResponsibilityTransferred():
-            previous = event.from_id or known.holders.get(event.responsibility_id)
+            previous = event.from_id or known.holder(event.responsibility_id)
             if previous and previous != event.to_id:
                 yield previous, Reason.RESPONSIBILITY_LOST
             yield event.to_id, Reason.RESPONSIBILITY_GAINED
@@ -84,6 +124,11 @@ def _direct(event: DomainEvent, known: Knowledge) -> Iterable[tuple[str, Reason]
             yield event.holder_id, Reason.RESPONSIBILITY_ASSIGNED
         case ActionCommitted():
             yield event.owner_id, Reason.ACTION_COMMITTED
+        case ActionTransferred():
+            yield event.from_id, Reason.ACTION_LOST
+            yield event.to_id, Reason.ACTION_GAINED
+        case RecommendationRecorded():
+            yield from ((r.organisation_id, Reason.NAMED_IN_RECOMMENDATION) for r in event.roles)
         case OrganisationRegistered() | OrganisationRenamed():
             yield event.organisation_id, Reason.ORGANISATION_CHANGED
         case OrganisationMerged():
@@ -101,20 +146,35 @@ def _direct(event: DomainEvent, known: Knowledge) -> Iterable[tuple[str, Reason]
             yield from ((org, Reason.DELIVERY_UPDATED) for org in _delivery_bodies(event, known))
 
 
+_RESPONSE_REASONS = {
+    "lead": Reason.LEAD_RESPONSE_RECORDED,
+    "supporting": Reason.SUPPORTER_RESPONSE_RECORDED,
+}
+
+
 def _response(event: GovernmentResponse, known: Knowledge) -> Iterable[tuple[str, Reason]]:
-    before = known.recs.get(event.recommendation_id)
-    leads = dict.fromkeys((*event.lead_ids, *(before.lead_ids if before else ())))
-    supporters = dict.fromkeys((*event.supporting_ids, *(before.supporting_ids if before else ())))
-    yield from ((org, Reason.LEAD_RESPONSE_RECORDED) for org in leads)
-    yield from ((org, Reason.SUPPORTER_RESPONSE_RECORDED) for org in supporters)
+    """Every body the response or the recommendation names (a re-decision also tells those the
+    earlier one named), by its role there."""
+    before = known.rec(event.recommendation_id)
+    named = [(r.organisation_id, r.role.value) for r in event.roles]
+    named += list(before.roles) if before else []
+    for org, role in dict.fromkeys(named):
+        yield org, _RESPONSE_REASONS.get(role, Reason.NAMED_RESPONSE_RECORDED)
+
+
+DELIVERING_ROLES = ("lead", "supporting", "recipient", "subject")
+"""The roles of the bodies told about delivery progress on a recommendation: those that
+deliver it, and those it is about."""
 
 
 def _delivery_bodies(event: ImplementationProgressRecorded, known: Knowledge) -> list[str]:
     if event.action_id is not None:
-        owner = known.owners.get(event.action_id)
+        owner = known.owner(event.action_id)
         return [owner] if owner else []
-    rec = known.recs.get(event.recommendation_id or "")
-    return [*rec.lead_ids, *rec.supporting_ids] if rec else []
+    rec = known.rec(event.recommendation_id or "")
+    if rec is not None and not rec.with_role(*DELIVERING_ROLES) and rec.parent_id:
+        rec = known.rec(rec.parent_id)  # a sub-point is delivered by its parent's bodies
+    return list(rec.with_role(*DELIVERING_ROLES)) if rec else []
 
 
 def _widen(direct: Reasons, known: Knowledge) -> Reasons:

@@ -64,6 +64,15 @@ class IngestBatch(Protocol):
 class IngestStore(Protocol):
     def batch(self) -> AbstractAsyncContextManager[IngestBatch]: ...
 
+    async def knowledge_to_rebuild(self) -> int | None:
+        """The position through which knowledge must be rebuilt from the topic before
+        consuming again (after an upgrade that changed its shape), or None."""
+        ...
+
+    async def replace_knowledge(self, known: Knowledge) -> None:
+        """Store ``known`` as all there is to know, and that no rebuild is due."""
+        ...
+
 
 @dataclass(frozen=True)
 class ClaimedJob:

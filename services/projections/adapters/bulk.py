@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import DOC_COLUMNS
-from services.projections.adapters.store import EVENT_COLUMNS, doc_row, event_row
+from services.projections.adapters.store import EVENT_COLUMNS, doc_row
 from services.projections.domain.model import Doc
 
 
@@ -26,16 +25,13 @@ async def _driver(conn: AsyncConnection) -> Any:
     return raw.driver_connection
 
 
-async def copy_events(conn: AsyncConnection, schema: str, events: list[PositionedEvent]) -> None:
-    """Append ``events`` (none of them stored yet) to ``<schema>.events``."""
-    if not events:
+async def copy_events(conn: AsyncConnection, schema: str, rows: list[tuple[Any, ...]]) -> None:
+    """Append ``rows`` (:func:`store.event_row`; none of them stored yet) to ``<schema>.events``."""
+    if not rows:
         return
     driver = await _driver(conn)
     await driver.copy_records_to_table(
-        "events",
-        schema_name=schema,
-        columns=list(EVENT_COLUMNS),
-        records=[event_row(p) for p in events],
+        "events", schema_name=schema, columns=list(EVENT_COLUMNS), records=rows
     )
 
 

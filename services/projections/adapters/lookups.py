@@ -13,19 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic_core import from_json
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from schemas.upcasting import decode
-from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import ARRAY_COLUMNS
-from services.projections.adapters.store import bound_sql, doc_class
+from services.projections.adapters.store import bound_sql, doc_class, facts_until
 from services.projections.domain.model import Doc, World
 from services.projections.domain.needs import ALL, Lookup
 from services.projections.domain.refs import STREAM_PREFIXES
 from services.projections.domain.views import Counts
-from services.projections.service_layer.ports import Bound
+from services.projections.service_layer.ports import Bound, Facts
 
 PREFIXES = {kind: prefix for prefix, kind in STREAM_PREFIXES.items()}
 _EVENT_CONDITION = {
@@ -33,6 +30,7 @@ _EVENT_CONDITION = {
     ("recommendations", "org_ids"): "org_ids && CAST(:{p} AS text[])",
     ("responsibilities", "org_ids"): "org_ids && CAST(:{p} AS text[])",
     ("actions", "owner_id"): "org_ids && CAST(:{p} AS text[])",
+    ("actions", "org_ids"): "org_ids && CAST(:{p} AS text[])",
     ("recommendations", "parent_id"): "rec_ids && CAST(:{p} AS text[])",
     ("recommendations", "cross_references"): "rec_ids && CAST(:{p} AS text[])",
     ("recommendations", "review_id"): "payload->>'review_id' = ANY(:{p})",
@@ -99,21 +97,11 @@ async def streams(
     return found
 
 
-async def stream_events(
+async def stream_facts(
     conn: AsyncConnection, schema: str, stream_ids: set[str], bound: Bound
-) -> list[PositionedEvent]:
-    """Every stored event of ``stream_ids`` up to ``bound``, in position order."""
-    where, params = bound_sql(bound)
-    sql = (
-        f"SELECT position, payload::text FROM {schema}.events WHERE stream_id = ANY(:streams)"
-        f"{where} ORDER BY position"
-    )
-    rows = await conn.execute(text(sql), {"streams": sorted(stream_ids), **params})
-    return [PositionedEvent(decode(_payload(payload)), int(pos)) for pos, payload in rows]
-
-
-def _payload(raw: Any) -> Any:
-    return from_json(raw) if isinstance(raw, str | bytes) else raw
+) -> Facts:
+    """The facts of ``stream_ids`` within ``bound``, their corrections, their valid time."""
+    return await facts_until(conn, schema, bound, stream_ids)
 
 
 async def board_page(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -16,6 +17,7 @@ from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.projections.adapters import store
 from services.projections.adapters.schema import SHAPE
+from services.projections.domain.fold import Placement
 from services.projections.domain.model import World
 from services.projections.domain.refs import Refs
 from services.projections.errors import OutdatedReadModel
@@ -34,8 +36,23 @@ class SchemaWrites:
     async def save(self, world: World, only: Refs | None = None) -> None:
         await store.save(self.conn, self.schema, world, only)
 
-    async def store_events(self, events: Sequence[PositionedEvent]) -> None:
-        await store.insert_events(self.conn, self.schema, list(events))
+    async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
+        rows = [store.event_row(positioned, placement) for positioned, placement in placed]
+        await store.insert_events(self.conn, self.schema, rows)
+
+    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
+        await store.tighten(self.conn, self.schema, depends_on, hi)
+
+    async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
+        return await store.stream_facts(self.conn, self.schema, stream_id)
+
+    async def record_correction(
+        self,
+        correction: PositionedEvent,
+        before: list[PositionedEvent],
+        after: list[tuple[PositionedEvent, Placement]],
+    ) -> None:
+        await store.record_correction(self.conn, self.schema, correction, before, after)
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
         return await self.dead_letters.keep(self.conn, letters)

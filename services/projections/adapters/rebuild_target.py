@@ -18,14 +18,16 @@ from services.common.dead_letters import DeadLetterSink
 from services.projections.adapters import bulk, store
 from services.projections.adapters.read_model import SchemaWrites
 from services.projections.adapters.schema import data_ddl, execute_all
+from services.projections.domain.fold import Placement
 from services.projections.domain.model import KINDS, World
 
 
 class BulkWrites(SchemaWrites):
     """Writes into a schema nobody else writes yet: events and documents by ``COPY``."""
 
-    async def store_events(self, events: Sequence[PositionedEvent]) -> None:
-        await bulk.copy_events(self.conn, self.schema, list(events))
+    async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
+        rows = [store.event_row(positioned, placement) for positioned, placement in placed]
+        await bulk.copy_events(self.conn, self.schema, rows)
 
     async def insert_documents(self, world: World) -> None:
         for kind in KINDS:

@@ -11,9 +11,10 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-SHAPE = 2
+SHAPE = 3
 """1: first read model. 2: lookup columns (board_key, cross_references, responsibilities'
-org_ids) and the indexes the per-view lookups use."""
+org_ids) and the indexes the per-view lookups use. 3: facts: valid-time bounds and
+dependencies, corrections (retracted, the fact in place), actions' org_ids."""
 
 DOC_COLUMNS: dict[str, tuple[str, ...]] = {
     "organisations": ("name", "kind", "status", "parent_id", "accountable_to_id"),
@@ -28,7 +29,7 @@ DOC_COLUMNS: dict[str, tuple[str, ...]] = {
         "board_key",
     ),
     "responsibilities": ("holder_id", "org_ids"),
-    "actions": ("owner_id",),
+    "actions": ("owner_id", "org_ids"),
 }
 ARRAY_COLUMNS = frozenset({"org_ids", "cross_references"})
 
@@ -54,14 +55,20 @@ def data_ddl(schema: str) -> list[str]:
             stream_version integer NOT NULL,
             occurred_at timestamptz,
             recorded_at timestamptz NOT NULL,
-            effective_at timestamptz NOT NULL,
+            valid_lo timestamptz,
+            valid_hi timestamptz NOT NULL,
+            depends_on bigint[] NOT NULL,
+            retracted boolean NOT NULL DEFAULT false,
+            corrected_at bigint,
+            fact jsonb,
             org_ids text[] NOT NULL,
             rec_ids text[] NOT NULL,
             payload jsonb NOT NULL,
             UNIQUE (stream_id, stream_version))""",
         f"CREATE INDEX IF NOT EXISTS ev_orgs ON {schema}.events USING gin (org_ids)",
         f"CREATE INDEX IF NOT EXISTS ev_recs ON {schema}.events USING gin (rec_ids)",
-        f"CREATE INDEX IF NOT EXISTS ev_effective ON {schema}.events (effective_at, position)",
+        f"CREATE INDEX IF NOT EXISTS ev_valid ON {schema}.events (valid_lo, position)",
+        f"CREATE INDEX IF NOT EXISTS ev_depends ON {schema}.events USING gin (depends_on)",
         f"CREATE INDEX IF NOT EXISTS ev_stream ON {schema}.events "
         "(stream_id text_pattern_ops, position)",
         f"CREATE INDEX IF NOT EXISTS ev_review ON {schema}.events ((payload->>'review_id'))",
@@ -90,6 +97,7 @@ def _lookup_indexes(schema: str) -> list[str]:
         "WHERE board_key IS NOT NULL",
         "resp_orgs": "responsibilities USING gin (org_ids)",
         "action_owner": "actions (owner_id)",
+        "action_orgs": "actions USING gin (org_ids)",
     }
     return [f"CREATE INDEX IF NOT EXISTS {n} ON {schema}.{on}" for n, on in indexes.items()]
 

@@ -12,12 +12,12 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from schemas.wire import PositionedEvent
 from services.projections.adapters import head, lookups, store
 from services.projections.domain.model import World
 from services.projections.domain.needs import Lookup
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
-from services.projections.service_layer.ports import Bound, Head
+from services.projections.service_layer.ports import Bound, Facts, Head
 
 
 class PostgresSnapshot:
@@ -34,14 +34,17 @@ class PostgresSnapshot:
     async def every_document(self) -> World:
         return await store.load(self.conn, self.schema)
 
-    async def events(self, bound: Bound) -> list[PositionedEvent]:
-        return await store.events_until(self.conn, self.schema, bound)
+    async def validity(self, positions: set[int]) -> dict[int, Valid]:
+        return await store.validity(self.conn, self.schema, positions)
+
+    async def facts(self, bound: Bound) -> Facts:
+        return await store.facts_until(self.conn, self.schema, bound)
 
     async def streams(self, wanted: Sequence[Lookup], bound: Bound) -> set[str]:
         return await lookups.streams(self.conn, self.schema, list(wanted), bound)
 
-    async def stream_events(self, stream_ids: set[str], bound: Bound) -> list[PositionedEvent]:
-        return await lookups.stream_events(self.conn, self.schema, stream_ids, bound)
+    async def stream_facts(self, stream_ids: set[str], bound: Bound) -> Facts:
+        return await lookups.stream_facts(self.conn, self.schema, stream_ids, bound)
 
     async def board_page(self, filters: dict[str, str | None], limit: int, offset: int) -> World:
         return await lookups.board_page(self.conn, self.schema, filters, limit, offset)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, get_args
+from datetime import datetime
+from typing import Any
 
 from pydantic_core import from_json
 from sqlalchemy import text
@@ -17,26 +18,22 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.projections.adapters.schema import DOC_COLUMNS, data_ddl, execute_all
-from services.projections.domain.model import KINDS, Doc, World
+from services.projections.domain.fold import Placement
+from services.projections.domain.model import DOC_CLASSES, KINDS, Doc, World
 from services.projections.domain.needs import filter_values
 from services.projections.domain.refs import (
     Refs,
     concerned_organisations,
     concerned_recommendations,
 )
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import HistoryEntry
 from services.projections.migrations import migrate
-from services.projections.service_layer.ports import Bound, Checkpoint
+from services.projections.service_layer.ports import Bound, Checkpoint, Facts
 
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
-
-
-DOC_CLASSES: dict[str, type[Doc]] = {
-    kind: get_args(World.model_fields[kind].annotation)[1] for kind in KINDS
-}
-"""Each collection's document class, as :class:`World` declares it."""
 
 
 def doc_class(kind: str) -> type[Doc]:
@@ -135,15 +132,18 @@ EVENT_COLUMNS = (
     "stream_version",
     "occurred_at",
     "recorded_at",
-    "effective_at",
+    "valid_lo",
+    "valid_hi",
+    "depends_on",
     "org_ids",
     "rec_ids",
     "payload",
 )
 
 
-def event_row(p: PositionedEvent) -> tuple[Any, ...]:
-    """The ``events`` row of ``p``, in :data:`EVENT_COLUMNS` order (``payload`` as JSON text)."""
+def event_row(p: PositionedEvent, placement: Placement | None) -> tuple[Any, ...]:
+    """The ``events`` row of ``p``, in :data:`EVENT_COLUMNS` order (``payload`` as JSON text).
+    A correction is not a fact: no placement, no dependencies, held since it was recorded."""
     e = p.event
     return (
         p.position,
@@ -153,22 +153,135 @@ def event_row(p: PositionedEvent) -> tuple[Any, ...]:
         e.stream_version,
         e.occurred_at,
         e.recorded_at,
-        e.occurred_at or e.recorded_at,
+        placement.lo if placement else None,
+        placement.hi if placement else e.recorded_at,
+        list(placement.depends_on) if placement else [],
         concerned_organisations(e),
         concerned_recommendations(e),
         e.model_dump_json(),
     )
 
 
-async def insert_events(conn: AsyncConnection, schema: str, events: list[PositionedEvent]) -> None:
-    if not events:
+async def insert_events(conn: AsyncConnection, schema: str, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
         return
-    rows = [dict(zip(EVENT_COLUMNS, event_row(p), strict=True)) for p in events]
+    params = [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
     values = ", ".join(
         "CAST(:payload AS jsonb)" if c == "payload" else f":{c}" for c in EVENT_COLUMNS
     )
     sql = f"INSERT INTO {schema}.events ({', '.join(EVENT_COLUMNS)}) VALUES ({values})"
-    await conn.execute(text(sql), rows)
+    await conn.execute(text(sql), params)
+
+
+async def tighten(
+    conn: AsyncConnection, schema: str, depends_on: tuple[int, ...], hi: datetime
+) -> None:
+    """A fact known to hold by ``hi`` was just placed: whatever it depends on, directly or not,
+    held by ``hi`` too (``valid_hi`` lowered, as far back as it is higher)."""
+    if not depends_on:
+        return
+    await conn.execute(
+        text(
+            f"""WITH RECURSIVE up(position) AS (
+                SELECT unnest(CAST(:deps AS bigint[]))
+                UNION
+                SELECT unnest(e.depends_on) FROM {schema}.events e JOIN up USING (position)
+                WHERE e.valid_hi > :hi)
+            UPDATE {schema}.events SET valid_hi = :hi
+            WHERE position IN (SELECT position FROM up) AND valid_hi > :hi"""
+        ),
+        {"deps": list(depends_on), "hi": hi},
+    )
+
+
+async def stream_facts(conn: AsyncConnection, schema: str, stream_id: str) -> list[PositionedEvent]:
+    """The stream's facts as corrected so far (each under its fact key), in stream order."""
+    rows = await conn.execute(
+        text(
+            f"SELECT position, coalesce(fact, payload)::text FROM {schema}.events "
+            "WHERE stream_id = :s AND NOT retracted AND type <> 'RecordsCorrected' "
+            "ORDER BY stream_version"
+        ),
+        {"s": stream_id},
+    )
+    return [PositionedEvent(decode(from_json(raw)), int(pos)) for pos, raw in rows]
+
+
+async def record_correction(
+    conn: AsyncConnection,
+    schema: str,
+    correction: PositionedEvent,
+    before: list[PositionedEvent],
+    after: list[tuple[PositionedEvent, Placement]],
+) -> None:
+    """Store a correction: its own row; the facts it retracted marked so; every fact of the
+    stream (folded again) with its content in place and its placement, no later than any fact
+    that depends on it (a dated one elsewhere may have narrowed it)."""
+    await insert_events(conn, schema, [event_row(correction, None)])
+    kept = {fact.position for fact, _ in after}
+    gone = [fact.position for fact in before if fact.position not in kept]
+    await conn.execute(
+        text(
+            f"UPDATE {schema}.events SET retracted = true, corrected_at = :at "
+            "WHERE position = ANY(:gone)"
+        ),
+        {"at": correction.position, "gone": gone},
+    )
+    originals = {fact.position: fact.event.event_id for fact in before}
+    rows = [
+        {
+            "position": fact.position,
+            "fact": fact.event.model_dump_json(),
+            "replaced": fact.event.event_id != originals.get(fact.position),
+            "at": correction.position,
+            "occurred": fact.event.occurred_at,
+            "lo": placed.lo,
+            "hi": placed.hi,
+            "deps": list(placed.depends_on),
+            "orgs": concerned_organisations(fact.event),
+            "recs": concerned_recommendations(fact.event),
+        }
+        for fact, placed in after
+    ]
+    if rows:
+        await conn.execute(
+            text(
+                f"UPDATE {schema}.events SET valid_lo = :lo, valid_hi = :hi, depends_on = :deps,"
+                " fact = CASE WHEN :replaced THEN CAST(:fact AS jsonb) ELSE fact END,"
+                " corrected_at = CASE WHEN :replaced THEN :at ELSE corrected_at END,"
+                " occurred_at = CASE WHEN :replaced THEN :occurred ELSE occurred_at END,"
+                " org_ids = ARRAY(SELECT DISTINCT unnest(org_ids || CAST(:orgs AS text[]))"
+                " ORDER BY 1),"
+                " rec_ids = ARRAY(SELECT DISTINCT unnest(rec_ids || CAST(:recs AS text[]))"
+                " ORDER BY 1)"
+                " WHERE position = :position"
+            ),
+            rows,
+        )
+    for fact, placed in reversed(after):  # latest first: a fact's dependants come after it
+        found = await conn.execute(
+            text(
+                f"UPDATE {schema}.events SET valid_hi = least(:hi, (SELECT min(d.valid_hi)"
+                f" FROM {schema}.events d WHERE d.depends_on @> ARRAY[CAST(:p AS bigint)]"
+                " AND NOT d.retracted)) WHERE position = :p RETURNING valid_hi"
+            ),
+            {"hi": placed.hi, "p": fact.position},
+        )
+        await tighten(conn, schema, placed.depends_on, found.scalar_one())
+
+
+async def validity(conn: AsyncConnection, schema: str, positions: set[int]) -> dict[int, Valid]:
+    """The valid time of the facts at ``positions`` (fact keys)."""
+    if not positions:
+        return {}
+    rows = await conn.execute(
+        text(
+            f"SELECT position, occurred_at, valid_lo, valid_hi FROM {schema}.events "
+            "WHERE position = ANY(:ps)"
+        ),
+        {"ps": sorted(positions)},
+    )
+    return {int(r[0]): Valid(r[1], r[2], r[3]) for r in rows}
 
 
 async def get_checkpoint(
@@ -215,10 +328,12 @@ async def position(conn: AsyncConnection, schema: str) -> int:
 
 
 def bound_sql(bound: Bound) -> tuple[str, dict[str, Any]]:
+    """Facts within a bound: up to a position (corrections apply at every position), or that
+    may hold at a moment (their lower bound is not after it)."""
     if bound.position is not None:
         return " AND position <= :bound_pos", {"bound_pos": bound.position}
     if bound.as_of is not None:
-        return " AND effective_at <= :bound_at", {"bound_at": bound.as_of}
+        return " AND (valid_lo IS NULL OR valid_lo <= :bound_at)", {"bound_at": bound.as_of}
     return "", {}
 
 
@@ -235,11 +350,37 @@ async def history(
     return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], from_json(r[6])) for r in rows]
 
 
-async def events_until(conn: AsyncConnection, schema: str, bound: Bound) -> list[PositionedEvent]:
+FACTS = "NOT retracted AND type <> 'RecordsCorrected'"
+"""The rows that are facts (a correction's effect is in the rows it corrected)."""
+
+
+async def facts_until(
+    conn: AsyncConnection, schema: str, bound: Bound, streams: set[str] | None = None
+) -> Facts:
+    """Facts within ``bound`` (of ``streams``, or all), corrected; the corrections of those
+    streams (whatever their position: they apply at every position); the facts' valid time."""
     where, params = bound_sql(bound)
-    sql = f"SELECT position, payload FROM {schema}.events WHERE true{where} ORDER BY position"
-    rows = await conn.execute(text(sql), params)
-    return [PositionedEvent(decode(_json(payload)), int(pos)) for pos, payload in rows]
+    only = " AND stream_id = ANY(:streams)" if streams is not None else ""
+    if streams is not None:
+        params["streams"] = sorted(streams)
+    rows = await conn.execute(
+        text(
+            "SELECT position, type = 'RecordsCorrected' AS correction, occurred_at, valid_lo,"
+            f" valid_hi, coalesce(fact, payload)::text FROM {schema}.events"
+            f" WHERE NOT retracted{only} AND (type = 'RecordsCorrected' OR (true{where}))"
+            " ORDER BY position"
+        ),
+        params,
+    )
+    facts, corrections, valid = [], [], {}
+    for pos, correction, occurred, lo, hi, raw in rows:
+        positioned = PositionedEvent(decode(from_json(raw)), int(pos))
+        if correction:
+            corrections.append(positioned)
+        else:
+            facts.append(positioned)
+            valid[int(pos)] = Valid(occurred, lo, hi)
+    return Facts(facts, corrections, valid)
 
 
 async def checksum(conn: AsyncConnection, schema: str) -> str:
@@ -254,12 +395,17 @@ async def checksum(conn: AsyncConnection, schema: str) -> str:
             digest.update(f"{kind}|{r[0]}|{r[1]}|{r[2]}|{doc}\n".encode())
     rows = await conn.execute(
         text(
-            f"SELECT position, event_id, stream_id, stream_version, payload, org_ids, rec_ids "
-            f"FROM {schema}.events ORDER BY position"
+            "SELECT position, event_id, stream_id, stream_version, payload, org_ids, rec_ids,"
+            " valid_lo, valid_hi, depends_on, retracted, corrected_at, fact"
+            f" FROM {schema}.events ORDER BY position"
         )
     )
     for r in rows:
         payload = json.dumps(_json(r[4]), sort_keys=True)
-        digest.update(f"events|{r[0]}|{r[1]}|{r[2]}|{r[3]}|{payload}|{r[5]}|{r[6]}\n".encode())
+        fact = json.dumps(_json(r[12]), sort_keys=True) if r[12] is not None else ""
+        digest.update(
+            f"events|{r[0]}|{r[1]}|{r[2]}|{r[3]}|{payload}|{r[5]}|{r[6]}|{r[7]}|{r[8]}|"
+            f"{r[9]}|{r[10]}|{r[11]}|{fact}\n".encode()
+        )
     digest.update(f"position|{await position(conn, schema)}".encode())
     return digest.hexdigest()

@@ -1,85 +1,216 @@
-"""The fold: one rule per event type, shared by the live consumer, the rebuild and as-of reads.
+"""The fold: the live consumer, the rebuild and as-of reads apply the same rules.
 
-``apply(world, positioned)`` mutates the documents of ``world`` that the event concerns. The
-caller must have loaded (at least) the documents named by :func:`refs`. A rule writes only its
-stream's document (and placeholders for bodies it names); the one read of another document is
-a hand-over keeping its bodies' names as they were. As-of reads rely on this to fold only the
-streams a view needs (:mod:`~services.projections.domain.needs`). Per-stream order is
-checked against each document's stream version: a version already applied is skipped (a
-duplicate), a missing version raises :class:`StreamOutOfOrder` when ``strict``; as-of-by-date
-folds are lenient because filtering by date may leave holes in a stream.
+:func:`apply` folds one stored event into the documents of ``world`` it concerns (the caller
+loads at least those :func:`~.refs.refs` names) and says where the fact sits in valid time
+(:class:`Placement`). A correction (``RecordsCorrected``) rewrites its stream's facts, so
+:func:`correct` takes them and folds the stream's document again from the corrected facts.
+:func:`fold_facts` folds facts already corrected (as-of reads). A rule writes only its stream's
+document (and placeholders for bodies it names). Per-stream order is checked against each
+document's stream version: a version already applied is skipped (a duplicate), a missing one
+raises :class:`StreamOutOfOrder` when ``strict``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar, get_args, get_origin
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel
 
+from schemas.corrections import RecordsCorrected
 from schemas.envelope import DomainEvent
-from schemas.organisations import (
-    AccountabilityAssigned,
-    OrganisationDissolved,
-    OrganisationMerged,
-    OrganisationRegistered,
-    OrganisationRenamed,
-)
-from schemas.responsibilities import (
-    ActionCommitted,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-)
-from schemas.reviews import (
-    GovernmentResponse,
-    ImplementationProgressRecorded,
-    RecommendationAdapted,
-    RecommendationRecorded,
-    RecommendationRejected,
-    ReviewPublished,
-)
 from schemas.wire import PositionedEvent
-from services.projections.domain.model import (
-    Action,
-    Delivery,
-    Doc,
-    FormerName,
-    Handover,
-    Organisation,
-    Progress,
-    Recommendation,
-    Response,
-    Responsibility,
-    Review,
-    World,
-)
-from services.projections.domain.refs import RESPONSE_KINDS, stream_of
+from services.projections.domain import rules
+from services.projections.domain.model import DOC_CLASSES, Doc, World
+from services.projections.domain.refs import creations_named, stream_of
+from services.projections.domain.validity import Valid, lower_bound, own_upper_bound, settle
 from services.projections.errors import StreamOutOfOrder
 
-Rule = Callable[[World, Any, int], None]
-D = TypeVar("D", bound=Doc)
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a fact sits in valid time before later facts tighten it: its lower bound, its own
+    upper bound, and the facts (by position) it depends on."""
+
+    position: int
+    lo: datetime | None
+    hi: datetime
+    depends_on: tuple[int, ...]
 
 
-def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
-    """Fold one event into ``world``; return False when it was already applied (a duplicate)."""
-    event, position = positioned.event, positioned.position
+def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> Placement | None:
+    """Fold one stored event that is not a correction; None when it was already applied."""
+    event = positioned.event
+    if isinstance(event, RecordsCorrected):
+        raise TypeError("a correction needs its stream's facts: use correct()")
     kind, entity_id = stream_of(event.stream_id)
     found: Doc | None = getattr(world, kind).get(entity_id)
     version = found.version if found is not None else 0
     if event.stream_version <= version:
-        return False
+        return None
     if strict and event.stream_version != version + 1:
         raise StreamOutOfOrder(
             f"{event.stream_id} is at version {version}; got version {event.stream_version}"
         )
-    _RULES[type(event)](world, event, position)
-    doc = _stream_doc(world, kind, entity_id)
-    doc.version = event.stream_version
-    doc.last_position = position
-    return True
+    placement = _apply_fact(world, positioned)
+    doc = stream_doc(world, event.stream_id)
+    doc.version, doc.last_position = event.stream_version, positioned.position
+    return placement
 
 
-def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = True) -> bool:
+def correct(
+    world: World, positioned: PositionedEvent, facts: list[PositionedEvent]
+) -> list[tuple[PositionedEvent, Placement]]:
+    """Apply a correction: ``facts`` are its stream's facts before it (fact keys, effective
+    content, stream order). The stream's document is folded again from the corrected facts,
+    which are returned with their placements; retracted facts are gone from it."""
+    event = positioned.event
+    assert isinstance(event, RecordsCorrected)
+    slots = {fact.event.stream_version: fact for fact in facts}
+    for retracted in event.retracted:
+        slots.pop(retracted.stream_version, None)
+    for replaced in event.replaced:
+        key = slots[replaced.stream_version].position
+        slots[replaced.stream_version] = PositionedEvent(replaced.replacement, key)
+    kind, entity_id = stream_of(event.stream_id)
+    old = getattr(world, kind).get(entity_id)
+    trail = [*(old.corrections if old is not None else []), rules.correction_entry(positioned)]
+    getattr(world, kind)[entity_id] = DOC_CLASSES[kind](id=entity_id, corrections=trail)
+    corrected = [slots[v] for v in sorted(slots)]
+    placed = [(fact, _apply_fact(world, fact)) for fact in corrected]
+    doc = stream_doc(world, event.stream_id)
+    doc.version, doc.last_position = event.stream_version, positioned.position
+    return placed
+
+
+@dataclass
+class Replayed:
+    """Stored events folded in memory: the world, and the facts as corrected (fact keys, in
+    position order) with their placements, and the corrections (what the store keeps)."""
+
+    world: World
+    facts: dict[str, list[tuple[PositionedEvent, Placement]]]
+    corrections: list[PositionedEvent]
+    stored: list[PositionedEvent] = field(default_factory=list)
+    """Every stored event folded, corrections included, in position order."""
+    placed: dict[int, Placement] = field(default_factory=dict)
+    """The latest placement of each stored event (a retracted one keeps its last)."""
+
+    def all_facts(self) -> list[tuple[PositionedEvent, Placement]]:
+        found = [placed for stream in self.facts.values() for placed in stream]
+        return sorted(found, key=lambda fp: fp[0].position)
+
+    def validity(self) -> dict[int, Valid]:
+        """The valid time of every fact (what the store's rows hold)."""
+        return settle(
+            (f.event.occurred_at, p.position, p.lo, p.hi, p.depends_on) for f, p in self.all_facts()
+        )
+
+    def as_of(self, bound_position: int | None = None, moment: datetime | None = None) -> World:
+        """The world as the store answers it at a position or a moment (see docs)."""
+        valid = self.validity()
+        chosen = [
+            f
+            for f, _ in self.all_facts()
+            if (bound_position is None or f.position <= bound_position)
+            and (moment is None or valid[f.position].possible_at(moment))
+        ]
+        world = fold_facts(chosen, self.corrections)
+        world.set_validity(valid, moment)
+        return world
+
+
+def replay(events: Iterable[PositionedEvent], *, strict: bool = True) -> Replayed:
+    """Fold stored ``events`` (in position order; corrections applied in memory); events that
+    cannot apply in order are left out. The reference the stores are held to."""
+    done = Replayed(World(), {}, [])
+    for positioned in sorted(events, key=lambda p: p.position):
+        stream = positioned.event.stream_id
+        if isinstance(positioned.event, RecordsCorrected):
+            if positioned.event.stream_version > stream_doc(done.world, stream).version:
+                before = [fact for fact, _ in done.facts.get(stream, [])]
+                done.facts[stream] = correct(done.world, positioned, before)
+                done.placed |= {f.position: p for f, p in done.facts[stream]}
+                done.corrections.append(positioned)
+                done.stored.append(positioned)
+            continue
+        try:
+            placement = apply(done.world, positioned, strict=strict)
+        except StreamOutOfOrder:
+            continue
+        if placement is not None:
+            done.facts.setdefault(stream, []).append((positioned, placement))
+            done.placed[positioned.position] = placement
+            done.stored.append(positioned)
+    return done
+
+
+def fold(events: Iterable[PositionedEvent], *, strict: bool = True) -> World:
+    """The world after stored ``events`` (see :func:`replay`)."""
+    return replay(events, strict=strict).world
+
+
+def fold_facts(
+    facts: Iterable[PositionedEvent],
+    corrections: Iterable[PositionedEvent] = (),
+    world: World | None = None,
+) -> World:
+    """The world after ``facts`` (corrected already, in position order), with the correction
+    trail of ``corrections``; used by as-of reads, which fold a selection of facts."""
+    world = world if world is not None else World()
+    for fact in sorted(facts, key=lambda f: f.position):
+        _apply_fact(world, fact)
+    for positioned in sorted(corrections, key=lambda c: c.position):
+        doc = stream_doc(world, positioned.event.stream_id)
+        doc.corrections.append(rules.correction_entry(positioned))
+    return world
+
+
+def _apply_fact(world: World, fact: PositionedEvent) -> Placement:
+    event, position = fact.event, fact.position
+    placement = _place(world, event, position)
+    rules.RULES[type(event)](world, event, position)
+    doc = stream_doc(world, event.stream_id)
+    if doc.created_position is None:
+        doc.created_position, doc.created_lo = position, placement.lo
+    doc.last_fact_position, doc.last_fact_lo = position, placement.lo
+    return placement
+
+
+def _place(world: World, event: DomainEvent, position: int) -> Placement:
+    """The fact's dependencies (the stream's previous fact; the fact that created each stream
+    it names) and its bounds as far as they are known now."""
+    kind, entity_id = stream_of(event.stream_id)
+    own: Doc | None = getattr(world, kind).get(entity_id)
+    depends: dict[int, datetime | None] = {}
+    if own is not None and own.last_fact_position is not None:
+        depends[own.last_fact_position] = own.last_fact_lo
+    for other_kind, other_id in creations_named(event):
+        other: Doc | None = getattr(world, other_kind).get(other_id)
+        if other is not None and other.created_position is not None and other is not own:
+            depends[other.created_position] = other.created_lo
+    lo = lower_bound(event.occurred_at, depends.values())
+    hi = own_upper_bound(event.occurred_at, event.recorded_at, lo)
+    return Placement(position, lo, hi, tuple(sorted(depends)))
+
+
+def stream_doc(world: World, stream_id: str) -> Doc:
+    """The document of a stream, created (empty) if missing."""
+    kind, entity_id = stream_of(stream_id)
+    if kind == "organisations":
+        return rules.org(world, entity_id)
+    collection: dict[str, Doc] = getattr(world, kind)
+    found = collection.get(entity_id)
+    if found is None:
+        found = collection[entity_id] = DOC_CLASSES[kind](id=entity_id)
+    return found
+
+
+def apply_isolated(
+    world: World, positioned: PositionedEvent, *, strict: bool = True
+) -> Placement | None:
     """:func:`apply`, leaving ``world`` untouched if the rule raises.
 
     A rule writes only its stream's document and adds documents (placeholders; it never
@@ -103,13 +234,7 @@ def apply_isolated(world: World, positioned: PositionedEvent, *, strict: bool = 
 
 
 def _collections(world: World) -> tuple[dict[str, Any], ...]:
-    return (
-        world.organisations,
-        world.reviews,
-        world.recommendations,
-        world.responsibilities,
-        world.actions,
-    )
+    return tuple(getattr(world, kind) for kind in DOC_CLASSES)
 
 
 _Saved = tuple[BaseModel, dict[str, Any], set[str], list[Any]]
@@ -118,11 +243,10 @@ _Saved = tuple[BaseModel, dict[str, Any], set[str], list[Any]]
 def _save(model: BaseModel) -> _Saved:
     """What :func:`_restore` needs to put ``model`` back as it is now, in place.
 
-    Rules assign fields, append to lists and edit nested documents (a delivery); they never
-    edit an element already in a list (history entries are immutable once written), so
-    elements are shared rather than copied: a deep copy per event made the rebuild quadratic
-    in practice (every transfer copied the whole lineage). Only the fields whose type admits
-    a list or a model are looked into (:func:`_containers`).
+    Rules assign fields, append to lists, put a new entry in a list's place and edit nested
+    documents (a delivery); they never edit an entry itself (entries are immutable once
+    written), so entries are shared rather than copied. Only the fields whose type admits a
+    list, a dict or a model are looked into (:func:`_containers`).
     """
     state = dict(model.__dict__)
     inner: list[Any] = []
@@ -130,6 +254,8 @@ def _save(model: BaseModel) -> _Saved:
         value = state[name]
         if type(value) is list:
             inner.append((value, list(value)))
+        elif type(value) is dict:
+            inner.append((value, dict(value)))
         elif isinstance(value, BaseModel):
             inner.append(_save(value))
     return model, state, set(model.__pydantic_fields_set__), inner
@@ -139,7 +265,7 @@ _CONTAINERS: dict[type[BaseModel], tuple[str, ...]] = {}
 
 
 def _containers(cls: type[BaseModel]) -> tuple[str, ...]:
-    """The fields of ``cls`` whose annotation admits a list or a model."""
+    """The fields of ``cls`` whose annotation admits a list, a dict or a model."""
     found = _CONTAINERS.get(cls)
     if found is None:
         fields = cls.model_fields.items()
@@ -148,7 +274,7 @@ def _containers(cls: type[BaseModel]) -> tuple[str, ...]:
 
 
 def _may_contain(annotation: Any) -> bool:
-    if get_origin(annotation) is list:
+    if get_origin(annotation) in (list, dict):
         return True
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return True
@@ -162,206 +288,11 @@ def _restore(saved: _Saved) -> BaseModel:
     object.__setattr__(model, "__pydantic_fields_set__", fields_set)
     for item in inner:
         if len(item) == 2:
-            item[0][:] = item[1]
+            if isinstance(item[0], dict):
+                item[0].clear()
+                item[0].update(item[1])
+            else:
+                item[0][:] = item[1]
         else:
             _restore(item)
     return model
-
-
-def fold(events: list[PositionedEvent], *, strict: bool = True) -> World:
-    """The world after ``events`` (in position order); events that cannot apply are left out."""
-    return fold_into(World(), events, strict=strict)
-
-
-def fold_into(world: World, events: list[PositionedEvent], *, strict: bool = True) -> World:
-    """:func:`fold` onto ``world`` (as-of reads add streams to a world step by step).
-
-    No snapshot per event: :func:`apply` refuses an out-of-order event before it changes
-    anything, and any other error ends the fold.
-    """
-    for positioned in sorted(events, key=lambda p: p.position):
-        try:
-            apply(world, positioned, strict=strict)
-        except StreamOutOfOrder:
-            continue
-    return world
-
-
-def _stream_doc(world: World, kind: str, entity_id: str) -> Doc:
-    if kind == "organisations":
-        return _org(world, entity_id)
-    collection: dict[str, Doc] = getattr(world, kind)
-    if entity_id not in collection:
-        collection[entity_id] = _DOC_CLASSES[kind](id=entity_id)
-    return collection[entity_id]
-
-
-def _org(world: World, org_id: str) -> Organisation:
-    """:meth:`World.org` without building a placeholder when the body is there already."""
-    found = world.organisations.get(org_id)
-    return found if found is not None else world.org(org_id)
-
-
-def _doc(collection: dict[str, D], entity_id: str, cls: type[D]) -> D:
-    """``collection.setdefault(entity_id, cls(id=entity_id))``, building only when missing."""
-    found = collection.get(entity_id)
-    if found is None:
-        found = collection[entity_id] = cls(id=entity_id)
-    return found
-
-
-_DOC_CLASSES: dict[str, type[Doc]] = {
-    "reviews": Review,
-    "recommendations": Recommendation,
-    "responsibilities": Responsibility,
-    "actions": Action,
-}
-
-
-def _registered(world: World, e: OrganisationRegistered, position: int) -> None:
-    org = _org(world, e.organisation_id)
-    org.name, org.kind, org.abbreviation = e.name, e.kind.value, e.abbreviation
-    org.description, org.member_count = e.description, e.member_count
-    org.members_known, org.registered_position = e.members_known, position
-
-
-def _renamed(world: World, e: OrganisationRenamed, position: int) -> None:
-    org = _org(world, e.organisation_id)
-    former = FormerName(
-        name=e.previous_name, until_position=position, occurred_at=e.occurred_at, reason=e.reason
-    )
-    org.former_names.append(former)
-    org.name = e.new_name
-
-
-def _merged(world: World, e: OrganisationMerged, position: int) -> None:
-    _org(world, e.parent_id)
-    org = _org(world, e.organisation_id)
-    org.status, org.parent_id, org.keeps_identity = "part_of_another", e.parent_id, e.keeps_identity
-    org.merge_reason, org.status_recommendation_id = e.reason, e.recommendation_id
-
-
-def _dissolved(world: World, e: OrganisationDissolved, position: int) -> None:
-    org = _org(world, e.organisation_id)
-    org.status, org.successor_ids = "dissolved", list(e.successor_ids)
-    org.disposition, org.status_recommendation_id = e.disposition, e.recommendation_id
-
-
-def _accountable(world: World, e: AccountabilityAssigned, position: int) -> None:
-    _org(world, e.accountable_to_id)
-    _org(world, e.organisation_id).accountable_to_id = e.accountable_to_id
-
-
-def _published(world: World, e: ReviewPublished, position: int) -> None:
-    review = _doc(world.reviews, e.review_id, Review)
-    review.title, review.author, review.published_on = e.title, e.author, e.published_on
-    review.recommendation_count, review.summary = e.recommendation_count, e.summary
-
-
-def _recorded(world: World, e: RecommendationRecorded, position: int) -> None:
-    rec = _doc(world.recommendations, e.recommendation_id, Recommendation)
-    rec.review_id, rec.number, rec.text = e.review_id, e.number, e.text
-    rec.parent_id, rec.cross_references = e.parent_id, list(e.cross_references)
-
-
-def _responded(world: World, e: GovernmentResponse, position: int) -> None:
-    rec = _doc(world.recommendations, e.recommendation_id, Recommendation)
-    if rec.response is not None:
-        rec.revisions.append(rec.response)
-    rec.response = Response(
-        kind=RESPONSE_KINDS[e.type],
-        text=e.response_text,
-        changes=list(e.changes) if isinstance(e, RecommendationAdapted) else [],
-        alternative=e.alternative if isinstance(e, RecommendationRejected) else None,
-        lead_ids=list(e.lead_ids),
-        supporting_ids=list(e.supporting_ids),
-        event_id=str(e.event_id),
-        supersedes_event_id=e.supersedes_event_id,
-        revision_reason=e.revision_reason,
-        position=position,
-        occurred_at=e.occurred_at,
-        recorded_at=e.recorded_at,
-    )
-
-
-def _progress(world: World, e: ImplementationProgressRecorded, position: int) -> None:
-    delivery = _delivery_of(world, e)
-    delivery.status = e.status.value
-    if e.target_date is not None:
-        delivery.target_date = e.target_date
-    delivery.claims.append(
-        Progress(
-            status=e.status.value,
-            evidence=e.evidence,
-            target_date=e.target_date,
-            previous_target_date=e.previous_target_date,
-            target_date_change_reason=e.target_date_change_reason,
-            claimed_by=e.claim.claimed_by,
-            verified_by=e.claim.verified_by,
-            position=position,
-            occurred_at=e.occurred_at,
-            recorded_at=e.recorded_at,
-        )
-    )
-
-
-def _delivery_of(world: World, e: ImplementationProgressRecorded) -> Delivery:
-    if e.recommendation_id is not None:
-        rec_id = e.recommendation_id
-        return _doc(world.recommendations, rec_id, Recommendation).delivery
-    action_id = str(e.action_id)
-    return _doc(world.actions, action_id, Action).delivery
-
-
-def _handover(
-    world: World, e: ResponsibilityAssigned | ResponsibilityTransferred, pos: int
-) -> None:
-    resp = _doc(world.responsibilities, e.responsibility_id, Responsibility)
-    if isinstance(e, ResponsibilityAssigned):
-        kind, from_id, to_id, instead_of = "assigned", None, e.holder_id, None
-    else:
-        kind, from_id, to_id, instead_of = "transferred", e.from_id, e.to_id, e.instead_of_id
-    for org_id in (from_id, to_id, instead_of):
-        if org_id is not None:
-            _org(world, org_id)
-    resp.description, resp.holder_id = e.description, to_id
-    resp.handovers.append(
-        Handover(
-            kind=kind,
-            from_id=from_id,
-            from_name=world.org_name(from_id),
-            to_id=to_id,
-            to_name=world.org_name(to_id),
-            instead_of_id=instead_of,
-            instead_of_name=world.org_name(instead_of),
-            reason=e.reason,
-            recommendation_id=e.recommendation_id,
-            position=pos,
-            occurred_at=e.occurred_at,
-            recorded_at=e.recorded_at,
-        )
-    )
-
-
-def _action(world: World, e: ActionCommitted, position: int) -> None:
-    _org(world, e.owner_id)
-    action = _doc(world.actions, e.action_id, Action)
-    action.owner_id, action.description = e.owner_id, e.description
-    action.review_id, action.recommendation_id = e.review_id, e.recommendation_id
-
-
-_RULES: dict[type[DomainEvent], Rule] = {
-    OrganisationRegistered: _registered,
-    OrganisationRenamed: _renamed,
-    OrganisationMerged: _merged,
-    OrganisationDissolved: _dissolved,
-    AccountabilityAssigned: _accountable,
-    ReviewPublished: _published,
-    RecommendationRecorded: _recorded,
-    ImplementationProgressRecorded: _progress,
-    ResponsibilityAssigned: _handover,
-    ResponsibilityTransferred: _handover,
-    ActionCommitted: _action,
-}
-for _response_type in GovernmentResponse.__subclasses__():
-    _RULES[_response_type] = _responded

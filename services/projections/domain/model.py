@@ -1,6 +1,11 @@
 """Read-model state: one document per organisation, review, recommendation, responsibility and
 action. Documents are plain pydantic models so the store can keep them as JSONB and the as-of
 path can build the same objects by folding events in memory.
+
+Positions in documents are *fact keys*: the position of the stored event whose place (stream
+version) the fact holds. A replacement made by a correction keeps the key of the event it
+replaced, so history reads in stream order whatever was corrected later. The valid time of each
+fact lives with the stored events (its bounds change as later facts arrive); views look it up.
 """
 
 from __future__ import annotations
@@ -8,23 +13,41 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, PrivateAttr
+
+from services.projections.domain.validity import Valid
 
 NO_RESPONSE = "no_response"
 UNKNOWN_DELIVERY = "unknown"
 
+ANNOUNCED = "announced"
+IN_EFFECT = "in_effect"
+TOOK_EFFECT = "took_effect"
+WITHDRAWN = "withdrawn"
+STAGES = (IN_EFFECT, TOOK_EFFECT, ANNOUNCED, WITHDRAWN)
+"""A change's stage in a history: recorded in effect; announced, then took effect; announced
+and pending; announced, then withdrawn."""
+
 
 class Doc(BaseModel):
-    """Base of every state document: the stream version applied and the last position."""
+    """Base of every state document: the stream version applied and the last position; the
+    fact that created it, the stream's latest fact, and their lower bounds of valid time (what
+    a later fact depends on)."""
 
     id: str
     version: int = 0
     last_position: int = 0
+    created_position: int | None = None
+    created_lo: datetime | None = None
+    last_fact_position: int | None = None
+    last_fact_lo: datetime | None = None
+    corrections: list[CorrectionEntry] = Field(default_factory=list)
 
 
 class Entry(BaseModel):
-    """A history entry (a former name, a response, a progress claim, a hand-over): written
-    once, with every field given, and never edited after.
+    """A history entry (a former name, a response, a progress claim, a change): written once,
+    with every field given, and never edited after (a settled change is a new entry in its
+    place).
 
     Such entries share one fields-set per class instead of a set each: a 12-field set takes
     more memory than the entry's own dict, and a rebuilt world holds about a million entries
@@ -43,10 +66,61 @@ class Entry(BaseModel):
 _EVERY_FIELD: dict[type[Entry], set[str]] = {}
 
 
+class SourceRef(Entry):
+    document: str
+    passage: str
+    locator: str | None = None
+
+
+class CorrectedRecord(Entry):
+    type: str
+    stream_version: int
+    before: str
+    after: str | None = None
+    """None: retracted."""
+
+
+class CorrectionEntry(Entry):
+    """A correction of the document's stream: what it retracted or replaced, why, on whose
+    authority."""
+
+    correction_id: str
+    position: int
+    recorded_at: datetime
+    reason: str
+    actor: str
+    source: SourceRef
+    records: list[CorrectedRecord] = Field(default_factory=list)
+
+
+class Change(Entry):
+    """A change to a body, a responsibility or an action, and where it stands: ``stage`` is one
+    of :data:`STAGES`. ``details`` holds the change's own fields (new name, parent, ...)."""
+
+    change: str
+    stage: str
+    event_id: str
+    position: int
+    expected_on: date | None = None
+    settled_position: int | None = None
+    """The ChangeTookEffect / ChangeWithdrawn fact, when settled."""
+    withdrawal_reason: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+    recommendation_id: str | None = None
+    reason: str | None = None
+    source: SourceRef
+
+    @property
+    def effective_position(self) -> int | None:
+        """From which fact on the change is in effect (None: it is not)."""
+        if self.stage == IN_EFFECT:
+            return self.position
+        return self.settled_position if self.stage == TOOK_EFFECT else None
+
+
 class FormerName(Entry):
     name: str
     until_position: int
-    occurred_at: datetime | None = None
     reason: str | None = None
 
 
@@ -66,16 +140,33 @@ class Organisation(Doc):
     accountable_to_id: str | None = None
     successor_ids: list[str] = Field(default_factory=list)
     disposition: str | None = None
+    scope: str | None = None
     status_recommendation_id: str | None = None
+    status_position: int | None = None
     registered_position: int | None = None
+    changes: list[Change] = Field(default_factory=list)
+    pending: list[dict[str, Any]] = Field(default_factory=list)
+    """Payloads of the announcements not yet settled (what ``schemas.changes.route`` reads)."""
 
 
 class Review(Doc):
     title: str | None = None
-    author: str | None = None
+    authors: list[str] = Field(default_factory=list)
     published_on: date | None = None
+    published_source: SourceRef | None = None
+    response_published_on: date | None = None
+    response_published_source: SourceRef | None = None
     recommendation_count: int = 0
     summary: str | None = None
+
+
+class Role(Entry):
+    """A body a recommendation or its response names, in one role."""
+
+    organisation_id: str
+    role: str
+    related_id: str | None = None
+    quote: str | None = None
 
 
 class Response(Entry):
@@ -83,14 +174,16 @@ class Response(Entry):
     text: str
     changes: list[str] = Field(default_factory=list)
     alternative: str | None = None
-    lead_ids: list[str] = Field(default_factory=list)
-    supporting_ids: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
     event_id: str
     supersedes_event_id: str | None = None
     revision_reason: str | None = None
     position: int
     occurred_at: datetime | None = None
     recorded_at: datetime
+
+    def with_role(self, role: str) -> list[str]:
+        return [r.organisation_id for r in self.roles if r.role == role]
 
 
 class Progress(Entry):
@@ -116,8 +209,10 @@ class Recommendation(Doc):
     review_id: str | None = None
     number: str | None = None
     text: str | None = None
+    source: SourceRef | None = None
     parent_id: str | None = None
     cross_references: list[str] = Field(default_factory=list)
+    roles: list[Role] = Field(default_factory=list)
     response: Response | None = None
     revisions: list[Response] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
@@ -127,27 +222,13 @@ class Recommendation(Doc):
         return self.response.kind if self.response else NO_RESPONSE
 
 
-class Handover(Entry):
-    """One step of a responsibility's lineage, with names as they were when it happened."""
-
-    kind: str  # "assigned" | "transferred"
-    from_id: str | None = None
-    from_name: str | None = None
-    to_id: str
-    to_name: str | None = None
-    instead_of_id: str | None = None
-    instead_of_name: str | None = None
-    reason: str | None = None
-    recommendation_id: str | None = None
-    position: int
-    occurred_at: datetime | None = None
-    recorded_at: datetime
-
-
 class Responsibility(Doc):
     description: str | None = None
     holder_id: str | None = None
-    handovers: list[Handover] = Field(default_factory=list)
+    handovers: list[Change] = Field(default_factory=list)
+    """Every move (``assignment`` or ``transfer``), whatever its stage; ``details`` has
+    ``from_id``, ``to_id``, ``instead_of_id``."""
+    pending: list[dict[str, Any]] = Field(default_factory=list)
 
 
 class Action(Doc):
@@ -155,6 +236,9 @@ class Action(Doc):
     description: str | None = None
     review_id: str | None = None
     recommendation_id: str | None = None
+    committed_position: int | None = None
+    moves: list[Change] = Field(default_factory=list)
+    pending: list[dict[str, Any]] = Field(default_factory=list)
     delivery: Delivery = Field(default_factory=Delivery)
 
 
@@ -166,6 +250,20 @@ class World(BaseModel):
     recommendations: dict[str, Recommendation] = Field(default_factory=dict)
     responsibilities: dict[str, Responsibility] = Field(default_factory=dict)
     actions: dict[str, Action] = Field(default_factory=dict)
+    _validity: dict[int, Valid] = PrivateAttr(default_factory=dict)
+    _as_of: datetime | None = PrivateAttr(default=None)
+
+    def set_validity(self, validity: dict[int, Valid], as_of: datetime | None = None) -> None:
+        """The valid time of the facts the documents hold (by fact key), and the moment an
+        as-of answer is for (``None``: now)."""
+        self._validity, self._as_of = validity, as_of
+
+    def valid(self, position: int | None) -> Valid | None:
+        return None if position is None else self._validity.get(position)
+
+    @property
+    def as_of(self) -> datetime | None:
+        return self._as_of
 
     def org(self, org_id: str) -> Organisation:
         """The organisation, or a placeholder (a reference seen before the registration)."""
@@ -180,3 +278,14 @@ class World(BaseModel):
 
 KINDS = ("organisations", "reviews", "recommendations", "responsibilities", "actions")
 """The document collections of :class:`World`, in a fixed order (tables, checksums)."""
+
+DOC_CLASSES: dict[str, type[Doc]] = {
+    "organisations": Organisation,
+    "reviews": Review,
+    "recommendations": Recommendation,
+    "responsibilities": Responsibility,
+    "actions": Action,
+}
+"""The document class of each collection: the one map every layer uses."""
+
+Doc.model_rebuild()

@@ -1,12 +1,14 @@
 """What each view reads: the documents a :mod:`views` function looks at, found in a few steps.
 
 A view gives the same answer over a partial world as over the whole one when the partial world
-holds (a) every document the view selects with a predicate and (b) every organisation whose
-name or status it shows. Each plan lists, step by step, lookups that guarantee both; a step may
-use the documents the steps before it found. A lookup is by id or by a filter column, and
-may find more than the view selects (the view's own predicates still pick): the store answers
-it from the indexed columns of the documents (current answers) or from the ids the stored
-events carry (answers as of a bound: a superset of the streams, folded with the same fold).
+holds (a) every document the view selects with a predicate and (b) every document whose name,
+status or response it shows (organisations it names, and what they are part of; the parent of a
+sub-point, whose response it inherits). Each plan lists, step by step, lookups that guarantee
+both; a step may use the documents the steps before it found. A lookup is by id or by a filter
+column, and may find more than the view selects (the view's own predicates still pick): the
+store answers it from the indexed columns of the documents (current answers) or from the ids
+the stored facts carry (answers as of a bound: a superset of the streams, folded with the same
+fold).
 
 The filter columns' values are defined here too (:func:`filter_values`), next to the plans that
 rely on them.
@@ -14,11 +16,19 @@ rely on them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from services.projections.domain.model import Doc, Recommendation, Responsibility, World
+from services.projections.domain.model import (
+    Action,
+    Doc,
+    Organisation,
+    Recommendation,
+    Responsibility,
+    World,
+)
+from services.projections.domain.presenting import MAX_DEPTH, ORG_DETAILS, roles_of
 from services.projections.domain.views import board_key
 
 ALL = "*"
@@ -34,7 +44,7 @@ class Lookup:
     values: frozenset[str] = frozenset()
 
 
-Step = Callable[[World], list[Lookup]]
+Step = Any  # Callable[[World], list[Lookup]]
 Plan = list[Step]
 
 
@@ -43,16 +53,30 @@ def _lookup(kind: str, field: str, values: Iterable[str | None]) -> Lookup:
 
 
 def rec_orgs(rec: Recommendation) -> list[str]:
-    """Organisations leading or supporting a recommendation (``org_ids``)."""
-    response = rec.response
-    return sorted(set(response.lead_ids + response.supporting_ids)) if response else []
+    """Organisations a recommendation or its response names in any role (``org_ids``)."""
+    ids = {i for r, _ in roles_of(rec) for i in (r.organisation_id, r.related_id)}
+    return sorted(i for i in ids if i is not None)
+
+
+def _change_orgs(entries: Iterable[Any]) -> set[str | None]:
+    ids: set[str | None] = set()
+    for entry in entries:
+        for name, value in entry.details.items():
+            if name in ORG_DETAILS:
+                ids.add(value)
+            elif name == "successor_ids":
+                ids.update(value or ())
+    return ids
 
 
 def responsibility_orgs(resp: Responsibility) -> list[str]:
-    """The holder and every organisation a hand-over moved from, to or instead of."""
-    ids = {resp.holder_id}
-    for step in resp.handovers:
-        ids |= {step.from_id, step.to_id, step.instead_of_id}
+    """The holder and every organisation a hand-over (any stage) moves from, to or instead of."""
+    ids = {resp.holder_id} | _change_orgs(resp.handovers)
+    return sorted(i for i in ids if i is not None)
+
+
+def action_orgs(action: Action) -> list[str]:
+    ids = {action.owner_id} | _change_orgs(action.moves)
     return sorted(i for i in ids if i is not None)
 
 
@@ -67,18 +91,26 @@ def filter_values(kind: str, doc: Doc) -> dict[str, Any]:
         }
     if isinstance(doc, Responsibility):
         return {"org_ids": responsibility_orgs(doc)}
+    if isinstance(doc, Action):
+        return {"org_ids": action_orgs(doc)}
     return {}
+
+
+def _organisation_orgs(org: Organisation) -> set[str | None]:
+    return {org.parent_id, org.accountable_to_id, *org.successor_ids} | _change_orgs(org.changes)
 
 
 def mentioned_organisations(world: World) -> set[str]:
     """Every organisation a document of ``world`` names (their names and status are shown)."""
     ids: set[str | None] = set()
     for org in world.organisations.values():
-        ids |= {org.parent_id, org.accountable_to_id, *org.successor_ids}
+        ids |= _organisation_orgs(org)
     for rec in world.recommendations.values():
         ids.update(rec_orgs(rec))
     for resp in world.responsibilities.values():
         ids.update(responsibility_orgs(resp))
+    for action in world.actions.values():
+        ids.update(action_orgs(action))
     return {i for i in ids if i is not None}
 
 
@@ -86,13 +118,28 @@ def names(world: World) -> list[Lookup]:
     return [_lookup("organisations", "id", mentioned_organisations(world))]
 
 
+def parents(world: World) -> list[Lookup]:
+    """What the bodies found so far are part of (one level; plans repeat it)."""
+    return [_lookup("organisations", "id", (o.parent_id for o in world.organisations.values()))]
+
+
+NAMES: list[Step] = [names, *[parents] * MAX_DEPTH]
+"""Every body a view names, and what they are part of (holders show it)."""
+
+
 def sub_points(world: World) -> list[Lookup]:
     return [_lookup("recommendations", "parent_id", world.recommendations)]
 
 
+def answering_parents(world: World) -> list[Lookup]:
+    """The parents of sub-points (a sub-point without a response inherits its parent's)."""
+    return [_lookup("recommendations", "id", (r.parent_id for r in world.recommendations.values()))]
+
+
 def organisation(org_id: str) -> Plan:
-    """:func:`views.organisation_view`: the body, its parts, what they lead, support, hold,
-    moved or own, the sub-points of those recommendations, and every name they show."""
+    """:func:`views.organisation_view`: the body, its parts, what names them (recommendations,
+    responsibilities, actions), those recommendations' sub-points and parents, and every body
+    all of these name."""
 
     def body_and_parts(world: World) -> list[Lookup]:
         return [
@@ -105,10 +152,10 @@ def organisation(org_id: str) -> Plan:
         return [
             _lookup("recommendations", "org_ids", bodies),
             _lookup("responsibilities", "org_ids", bodies),
-            _lookup("actions", "owner_id", [org_id]),
+            _lookup("actions", "org_ids", bodies),
         ]
 
-    return [body_and_parts, involvement, sub_points, names]
+    return [body_and_parts, involvement, sub_points, answering_parents, *NAMES]
 
 
 def organisation_list(kind: str | None) -> Plan:
@@ -117,11 +164,12 @@ def organisation_list(kind: str | None) -> Plan:
     def bodies(world: World) -> list[Lookup]:
         return [_lookup("organisations", "kind", [kind]) if kind else Lookup("organisations", ALL)]
 
-    return [bodies, names]
+    return [bodies, *NAMES]
 
 
 def recommendation(rec_id: str) -> Plan:
-    """:func:`views.recommendation_view`: it, its sub-points and theirs, what refers to it."""
+    """:func:`views.recommendation_view`: it, its sub-points and theirs, what refers to it, its
+    parent (whose response a sub-point inherits)."""
 
     def itself(world: World) -> list[Lookup]:
         return [
@@ -134,7 +182,7 @@ def recommendation(rec_id: str) -> Plan:
         subs = (r.id for r in world.recommendations.values() if r.parent_id == rec_id)
         return [_lookup("recommendations", "parent_id", subs)]
 
-    return [itself, subs_of_subs, names]
+    return [itself, subs_of_subs, answering_parents, *NAMES]
 
 
 def responsibility(responsibility_id: str) -> Plan:
@@ -143,7 +191,7 @@ def responsibility(responsibility_id: str) -> Plan:
     def itself(world: World) -> list[Lookup]:
         return [_lookup("responsibilities", "id", [responsibility_id])]
 
-    return [itself, names]
+    return [itself, *NAMES]
 
 
 def review(review_id: str, with_recommendations: bool) -> Plan:
@@ -174,5 +222,5 @@ def board(review: str | None, organisation: str | None) -> Plan:
     return [candidates, *BOARD_DETAILS]
 
 
-BOARD_DETAILS: Plan = [sub_points, names]
+BOARD_DETAILS: Plan = [sub_points, *NAMES]
 """What a page of board rows needs once its top-level recommendations are loaded."""

@@ -37,16 +37,12 @@ def wants_csv(accept: str) -> bool:
     return "text/csv" in accept and "application/json" not in accept
 
 
-def answer_key(
-    path: str, query: Iterable[tuple[str, str]], accept: str, at_position: int | None, head: Head
-) -> Hashable:
-    """What an answer depends on. An answer at a position already applied is settled: later
-    positions do not change it (the events up to it are fixed), a date bound's may (an event
-    recorded later can have occurred before it)."""
+def answer_key(path: str, query: Iterable[tuple[str, str]], accept: str, head: Head) -> Hashable:
+    """What an answer depends on: the request and the head. No answer is settled for good, not
+    even one at a position already applied: a later correction applies at every position, and a
+    later dated fact narrows the valid time of what it depends on."""
     kept = tuple(sorted(kv for kv in query if kv[0] != "min_position"))
-    settled = at_position is not None and at_position <= head.position
-    reached = None if settled else head.position
-    return (path, kept, wants_csv(accept), head.schema, head.degraded, reached)
+    return (path, kept, wants_csv(accept), head.schema, head.degraded, head.position)
 
 
 @dataclass(frozen=True)
@@ -197,13 +193,7 @@ class ServeCachedAnswers:
         if head.position < max((w or 0 for w in waits.values()), default=0):
             return None  # the route waits
         headers = Headers(scope=scope)
-        key = answer_key(
-            scope["path"],
-            query.multi_items(),
-            headers.get("accept", ""),
-            waits.get("at_position"),
-            head,
-        )
+        key = answer_key(scope["path"], query.multi_items(), headers.get("accept", ""), head)
         rendered = answers.get(key)
         if rendered is None:
             return None

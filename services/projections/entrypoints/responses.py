@@ -92,17 +92,17 @@ async def cached(view: ViewRequest, render: Render) -> Response:
     async def fresh() -> tuple[Hashable, Response]:
         async with reader.snapshot(bound, min_position, waited=True) as snap:
             response = await render(snap)
-            return key(request, bound, snap.head), response
+            return key(request, snap.head), response
 
     route = request.scope.get("route")
-    found = await answers.get_or_render(key(request, bound, now), fresh, route)
+    found = await answers.get_or_render(key(request, now), fresh, route)
     if isinstance(found, Rendered):
         return found.response(request.headers.get("if-none-match"))
     return found
 
 
-def key(request: Request, bound: Bound, head: Head) -> Hashable:
+def key(request: Request, head: Head) -> Hashable:
     """:func:`~.cache.answer_key` of ``request``."""
     accept = request.headers.get("accept", "")
     path = request.scope["path"]
-    return cache.answer_key(path, request.query_params.multi_items(), accept, bound.position, head)
+    return cache.answer_key(path, request.query_params.multi_items(), accept, head)

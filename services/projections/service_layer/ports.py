@@ -1,28 +1,30 @@
 """What the projections' use cases need from the outside world. Adapters implement it
-(PostgreSQL: ``adapters/read_model.py``, ``adapters/rebuild_target.py``; Kafka:
-``adapters/kafka.py``); unit tests use the fakes in ``tests/unit/projections/fakes.py``, and
+(PostgreSQL: ``adapters/read_model.py``, ``adapters/rebuild_target.py``; the topic's replay:
+``services/common/replay.py``); unit tests use the fakes in ``tests/unit/projections/fakes.py``, and
 ``tests/integration/projections/test_read_model_contract.py`` holds both to one contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
+from services.projections.domain.fold import Placement
 from services.projections.domain.model import World
 from services.projections.domain.needs import Lookup
 from services.projections.domain.refs import Refs
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 
 
 @dataclass(frozen=True)
 class Bound:
-    """Answer as the world was at a position, or at a moment (by effective time)."""
+    """Answer as the world was at a position, or at a moment (in valid time)."""
 
     position: int | None = None
     as_of: datetime | None = None
@@ -30,6 +32,16 @@ class Bound:
     @property
     def is_current(self) -> bool:
         return self.position is None and self.as_of is None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Facts within a bound (corrected, in position order), the corrections of their streams
+    (whatever their position: they apply at every position), and the facts' valid time."""
+
+    facts: list[PositionedEvent]
+    corrections: list[PositionedEvent]
+    valid: dict[int, Valid]
 
 
 @dataclass(frozen=True)
@@ -60,8 +72,28 @@ class ReadModelWrites(Protocol):
         """Upsert the documents of ``world`` (those named by ``only``, if given)."""
         ...
 
-    async def store_events(self, events: Sequence[PositionedEvent]) -> None:
-        """Append events not stored yet (the events table is what as-of answers fold)."""
+    async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
+        """Append events not stored yet, each placed in valid time (the events table is what
+        as-of answers fold)."""
+        ...
+
+    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
+        """A fact known to hold by ``hi`` was placed: what it depends on, directly or not,
+        held by ``hi`` too."""
+        ...
+
+    async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
+        """The stream's stored facts as corrected so far (fact keys), in stream order."""
+        ...
+
+    async def record_correction(
+        self,
+        correction: PositionedEvent,
+        before: list[PositionedEvent],
+        after: list[tuple[PositionedEvent, Placement]],
+    ) -> None:
+        """Store a correction, and the stream's facts as it leaves them (``after``): the
+        retracted ones marked, the replaced ones with their replacement, all placed again."""
         ...
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
@@ -120,13 +152,6 @@ class RebuildTarget(Protocol):
         ...
 
 
-class ReplaySource(Protocol):
-    def until_end(self) -> AsyncIterator[Sequence[Any]]:
-        """Batches of records (aiokafka ``ConsumerRecord``s) up to the end offsets as they are
-        when iteration starts, continuing where the previous call stopped."""
-        ...
-
-
 class SnapshotReads(Protocol):
     """Reads in one consistent snapshot of the read model (head and documents agree)."""
 
@@ -140,8 +165,12 @@ class SnapshotReads(Protocol):
 
     async def every_document(self) -> World: ...
 
-    async def events(self, bound: Bound) -> list[PositionedEvent]:
-        """Every stored event up to ``bound``, in position order."""
+    async def validity(self, positions: set[int]) -> dict[int, Valid]:
+        """The valid time of the facts at ``positions`` (fact keys)."""
+        ...
+
+    async def facts(self, bound: Bound) -> Facts:
+        """Every fact within ``bound``, and every correction (see :class:`Facts`)."""
         ...
 
     async def streams(self, lookups: Sequence[Lookup], bound: Bound) -> set[str]:
@@ -149,8 +178,8 @@ class SnapshotReads(Protocol):
         superset is allowed: the fold and the views decide)."""
         ...
 
-    async def stream_events(self, stream_ids: set[str], bound: Bound) -> list[PositionedEvent]:
-        """Every stored event of ``stream_ids`` up to ``bound``, in position order."""
+    async def stream_facts(self, stream_ids: set[str], bound: Bound) -> Facts:
+        """The facts of ``stream_ids`` within ``bound``, and their corrections."""
         ...
 
     async def board_page(self, filters: dict[str, str | None], limit: int, offset: int) -> World:

@@ -10,12 +10,13 @@ database: a failed batch, or a rebuild switched schemas) writes nothing and asks
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 
+from schemas.corrections import RecordsCorrected
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
 from services.common.consumer import Handled
 from services.common.dead_letters import (
@@ -25,10 +26,16 @@ from services.common.dead_letters import (
     DeadLetter,
     dead_letter,
 )
-from services.projections.domain.fold import apply
+from services.projections.domain.fold import apply, correct, stream_doc
+from services.projections.domain.model import KINDS, World
 from services.projections.domain.ordering import standing
-from services.projections.domain.refs import refs
-from services.projections.service_layer.ports import Checkpoint, ReadModelBatch, ReadModelStore
+from services.projections.domain.refs import Refs, refs
+from services.projections.service_layer.ports import (
+    Checkpoint,
+    ReadModelBatch,
+    ReadModelStore,
+    ReadModelWrites,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -109,9 +116,48 @@ class Projector:
 
 
 async def apply_one(batch: ReadModelBatch, positioned: PositionedEvent) -> None:
-    """Load what the event touches, fold it in, write the documents and the stored event."""
+    """Load what the event touches, fold it in, write the documents and the stored event (a
+    correction: the corrected facts too, loading what they name)."""
     touched = refs(positioned.event)
     world = await batch.load(touched)
-    if apply(world, positioned, strict=True):
-        await batch.save(world, touched)
-        await batch.store_events([positioned])
+    await fold_into_store(batch, world, positioned, batch.load)
+    await batch.save(world, touched)
+
+
+Loader = Callable[[Refs], Awaitable[World]]
+
+
+async def fold_into_store(
+    writes: ReadModelWrites, world: World, positioned: PositionedEvent, load: Loader | None
+) -> bool:
+    """:func:`apply` (or :func:`correct`) ``positioned`` onto ``world`` and store its row(s);
+    False for a duplicate. ``world`` holds what :func:`refs` names (the caller saves it); a
+    correction folds its stream's facts again, so what they name is loaded (``load``) unless
+    ``world`` holds everything already (the rebuild). A dated fact tightens what it depends
+    on."""
+    event = positioned.event
+    if isinstance(event, RecordsCorrected):
+        if event.stream_version <= stream_doc(world, event.stream_id).version:
+            return False
+        before = await writes.stream_facts(event.stream_id)
+        if load is not None:
+            await _load_missing(load, world, [refs(fact.event) for fact in before])
+        await writes.record_correction(positioned, before, correct(world, positioned, before))
+        return True
+    placement = apply(world, positioned, strict=True)
+    if placement is None:
+        return False
+    await writes.store_events([(positioned, placement)])
+    if event.occurred_at is not None:
+        await writes.tighten(placement.depends_on, placement.hi)
+    return True
+
+
+async def _load_missing(load: Loader, world: World, wanted: list[Refs]) -> None:
+    missing: Refs = {kind: set() for kind in KINDS}
+    for named in wanted:
+        for kind, ids in named.items():
+            missing[kind] |= ids - getattr(world, kind).keys()
+    found = await load(missing)
+    for kind in KINDS:
+        getattr(world, kind).update(getattr(found, kind))

@@ -1,9 +1,10 @@
 """Read side: a consistent snapshot per request, the world current or as of a bound, waits.
 
 Each view gathers only what its plan (:mod:`needs`) names. Current answers load those
-materialised documents through indexed columns; as-of answers fold the stored events of the
-streams that may hold them, up to the bound, with the same :mod:`fold`; both go through the
-same :mod:`views`. :meth:`Snapshot.world` (everything) is the reference the tests compare with.
+materialised documents through indexed columns (and the valid time of the facts they show);
+as-of answers fold the stored facts of the streams that may hold them, within the bound, with
+the same rules; both go through the same :mod:`views`. :meth:`Snapshot.world` (everything) is
+the reference the tests compare with.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
-from schemas.wire import PositionedEvent
 from services.projections.domain import needs, views
-from services.projections.domain.fold import fold, fold_into
+from services.projections.domain.fold import fold_facts
 from services.projections.domain.model import World
+from services.projections.domain.presenting import fact_keys
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 from services.projections.errors import NotCaughtUp
 from services.projections.service_layer.ports import Bound, Head, ReadStore, SnapshotReads
@@ -44,39 +46,42 @@ class Snapshot:
         return self.head.position
 
     async def world(self) -> World:
-        """Every document (current) or the fold of every event up to the bound."""
+        """Every document (current) or the fold of every fact within the bound."""
         if self.bound.is_current:
-            return await self.reads.every_document()
-        return fold(await self.reads.events(self.bound), strict=self.bound.as_of is None)
+            return await self._with_validity(await self.reads.every_document())
+        found = await self.reads.facts(self.bound)
+        world = fold_facts(found.facts, found.corrections)
+        world.set_validity(found.valid, self.bound.as_of)
+        return world
 
     async def gather(self, plan: needs.Plan, world: World | None = None) -> World:
         """The documents ``plan`` needs, current or as of the bound (onto ``world``, if given:
-        a board page)."""
+        a board page), with the valid time of the facts they show."""
         world = world if world is not None else World()
         if self.bound.is_current:
             for step in plan:
                 await self.reads.documents(step(world), world)
-            return world
+            return await self._with_validity(world)
         return await self._fold_streams(plan, world)
 
+    async def _with_validity(self, world: World) -> World:
+        world.set_validity(await self.reads.validity(fact_keys(world)))
+        return world
+
     async def _fold_streams(self, plan: needs.Plan, world: World) -> World:
-        strict = self.bound.as_of is None
+        """Each step's streams, folded from their facts within the bound (a stream's facts
+        only ever touch its own document and placeholders, so the order of steps is free)."""
         seen: set[str] = set()
-        events: list[PositionedEvent] = []
-        steps_with_events = 0
+        valid: dict[int, Valid] = {}
         for step in plan:
             wanted = await self.reads.streams(step(world), self.bound)
             if not (new := wanted - seen):
                 continue
-            fresh = await self.reads.stream_events(new, self.bound)
+            found = await self.reads.stream_facts(new, self.bound)
             seen |= new
-            events += fresh
-            steps_with_events += fresh != []
-            fold_into(world, fresh, strict=strict)
-        if steps_with_events > 1 and world.responsibilities:
-            # A hand-over keeps the names its bodies had when it happened: fold again in one
-            # position order now that the bodies' streams are in.
-            return fold(events, strict=strict)
+            valid |= found.valid
+            fold_facts(found.facts, found.corrections, world)
+        world.set_validity(valid, self.bound.as_of)
         return world
 
     async def board_page(

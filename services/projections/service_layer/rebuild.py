@@ -3,7 +3,8 @@
 1. Create the next data schema; read the topic from offset 0.
 2. Fold events in memory (the same :func:`apply` as the live consumer, same ordering and
    dead-letter rules) and store events and checkpoint every ``batch_size`` events, one
-   transaction per chunk; once caught up, insert every document once.
+   transaction per chunk; once caught up, insert every document once. A correction reads its
+   stream's facts back from the new schema, so what was folded before it is stored first.
 3. Then, holding the pointer exclusively (live batches wait), drain what arrived meanwhile,
    store it (documents changed since: upserted) and point readers at the new schema in the same
    transaction. Readers keep answering from the old schema until that commit.
@@ -24,6 +25,7 @@ from typing import Any
 
 import structlog
 
+from schemas.corrections import RecordsCorrected
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
 from services.common.dead_letters import (
     APPLY_ERROR,
@@ -32,7 +34,8 @@ from services.common.dead_letters import (
     DeadLetter,
     dead_letter,
 )
-from services.projections.domain.fold import apply_isolated
+from services.common.replay import ReplaySource
+from services.projections.domain.fold import Placement, apply_isolated
 from services.projections.domain.model import KINDS, World
 from services.projections.domain.ordering import standing
 from services.projections.domain.refs import Refs, refs
@@ -40,8 +43,8 @@ from services.projections.service_layer.ports import (
     Checkpoint,
     RebuildLoad,
     RebuildTarget,
-    ReplaySource,
 )
+from services.projections.service_layer.projector import fold_into_store
 
 log = structlog.get_logger(__name__)
 
@@ -55,13 +58,14 @@ class _Replay:
     consumer: str
     world: World = field(default_factory=World)
     changed: Refs = field(default_factory=_nothing_changed)
-    events: list[PositionedEvent] = field(default_factory=list)
+    events: list[tuple[PositionedEvent, Placement]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     checkpoints: dict[int, Checkpoint] = field(default_factory=dict)
     total: int = 0
     documents_stored: bool = False
 
-    def fold(self, record: Any) -> None:
+    def fold(self, record: Any) -> PositionedEvent | None:
+        """Fold one record; a correction is returned instead, for :meth:`correct`."""
         cp = self.checkpoints.setdefault(
             record.partition, Checkpoint(record.topic, record.partition)
         )
@@ -70,27 +74,46 @@ class _Replay:
             positioned = decode_record_fast(record.key, record.value, record.headers)
         except UndecodableRecord as exc:
             self.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
-            return
+            return None
         where = standing(cp.position, positioned.position)
         if where == "duplicate":
-            return
+            return None
         position = positioned.position
         if where == "gap":
             reason = f"position {position} follows {cp.position}: a gap"
             self.dead.append(dead_letter(POSITION_GAP, self.consumer, record, reason, position))
         cp.position = position
+        if isinstance(positioned.event, RecordsCorrected):
+            return positioned
         try:
-            if not apply_isolated(self.world, positioned, strict=True):
-                return
+            placement = apply_isolated(self.world, positioned, strict=True)
         except Exception as exc:
             reason = f"{type(exc).__name__}: {exc}"
             self.dead.append(dead_letter(APPLY_ERROR, self.consumer, record, reason, position))
-            return
+            return None
+        if placement is not None:
+            self._changed(positioned)
+            self.events.append((positioned, placement))
+            self.total += 1
+        return None
+
+    def _changed(self, positioned: PositionedEvent) -> None:
         if self.documents_stored:  # before that, every document is inserted at once
             for kind, ids in refs(positioned.event).items():
                 self.changed[kind] |= ids
-        self.events.append(positioned)
-        self.total += 1
+
+    async def correct(self, load: RebuildLoad, record: Any, positioned: PositionedEvent) -> None:
+        """Apply a correction over what is stored (:meth:`store` first) and in memory."""
+        try:
+            applied = await fold_into_store(load, self.world, positioned, None)
+        except Exception as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+            letter = dead_letter(APPLY_ERROR, self.consumer, record, reason, positioned.position)
+            self.dead.append(letter)
+            return
+        if applied:
+            self._changed(positioned)
+            self.total += 1
 
     async def store(self, load: RebuildLoad, documents: bool = False) -> None:
         """The events folded since the last call (and the documents, when ``documents``: the
@@ -98,6 +121,9 @@ class _Replay:
         for cp in self.checkpoints.values():
             await load.save_checkpoint(cp)
         await load.store_events(self.events)
+        for positioned, placement in self.events:
+            if positioned.event.occurred_at is not None:
+                await load.tighten(placement.depends_on, placement.hi)
         await load.keep_dead_letters(self.dead)
         self.events, self.dead = [], []
         if not documents:
@@ -121,14 +147,19 @@ async def rebuild(
     try:
         async for records in source.until_end():
             for record in records:
-                replay.fold(record)
+                if (correction := replay.fold(record)) is not None:
+                    async with target.load() as load:
+                        await replay.store(load)
+                        await replay.correct(load, record, correction)
             if len(replay.events) >= batch_size:
                 await _flush(target, replay)
         await _flush(target, replay, documents=True)
         async with target.switching() as load:
             async for records in source.until_end():
                 for record in records:
-                    replay.fold(record)
+                    if (correction := replay.fold(record)) is not None:
+                        await replay.store(load)
+                        await replay.correct(load, record, correction)
             await replay.store(load, documents=True)
     finally:
         gc.unfreeze()

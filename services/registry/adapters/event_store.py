@@ -7,8 +7,10 @@ after commit (see ``sequencer.py`` and docs/ordering.md).
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from uuid import UUID
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -16,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
-from schemas.streams import PREFIXES
 from schemas.upcasting import decode
 from services.registry.adapters.db import Tables
 from services.registry.adapters.writes import Guard, PendingWrites
@@ -25,11 +26,9 @@ from services.registry.adapters.writes import Guard, PendingWrites
 @dataclass(frozen=True)
 class _StoreSql:
     lock: TextClause
-    holdings: TextClause
+    naming: TextClause
+    locate: TextClause
     load: TextualSelect
-
-
-_RESPONSIBILITY = PREFIXES["responsibilities"]
 
 
 @functools.cache
@@ -41,13 +40,17 @@ def _store_sql(tables: Tables) -> _StoreSql:
             f"SELECT {tables.schema}.lock_streams(CAST(:shared AS text[]),"
             " CAST(:exclusive AS text[]))"
         ),
-        holdings=text(
-            f"SELECT substr(stream_id, {len(_RESPONSIBILITY) + 1}) FROM ("
-            " SELECT DISTINCT ON (stream_id) stream_id,"
-            " coalesce(payload->>'to_id', payload->>'holder_id') AS holder"
-            f" FROM {tables.events} WHERE stream_id LIKE '{_RESPONSIBILITY}%'"
-            " AND event_type IN ('ResponsibilityAssigned', 'ResponsibilityTransferred')"
-            " ORDER BY stream_id, stream_version DESC) latest WHERE holder = :org ORDER BY 1"
+        # A superset (the id as a JSON string anywhere in a payload): callers fold to decide.
+        naming=text(
+            f"SELECT DISTINCT stream_id FROM {tables.events} WHERE stream_id LIKE ANY(:patterns)"
+            " AND strpos(payload::text, :quoted) > 0 ORDER BY stream_id"
+        ),
+        locate=text(
+            f"SELECT stream_id, stream_version FROM {tables.events} WHERE event_id = :id"
+            " UNION ALL SELECT stream_id, (r->>'stream_version')::integer"
+            f" FROM {tables.events}, jsonb_array_elements(payload->'replaced') r"
+            " WHERE event_type = 'RecordsCorrected'"
+            " AND r->'replacement'->>'event_id' = CAST(:id AS text) LIMIT 1"
         ),
         load=text(
             f"SELECT payload FROM {tables.events} WHERE stream_id = :stream_id"
@@ -120,9 +123,14 @@ class PostgresEventStore:
         )
         self._held.update(wanted)
 
-    async def holdings(self, organisation_id: str) -> list[str]:
-        result = await self._connection.execute(self._sql.holdings, {"org": organisation_id})
-        return list(result.scalars())
+    async def streams_naming(self, entity_id: str, prefixes: tuple[str, ...]) -> list[str]:
+        patterns = [prefix.replace("%", r"\%").replace("_", r"\_") + "%" for prefix in prefixes]
+        params = {"patterns": patterns, "quoted": json.dumps(entity_id)}
+        return list((await self._connection.execute(self._sql.naming, params)).scalars())
+
+    async def locate(self, event_id: UUID) -> tuple[str, int] | None:
+        row = (await self._connection.execute(self._sql.locate, {"id": event_id})).first()
+        return None if row is None else (str(row[0]), int(row[1]))
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
         if (events := self._loaded.get(stream_id)) is None:

@@ -1,11 +1,14 @@
-"""The organisation aggregate: identity, names over time, status, and whom it answers to."""
+"""The organisation aggregate: identity, names over time, status, whom it answers to, and the
+changes announced for it that have not taken effect."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import TypeVar
 
-from schemas.envelope import DomainEvent
+from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
+from schemas.envelope import ChangeStage, DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
     OrganisationDissolved,
@@ -21,10 +24,19 @@ from services.registry.domain.commands import (
     RenameOrganisation,
 )
 from services.registry.domain.context import Context, organisation_stream
-from services.registry.errors import AlreadyExists, DomainRuleViolated, UnknownEntity
+from services.registry.domain.history import fitting
+from services.registry.errors import (
+    AlreadyExists,
+    DomainRuleViolated,
+    InconsistentHistory,
+    UnknownEntity,
+)
+
+C = TypeVar("C", bound=StagedChange)
 
 
 class OrganisationStatus(StrEnum):
+    NOT_ESTABLISHED = "not_established"
     ACTIVE = "active"
     PART_OF_ANOTHER = "part_of_another"
     DISSOLVED = "dissolved"
@@ -40,35 +52,66 @@ class Organisation:
     keeps_identity: bool = True
     parent_id: str | None = None
     accountable_to_id: str | None = None
+    pending: Pending = ()
 
     @property
     def can_hold(self) -> bool:
-        """A dissolved body, or one absorbed without its own identity, holds nothing."""
-        if self.status is OrganisationStatus.DISSOLVED:
+        """A body not (yet) established, dissolved, or absorbed without its own identity holds
+        nothing."""
+        if self.status in (OrganisationStatus.DISSOLVED, OrganisationStatus.NOT_ESTABLISHED):
             return False
         return self.status is OrganisationStatus.ACTIVE or self.keeps_identity
 
+    def announced(self, change: type[C]) -> list[C]:
+        """The pending announcements of one kind of change."""
+        return [c for c in self.pending if isinstance(c, change)]
+
 
 def apply(state: Organisation | None, event: DomainEvent) -> Organisation | None:
-    """Fold one event of an organisation stream into its state."""
+    """Fold one (effective) event of an organisation stream into its state; an event that
+    does not fit the state raises :class:`InconsistentHistory`."""
     if isinstance(event, OrganisationRegistered):
-        return Organisation(event.organisation_id, event.name, event.stream_version)
-    if state is None:
-        return None
-    state = replace(state, version=event.stream_version)
-    if isinstance(event, OrganisationRenamed):
-        return replace(state, name=event.new_name, former_names=(*state.former_names, state.name))
-    if isinstance(event, OrganisationMerged):
+        if state is not None:
+            raise InconsistentHistory(f"{event.stream_id}: registered twice")
+        state = Organisation(
+            event.organisation_id, event.name, event.stream_version, status=_initial(event)
+        )
+    elif state is None:
+        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the registration")
+    try:
+        pending, change = route(state.pending, event)
+    except UnknownAnnouncement as exc:
+        raise InconsistentHistory(str(exc)) from exc
+    state = replace(state, version=event.stream_version, pending=pending)
+    return _in_effect(state, change) if change is not None else state
+
+
+def _initial(event: OrganisationRegistered) -> OrganisationStatus:
+    return OrganisationStatus.NOT_ESTABLISHED if event.announced else OrganisationStatus.ACTIVE
+
+
+def _in_effect(state: Organisation, change: StagedChange) -> Organisation:
+    if isinstance(change, OrganisationRegistered):
+        return replace(state, status=OrganisationStatus.ACTIVE)
+    if state.status is OrganisationStatus.NOT_ESTABLISHED:
+        raise InconsistentHistory(
+            f"{change.stream_id}: {change.type} in effect before the body is established"
+        )
+    if state.status is OrganisationStatus.DISSOLVED:
+        raise InconsistentHistory(f"{change.stream_id}: {change.type} after its dissolution")
+    if isinstance(change, OrganisationRenamed):
+        return replace(state, name=change.new_name, former_names=(*state.former_names, state.name))
+    if isinstance(change, OrganisationMerged):
         return replace(
             state,
             status=OrganisationStatus.PART_OF_ANOTHER,
-            parent_id=event.parent_id,
-            keeps_identity=event.keeps_identity,
+            parent_id=change.parent_id,
+            keeps_identity=change.keeps_identity,
         )
-    if isinstance(event, OrganisationDissolved):
+    if isinstance(change, OrganisationDissolved):
         return replace(state, status=OrganisationStatus.DISSOLVED)
-    if isinstance(event, AccountabilityAssigned):
-        return replace(state, accountable_to_id=event.accountable_to_id)
+    if isinstance(change, AccountabilityAssigned):
+        return replace(state, accountable_to_id=change.accountable_to_id)
     return state
 
 
@@ -88,6 +131,16 @@ def require_can_hold(state: Organisation | None, organisation_id: str, role: str
     return org
 
 
+def require_for(
+    state: Organisation | None, organisation_id: str, role: str, announced: bool
+) -> Organisation:
+    """A body named by a change: one that can hold for a change in effect; for an announced
+    change, any registered body (it may itself be announced)."""
+    if announced:
+        return require(state, organisation_id, role)
+    return require_can_hold(state, organisation_id, role)
+
+
 def register(
     state: Organisation | None, cmd: RegisterOrganisation, ctx: Context
 ) -> list[DomainEvent]:
@@ -101,21 +154,21 @@ def register(
 
 def rename(state: Organisation | None, cmd: RenameOrganisation, ctx: Context) -> list[DomainEvent]:
     org = require(state, cmd.organisation_id, "the body to rename")
-    if org.status is OrganisationStatus.DISSOLVED:
-        raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is dissolved")
-    if cmd.new_name == org.name:
-        raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is already {org.name!r}")
-    return [
-        ctx.stamp(
-            OrganisationRenamed,
-            organisation_stream(org.organisation_id),
-            org.version + 1,
-            organisation_id=org.organisation_id,
-            previous_name=org.name,
-            new_name=cmd.new_name,
-            reason=cmd.reason,
+    names = {org.name, *(c.new_name for c in org.announced(OrganisationRenamed))}
+    if cmd.new_name in names:
+        raise DomainRuleViolated(
+            f"organisation {cmd.organisation_id!r} is already {cmd.new_name!r}, or that name "
+            "is announced"
         )
-    ]
+    event = ctx.stamp(
+        OrganisationRenamed,
+        organisation_stream(org.organisation_id),
+        org.version + 1,
+        organisation_id=org.organisation_id,
+        previous_name=org.name,
+        **cmd.model_dump(exclude={"command", "source", "occurred_at", "organisation_id"}),
+    )
+    return fitting(apply, state, event)
 
 
 def refuse_if_holding(organisation_id: str, holdings: list[str], what: str) -> None:
@@ -123,7 +176,8 @@ def refuse_if_holding(organisation_id: str, holdings: list[str], what: str) -> N
     if holdings:
         raise DomainRuleViolated(
             f"{organisation_id!r} still holds {', '.join(holdings)}: transfer "
-            f"{'it' if len(holdings) == 1 else 'them'} before it is {what}"
+            f"{'it' if len(holdings) == 1 else 'them'} before it is {what}, or give "
+            "move_holdings_to"
         )
 
 
@@ -136,23 +190,26 @@ def merge(
     ctx: Context,
 ) -> list[DomainEvent]:
     """``parent_ancestors``: the bodies the parent is (transitively) part of; a body cannot
-    become part of one of its own parts. Absorbed without its identity, it can hold nothing."""
+    become part of one of its own parts. Absorbed without its identity, it can hold nothing:
+    ``holdings`` are what it still holds once ``move_holdings_to`` has been applied."""
     org = require(state, cmd.organisation_id, "the body that becomes part of another")
-    require_can_hold(parent, cmd.parent_id, "the parent body")
-    if org.status is not OrganisationStatus.ACTIVE:
-        raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is {org.status.value}")
+    require_for(parent, cmd.parent_id, "the parent body", cmd.stage is ChangeStage.ANNOUNCED)
+    if org.status is OrganisationStatus.PART_OF_ANOTHER or org.announced(OrganisationMerged):
+        raise DomainRuleViolated(
+            f"organisation {cmd.organisation_id!r} is already (or is announced to become) "
+            "part of another"
+        )
     if cmd.parent_id == cmd.organisation_id or cmd.organisation_id in parent_ancestors:
         raise DomainRuleViolated(
             f"{cmd.parent_id!r} is part of {cmd.organisation_id!r}: that would be a cycle"
         )
-    if not cmd.keeps_identity:
+    if not cmd.keeps_identity and cmd.stage is ChangeStage.IN_EFFECT:
         refuse_if_holding(cmd.organisation_id, holdings, "absorbed")
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
-    return [
-        ctx.stamp(
-            OrganisationMerged, organisation_stream(org.organisation_id), org.version + 1, **fields
-        )
-    ]
+    fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
+    event = ctx.stamp(
+        OrganisationMerged, organisation_stream(org.organisation_id), org.version + 1, **fields
+    )
+    return fitting(apply, state, event)
 
 
 def dissolve(
@@ -163,22 +220,21 @@ def dissolve(
     ctx: Context,
 ) -> list[DomainEvent]:
     org = require(state, cmd.organisation_id, "the body to dissolve")
-    if org.status is OrganisationStatus.DISSOLVED:
-        raise DomainRuleViolated(f"organisation {cmd.organisation_id!r} is already dissolved")
-    refuse_if_holding(cmd.organisation_id, holdings, "dissolved")
+    if org.status is OrganisationStatus.DISSOLVED or org.announced(OrganisationDissolved):
+        raise DomainRuleViolated(
+            f"organisation {cmd.organisation_id!r} is already dissolved, or announced to be"
+        )
+    if cmd.stage is ChangeStage.IN_EFFECT:
+        refuse_if_holding(cmd.organisation_id, holdings, "dissolved")
     for successor_id, successor in successors.items():
-        require_can_hold(successor, successor_id, "a successor")
+        require_for(successor, successor_id, "a successor", cmd.stage is ChangeStage.ANNOUNCED)
     if cmd.organisation_id in successors:
         raise DomainRuleViolated("an organisation cannot succeed itself")
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
-    return [
-        ctx.stamp(
-            OrganisationDissolved,
-            organisation_stream(org.organisation_id),
-            org.version + 1,
-            **fields,
-        )
-    ]
+    fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
+    event = ctx.stamp(
+        OrganisationDissolved, organisation_stream(org.organisation_id), org.version + 1, **fields
+    )
+    return fitting(apply, state, event)
 
 
 def assign_accountability(
@@ -187,21 +243,23 @@ def assign_accountability(
     cmd: AssignAccountability,
     ctx: Context,
 ) -> list[DomainEvent]:
-    org = require_can_hold(state, cmd.organisation_id, "the accountable body")
-    require_can_hold(overseer, cmd.accountable_to_id, "the body it is accountable to")
+    announced = cmd.stage is ChangeStage.ANNOUNCED
+    org = require_for(state, cmd.organisation_id, "the accountable body", announced)
+    require_for(overseer, cmd.accountable_to_id, "the body it is accountable to", announced)
     if cmd.accountable_to_id == cmd.organisation_id:
         raise DomainRuleViolated("an organisation cannot be accountable to itself")
-    if org.accountable_to_id == cmd.accountable_to_id:
+    planned = {c.accountable_to_id for c in org.announced(AccountabilityAssigned)}
+    if cmd.accountable_to_id in {org.accountable_to_id, *planned}:
         raise DomainRuleViolated(
-            f"{cmd.organisation_id!r} is already accountable to {cmd.accountable_to_id!r}"
+            f"{cmd.organisation_id!r} is already (or is announced to be) accountable to "
+            f"{cmd.accountable_to_id!r}"
         )
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
-    return [
-        ctx.stamp(
-            AccountabilityAssigned,
-            organisation_stream(org.organisation_id),
-            org.version + 1,
-            previous_accountable_to_id=org.accountable_to_id,
-            **fields,
-        )
-    ]
+    event = ctx.stamp(
+        AccountabilityAssigned,
+        organisation_stream(org.organisation_id),
+        org.version + 1,
+        previous_accountable_to_id=org.accountable_to_id,
+        **fields,
+    )
+    return fitting(apply, state, event)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from schemas.envelope import DeliveryStatus, DomainEvent
+from schemas.envelope import BodyRole, DatedFact, DeliveryStatus, DomainEvent, NamedBody
 from schemas.reviews import (
     GovernmentResponse,
     ImplementationProgressRecorded,
@@ -23,8 +23,13 @@ from services.registry.domain.commands import (
     RecordRecommendation,
 )
 from services.registry.domain.context import Context, recommendation_stream, review_stream
-from services.registry.domain.organisation import Organisation, require_can_hold
-from services.registry.errors import AlreadyExists, DomainRuleViolated, UnknownEntity
+from services.registry.domain.organisation import Organisation, OrganisationStatus, require
+from services.registry.errors import (
+    AlreadyExists,
+    DomainRuleViolated,
+    InconsistentHistory,
+    UnknownEntity,
+)
 
 RESPONSE_EVENTS: dict[ResponseKind, type[GovernmentResponse]] = {
     ResponseKind.IMPLEMENT_IN_FULL: RecommendationAccepted,
@@ -53,17 +58,23 @@ class Recommendation:
 
 def apply_review(state: Review | None, event: DomainEvent) -> Review | None:
     if isinstance(event, ReviewPublished):
+        if state is not None:
+            raise InconsistentHistory(f"{event.stream_id}: published twice")
         return Review(event.review_id, event.stream_version)
-    return None if state is None else replace(state, version=event.stream_version)
+    if state is None:
+        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the publication")
+    return replace(state, version=event.stream_version)
 
 
 def apply_recommendation(state: Recommendation | None, event: DomainEvent) -> Recommendation | None:
     if isinstance(event, RecommendationRecorded):
+        if state is not None:
+            raise InconsistentHistory(f"{event.stream_id}: recorded twice")
         return Recommendation(
             event.recommendation_id, event.review_id, event.stream_version, event.parent_id
         )
     if state is None:
-        return None
+        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the recommendation")
     state = replace(state, version=event.stream_version)
     if isinstance(event, GovernmentResponse):
         return replace(state, response_event_id=str(event.event_id))
@@ -79,10 +90,56 @@ def require_recommendation(state: Recommendation | None, recommendation_id: str)
 
 
 def publish(state: Review | None, cmd: PublishReview, ctx: Context) -> list[DomainEvent]:
+    """The earlier single-value forms (``author``, ``published_on``) still work: a bare date
+    is sourced from the command's own source."""
     if state is not None:
         raise AlreadyExists(f"review {cmd.review_id!r} is already published")
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
-    return [ctx.stamp(ReviewPublished, review_stream(cmd.review_id), 1, **fields)]
+    published = cmd.published or DatedFact(
+        on=cmd.published_on, source=cmd.source if cmd.published_on else None
+    )
+    return [
+        ctx.stamp(
+            ReviewPublished,
+            review_stream(cmd.review_id),
+            1,
+            review_id=cmd.review_id,
+            title=cmd.title,
+            authors=cmd.authors or ((cmd.author,) if cmd.author else ()),
+            published=published,
+            response_published=cmd.response_published or DatedFact(),
+            recommendation_count=cmd.recommendation_count,
+            summary=cmd.summary,
+        )
+    ]
+
+
+ACTING_ROLES = frozenset({BodyRole.LEAD, BodyRole.SUPPORTING, BodyRole.RECIPIENT})
+"""Roles that give a body something to do: not for a body that has ceased to exist."""
+
+
+def require_roles(roles: tuple[NamedBody, ...], bodies: dict[str, Organisation | None]) -> None:
+    """Every body a role names is registered; one that acts is not dissolved."""
+    for entry in roles:
+        for body_id in (entry.organisation_id, entry.related_id):
+            if body_id is not None:
+                require(bodies.get(body_id), body_id, f"{entry.role.value} body")
+        body = bodies.get(entry.organisation_id)
+        if entry.role in ACTING_ROLES and body and body.status is OrganisationStatus.DISSOLVED:
+            raise DomainRuleViolated(
+                f"organisation {entry.organisation_id!r} is dissolved and cannot be "
+                f"{entry.role.value}"
+            )
+    seen = [(r.organisation_id, r.role, r.related_id) for r in roles]
+    if len(set(seen)) != len(seen):
+        raise DomainRuleViolated("a body is named twice in the same role")
+
+    def bodies_in(role: BodyRole) -> set[str]:
+        return {r.organisation_id for r in roles if r.role is role}
+
+    if bodies_in(BodyRole.LEAD) & bodies_in(BodyRole.SUPPORTING):
+        raise DomainRuleViolated("a body cannot both lead and support the same recommendation")
+    if bodies_in(BodyRole.LEAD) & bodies_in(BodyRole.NOT_LEADING):
+        raise DomainRuleViolated("a body cannot both lead and be named as not leading")
 
 
 def record(
@@ -90,11 +147,12 @@ def record(
     review: Review | None,
     parent: Recommendation | None,
     references: dict[str, Recommendation | None],
+    bodies: dict[str, Organisation | None],
     cmd: RecordRecommendation,
     ctx: Context,
 ) -> list[DomainEvent]:
     """Sub-points belong to a top-level recommendation of the same review; cross-references
-    must name recommendations already recorded."""
+    must name recommendations already recorded; roles name registered bodies."""
     if state is not None:
         raise AlreadyExists(f"recommendation {cmd.recommendation_id!r} is already recorded")
     if review is None:
@@ -109,6 +167,7 @@ def record(
         require_recommendation(reference, reference_id)
     if cmd.recommendation_id in references:
         raise DomainRuleViolated("a recommendation cannot refer to itself")
+    require_roles(cmd.roles, bodies)
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     return [
         ctx.stamp(RecommendationRecorded, recommendation_stream(cmd.recommendation_id), 1, **fields)
@@ -121,20 +180,17 @@ def respond(
     cmd: RecordGovernmentResponse,
     ctx: Context,
 ) -> list[DomainEvent]:
-    """One response per recommendation; a second one is a re-decision that must say why."""
+    """One response per recommendation (a sub-point without one inherits its parent's); a
+    second one is a re-decision that must say why."""
     rec = require_recommendation(state, cmd.recommendation_id)
-    if rec.parent_id is not None:
-        raise DomainRuleViolated("responses are recorded against the parent recommendation")
     if rec.response_event_id is not None and not cmd.revision_reason:
         raise DomainRuleViolated(
             f"{cmd.recommendation_id!r} already has a response; a re-decision needs revision_reason"
         )
     if rec.response_event_id is None and cmd.revision_reason:
         raise DomainRuleViolated("revision_reason given but there is no earlier response")
-    if set(cmd.lead_ids) & set(cmd.supporting_ids):
-        raise DomainRuleViolated("a body cannot both lead and support the same recommendation")
-    for body_id, body in bodies.items():
-        require_can_hold(body, body_id, "a lead or supporting body")
+    roles = response_roles(cmd)
+    require_roles(roles, bodies)
     extra = _response_specific_fields(cmd)
     return [
         ctx.stamp(
@@ -144,13 +200,22 @@ def respond(
             recommendation_id=rec.recommendation_id,
             review_id=rec.review_id,
             response_text=cmd.response_text,
-            lead_ids=cmd.lead_ids,
-            supporting_ids=cmd.supporting_ids,
+            roles=roles,
             supersedes_event_id=rec.response_event_id,
             revision_reason=cmd.revision_reason,
             **extra,
         )
     ]
+
+
+def response_roles(cmd: RecordGovernmentResponse) -> tuple[NamedBody, ...]:
+    """``roles``, with the shorthands ``lead_ids`` and ``supporting_ids`` added."""
+    short = [
+        NamedBody(organisation_id=body, role=role)
+        for ids, role in ((cmd.lead_ids, BodyRole.LEAD), (cmd.supporting_ids, BodyRole.SUPPORTING))
+        for body in ids
+    ]
+    return (*short, *cmd.roles)
 
 
 def _response_specific_fields(cmd: RecordGovernmentResponse) -> dict[str, object]:

@@ -43,7 +43,7 @@ class CommandResult:
 
 
 def request_hash(cmd: AnyCommand) -> str:
-    body = json.dumps(cmd.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    body = json.dumps(cmd.fingerprint(), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()
 
 

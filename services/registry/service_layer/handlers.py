@@ -1,15 +1,18 @@
 """Command handlers: load the streams a decision needs, fold them, decide, append.
 
-Each handler returns the new events; ``messagebus.execute`` wraps it in a unit of work with
-idempotency and optimistic concurrency.
+Streams are read as corrected (:func:`schemas.corrections.effective`) and folded by the
+aggregates' folds, which refuse a history that does not fit. Each handler returns the new
+events; ``messagebus.execute`` wraps it in a unit of work with idempotency and optimistic
+concurrency.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any
 
-from schemas.envelope import DomainEvent
+from schemas.envelope import ChangeStage, DomainEvent
 from services.registry.domain import organisation as org
 from services.registry.domain import progress, responsibility, review
 from services.registry.domain.commands import (
@@ -17,15 +20,19 @@ from services.registry.domain.commands import (
     AssignAccountability,
     AssignResponsibility,
     CommitAction,
+    CorrectRecords,
     DissolveOrganisation,
     MergeOrganisation,
     PublishReview,
+    RecordChangeInEffect,
     RecordGovernmentResponse,
     RecordImplementationProgress,
     RecordRecommendation,
     RegisterOrganisation,
     RenameOrganisation,
+    TransferAction,
     TransferResponsibility,
+    WithdrawChange,
 )
 from services.registry.domain.context import (
     Context,
@@ -35,36 +42,17 @@ from services.registry.domain.context import (
     responsibility_stream,
     review_stream,
 )
+from services.registry.errors import DomainRuleViolated
+from services.registry.service_layer import amendments
 from services.registry.service_layer.ports import Reads, UnitOfWork
-
-S = TypeVar("S")
-Fold = Callable[[S | None, DomainEvent], S | None]
-
-
-async def load(uow: UnitOfWork, stream_id: str, fold: Fold[S]) -> S | None:
-    state: S | None = None
-    for event in await uow.events.load(stream_id):
-        state = fold(state, event)
-    return state
-
-
-async def organisations(uow: UnitOfWork, ids: Iterable[str]) -> dict[str, org.Organisation | None]:
-    """The named bodies, locked (shared) first so that what a decision checks about them (not
-    dissolved, say) still holds at commit."""
-    unique = list(dict.fromkeys(ids))
-    await uow.events.lock(shared=[organisation_stream(i) for i in unique])
-    return {i: await load(uow, organisation_stream(i), org.apply) for i in unique}
-
-
-async def recommendation(uow: UnitOfWork, rec_id: str) -> review.Recommendation | None:
-    return await load(uow, recommendation_stream(rec_id), review.apply_recommendation)
-
-
-async def require_cited_recommendation(uow: UnitOfWork, cmd: AnyCommand) -> None:
-    """Commands that cite a recommendation must cite a real one."""
-    rec_id = getattr(cmd, "recommendation_id", None)
-    if rec_id is not None and not isinstance(cmd, RecordRecommendation):
-        review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+from services.registry.service_layer.reading import (
+    ancestors,
+    holdings,
+    load,
+    organisations,
+    recommendation,
+    require_cited_recommendation,
+)
 
 
 async def register_organisation(
@@ -83,13 +71,40 @@ async def rename_organisation(
     )
 
 
-async def ancestors(uow: UnitOfWork, body: org.Organisation | None) -> list[str]:
-    """The bodies ``body`` is part of, nearest first (bounded, in case data already loops)."""
-    chain: list[str] = []
-    while body is not None and body.parent_id and len(chain) < 100:
-        chain.append(body.parent_id)
-        body = await load(uow, organisation_stream(body.parent_id), org.apply)
-    return chain
+async def moves_first(
+    cmd: MergeOrganisation | DissolveOrganisation, why: str, ctx: Context, uow: UnitOfWork
+) -> tuple[list[DomainEvent], list[str]]:
+    """The moves (in effect) ``move_holdings_to`` asks for, and the ids of what the body still
+    holds after them. An announced change moves nothing: it is checked when it takes effect."""
+    if cmd.stage is ChangeStage.ANNOUNCED:
+        if cmd.move_holdings_to is not None:
+            raise DomainRuleViolated(
+                "move_holdings_to moves duties now: record the change in effect, or announce "
+                "the moves one by one"
+            )
+        return [], []
+    held = await holdings(uow, cmd.organisation_id)
+    if cmd.move_holdings_to is None:
+        return [], sorted(stream.split("-", 1)[1] for stream in held)
+    to_id = cmd.move_holdings_to
+    receiver = (await organisations(uow, [to_id]))[to_id]
+    events: list[DomainEvent] = []
+    for stream_id in sorted(held):
+        duty = held[stream_id]
+        common = {
+            "source": ctx.source,
+            "from_id": cmd.organisation_id,
+            "to_id": to_id,
+            "reason": why,
+            "recommendation_id": cmd.recommendation_id,
+        }
+        if isinstance(duty, responsibility.Responsibility):
+            move = TransferResponsibility(responsibility_id=duty.responsibility_id, **common)
+            events += responsibility.transfer(duty, {to_id: receiver}, move, ctx)
+        else:
+            action_move = TransferAction(action_id=duty.action_id, **common)
+            events += responsibility.transfer_action(duty, receiver, action_move, ctx)
+    return events, []
 
 
 async def merge_organisation(
@@ -98,10 +113,12 @@ async def merge_organisation(
     await uow.events.lock(exclusive=[organisation_stream(cmd.organisation_id)])
     bodies = await organisations(uow, [cmd.organisation_id, cmd.parent_id])
     parent = bodies[cmd.parent_id]
-    holdings = await uow.events.holdings(cmd.organisation_id)
-    return org.merge(
-        bodies[cmd.organisation_id], parent, await ancestors(uow, parent), holdings, cmd, ctx
+    why = f"Moved when {cmd.organisation_id!r} became part of {cmd.parent_id!r}."
+    moves, left = await moves_first(cmd, why, ctx, uow)
+    merged = org.merge(
+        bodies[cmd.organisation_id], parent, await ancestors(uow, parent), left, cmd, ctx
     )
+    return [*moves, *merged]
 
 
 async def dissolve_organisation(
@@ -112,8 +129,9 @@ async def dissolve_organisation(
     await uow.events.lock(exclusive=[organisation_stream(cmd.organisation_id)])
     state = await load(uow, organisation_stream(cmd.organisation_id), org.apply)
     successors = await organisations(uow, cmd.successor_ids)
-    holdings = await uow.events.holdings(cmd.organisation_id)
-    return org.dissolve(state, successors, holdings, cmd, ctx)
+    why = f"Moved when {cmd.organisation_id!r} was dissolved."
+    moves, left = await moves_first(cmd, why, ctx, uow)
+    return [*moves, *org.dissolve(state, successors, left, cmd, ctx)]
 
 
 async def assign_accountability(
@@ -131,6 +149,10 @@ async def publish_review(cmd: PublishReview, ctx: Context, uow: UnitOfWork) -> l
     )
 
 
+def _role_bodies(roles: Iterable[Any]) -> list[str]:
+    return [i for r in roles for i in (r.organisation_id, r.related_id) if i is not None]
+
+
 async def record_recommendation(
     cmd: RecordRecommendation, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
@@ -138,13 +160,14 @@ async def record_recommendation(
     parent = await recommendation(uow, cmd.parent_id) if cmd.parent_id else None
     refs = {ref: await recommendation(uow, ref) for ref in cmd.cross_references}
     rev = await load(uow, review_stream(cmd.review_id), review.apply_review)
-    return review.record(state, rev, parent, refs, cmd, ctx)
+    bodies = await organisations(uow, _role_bodies(cmd.roles))
+    return review.record(state, rev, parent, refs, bodies, cmd, ctx)
 
 
 async def record_response(
     cmd: RecordGovernmentResponse, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
-    bodies = await organisations(uow, [*cmd.lead_ids, *cmd.supporting_ids])
+    bodies = await organisations(uow, _role_bodies(review.response_roles(cmd)))
     return review.respond(await recommendation(uow, cmd.recommendation_id), bodies, cmd, ctx)
 
 
@@ -162,6 +185,9 @@ async def record_progress(
     rec_id = cmd.recommendation_id or ""
     rec = review.require_recommendation(await recommendation(uow, rec_id), rec_id)
     responded = rec.response_event_id is not None
+    if not responded and rec.parent_id is not None:  # a sub-point answers with its parent
+        parent = await recommendation(uow, rec.parent_id)
+        responded = parent is not None and parent.response_event_id is not None
     return progress.record_progress(
         recommendation_stream(rec_id), rec.version, rec.target_date, responded, bodies, cmd, ctx
     )
@@ -194,6 +220,12 @@ async def commit_action(cmd: CommitAction, ctx: Context, uow: UnitOfWork) -> lis
     return responsibility.commit_action(state, owner, known, cmd, ctx)
 
 
+async def transfer_action(cmd: TransferAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
+    state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
+    receiver = (await organisations(uow, [cmd.to_id]))[cmd.to_id]
+    return responsibility.transfer_action(state, receiver, cmd, ctx)
+
+
 Handler = Callable[[Any, Context, UnitOfWork], Awaitable[list[DomainEvent]]]
 
 HANDLERS: dict[type[Any], Handler] = {
@@ -209,6 +241,7 @@ HANDLERS: dict[type[Any], Handler] = {
     AssignResponsibility: assign_responsibility,
     TransferResponsibility: transfer_responsibility,
     CommitAction: commit_action,
+    TransferAction: transfer_action,
 }
 
 
@@ -239,8 +272,9 @@ def reads(cmd: AnyCommand) -> Reads:
             ids = [cmd.recommendation_id, *([cmd.parent_id] if cmd.parent_id else [])]
             streams.extend(map(recommendation_stream, [*ids, *cmd.cross_references]))
             streams.append(review_stream(cmd.review_id))
+            shared.extend(map(organisation_stream, _role_bodies(cmd.roles)))
         case RecordGovernmentResponse():
-            shared.extend(map(organisation_stream, [*cmd.lead_ids, *cmd.supporting_ids]))
+            shared.extend(map(organisation_stream, _role_bodies(review.response_roles(cmd))))
         case RecordImplementationProgress():
             claim = cmd.claim
             shared.extend(map(organisation_stream, [claim.claimed_by]))
@@ -260,7 +294,12 @@ def reads(cmd: AnyCommand) -> Reads:
             shared.append(organisation_stream(cmd.owner_id))
             if cmd.review_id is not None:
                 streams.append(review_stream(cmd.review_id))
-    streams.extend([*shared, *exclusive])  # locked bodies are loaded too
+        case TransferAction():
+            streams.append(action_stream(cmd.action_id))
+            shared.append(organisation_stream(cmd.to_id))
+        case RecordChangeInEffect() | WithdrawChange() | CorrectRecords():
+            exclusive.append(amendments.SERIAL_LOCK)
+    streams.extend(s for s in [*shared, *exclusive] if s != amendments.SERIAL_LOCK)
     return Reads(
         tuple(dict.fromkeys(streams)), tuple(dict.fromkeys(shared)), tuple(dict.fromkeys(exclusive))
     )
@@ -269,3 +308,8 @@ def reads(cmd: AnyCommand) -> Reads:
 async def handle(cmd: AnyCommand, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
     await require_cited_recommendation(uow, cmd)
     return await HANDLERS[type(cmd)](cmd, ctx, uow)
+
+
+HANDLERS[RecordChangeInEffect] = amendments.record_in_effect
+HANDLERS[WithdrawChange] = amendments.withdraw
+HANDLERS[CorrectRecords] = partial(amendments.correct_records, decide=handle)

@@ -48,8 +48,13 @@ class EventStore(Protocol):
         locks it exclusively. Take them before loading the streams."""
         ...
 
-    async def holdings(self, organisation_id: str) -> list[str]:
-        """Ids of the responsibilities the body holds now."""
+    async def streams_naming(self, entity_id: str, prefixes: tuple[str, ...]) -> list[str]:
+        """Ids of the streams starting with one of ``prefixes`` whose stored events (corrections
+        included) mention ``entity_id``: a superset, which callers fold to see what holds now."""
+        ...
+
+    async def locate(self, event_id: UUID) -> tuple[str, int] | None:
+        """(stream id, stream version) of the stored event, or the replacement, with this id."""
         ...
 
     async def append(self, events: Sequence[DomainEvent]) -> None:

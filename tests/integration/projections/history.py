@@ -2,8 +2,10 @@
 renamed, merged, dissolved and made accountable; reviews with recommendations, sub-points and
 cross-references; responses, re-decisions and progress; responsibilities assigned and moved
 (from, to, instead of); actions with progress; a few references to bodies before they are
-registered (placeholders). ``occurred_at`` is set on some events and not in position order, so
-as-of-by-date folds meet stream holes. Deterministic for a seed.
+registered (placeholders); some changes announced, then taking effect or withdrawn; roles of
+every kind; corrections that retract progress or replace changes and responses.
+``occurred_at`` is set on some events and not in position order (the read side keeps answers
+closed under dependency anyway). Deterministic for a seed.
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from typing import Any
 from schemas import organisations as o
 from schemas import responsibilities as r
 from schemas import reviews as v
-from schemas.envelope import DeliveryStatus, DomainEvent, OrganisationKind, Source
+from schemas.changes import ChangeTookEffect, ChangeWithdrawn, StagedChange
+from schemas.corrections import RecordsCorrected, ReplacedRecord, RetractedRecord
+from schemas.envelope import (
+    BodyRole,
+    DeliveryStatus,
+    DomainEvent,
+    NamedBody,
+    OrganisationKind,
+    Source,
+)
 from schemas.streams import responsibility_stream
 from schemas.wire import PositionedEvent
 
@@ -41,6 +52,8 @@ class History:
         self.clock = START
         self.events: list[DomainEvent] = []
         self.response_ids: dict[str, str] = {}
+        self.pending: list[StagedChange] = []
+        self.corrected: set[uuid.UUID] = set()
 
     def make(self, cls: type[DomainEvent], stream: str, **fields: Any) -> None:
         version = self.versions.get(stream, 0) + 1
@@ -49,6 +62,8 @@ class History:
         occurred = None
         if self.rng.random() < 0.3:
             occurred = self.clock - timedelta(days=self.rng.randrange(0, 400))
+        if issubclass(cls, StagedChange) and "stage" not in fields:
+            fields["stage"] = "announced" if self.rng.random() < 0.2 else "in_effect"
         event = cls(
             event_id=uuid.UUID(int=self.rng.getrandbits(128), version=4),
             stream_id=stream,
@@ -61,14 +76,24 @@ class History:
             **fields,
         )
         self.events.append(event)
+        if isinstance(event, StagedChange) and event.announced:
+            self.pending.append(event)
 
     def some(self, pool: list[str], k: int) -> tuple[str, ...]:
         return tuple(self.rng.sample(pool, min(k, len(pool))))
 
     def generate(self, total: int) -> list[PositionedEvent]:
         self._setup()
-        steps = [self._respond, self._progress, self._move, self._body_change, self._action]
-        weights = [3, 3, 4, 1, 1]
+        steps = [
+            self._respond,
+            self._progress,
+            self._move,
+            self._body_change,
+            self._action,
+            self._settle,
+            self._correct,
+        ]
+        weights = [3, 3, 4, 1, 1, 1, 1]
         while len(self.events) < total:
             self.rng.choices(steps, weights)[0]()
         return [PositionedEvent(e, i + 1) for i, e in enumerate(self.events)]
@@ -89,7 +114,11 @@ class History:
             self.holders[resp] = holder
             duty = {"responsibility_id": resp, "description": f"Duty {resp}"}
             self.make(
-                r.ResponsibilityAssigned, responsibility_stream(resp), **duty, holder_id=holder
+                r.ResponsibilityAssigned,
+                responsibility_stream(resp),
+                **duty,
+                holder_id=holder,
+                stage="in_effect",
             )
         self.actions: list[str] = []
 
@@ -149,13 +178,87 @@ class History:
             recommendation_id=rec,
             review_id=review,
             response_text=f"Response to {rec}",
-            lead_ids=self.some(self.orgs, self.rng.randrange(0, 3)),
-            supporting_ids=self.some(self.orgs, self.rng.randrange(0, 3)),
+            roles=self._roles(),
             **extra,
         )
         self.response_ids[rec] = str(self.events[-1].event_id)
         if self.late and self.rng.random() < 0.05:
             self._register(self.late.pop())
+
+    def _roles(self) -> tuple[NamedBody, ...]:
+        bodies = self.some(self.orgs, self.rng.randrange(0, 5))
+        roles = []
+        for body in bodies:
+            role = self.rng.choice(list(BodyRole))
+            related = None
+            if role in (BodyRole.MEMBER_OF, BodyRole.ACCOUNTABLE_TO):
+                related = self.rng.choice([o for o in self.orgs if o != body])
+            roles.append(NamedBody(organisation_id=body, role=role, related_id=related))
+        return tuple(roles)
+
+    def _settle(self) -> None:
+        """An announced change takes effect, or is withdrawn."""
+        if not self.pending:
+            return
+        change = self.pending.pop(self.rng.randrange(len(self.pending)))
+        common = {
+            "announced_event_id": change.event_id,
+            "announced_stream_version": change.stream_version,
+            "change_type": change.type,
+        }
+        if self.rng.random() < 0.7:
+            self.make(ChangeTookEffect, change.stream_id, **common)
+        else:
+            self.make(ChangeWithdrawn, change.stream_id, reason="Not now", **common)
+
+    def _correct(self) -> None:
+        """Retract a progress claim, or replace a rename, a transfer or a response with one that
+        says something else."""
+        candidates = [
+            e
+            for e in self.events
+            if isinstance(
+                e,
+                v.ImplementationProgressRecorded
+                | o.OrganisationRenamed
+                | r.ResponsibilityTransferred
+                | v.GovernmentResponse,
+            )
+            and e.event_id not in self.corrected
+            and not (isinstance(e, StagedChange) and e.announced)
+        ]
+        if not candidates:
+            return
+        old = self.rng.choice(candidates)
+        self.corrected.add(old.event_id)
+        common = {"correction_id": uuid.UUID(int=self.rng.getrandbits(128), version=4)}
+        if isinstance(old, v.ImplementationProgressRecorded):
+            self.make(
+                RecordsCorrected,
+                old.stream_id,
+                reason="Claim withdrawn",
+                retracted=(RetractedRecord(stream_version=old.stream_version, event=old),),
+                **common,
+            )
+            return
+        change: dict[str, Any] = {"event_id": uuid.UUID(int=self.rng.getrandbits(128), version=4)}
+        if isinstance(old, o.OrganisationRenamed):
+            change["new_name"] = f"{old.new_name} (corrected)"
+        elif isinstance(old, r.ResponsibilityTransferred):
+            change["instead_of_id"] = self.rng.choice(self.orgs)
+        else:
+            change["roles"] = self._roles()
+            change["response_text"] = f"{old.response_text} (corrected)"
+        new = old.model_copy(update=change)
+        self.make(
+            RecordsCorrected,
+            old.stream_id,
+            reason="Misread",
+            replaced=(
+                ReplacedRecord(stream_version=old.stream_version, event=old, replacement=new),
+            ),
+            **common,
+        )
 
     def _progress(self) -> None:
         responded = [rec for rec, _ in self.recs if rec in self.response_ids]

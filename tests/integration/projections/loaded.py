@@ -1,8 +1,9 @@
 """A read model written straight into PostgreSQL, without Kafka (not a test module).
 
-``live=True`` applies event by event with the consumer's own :func:`apply_one`; otherwise the
-documents come from one in-memory fold and are bulk-saved as the rebuild does. Either way the
-read side cannot tell the difference from a consumed topic.
+``live=True`` applies event by event with the consumer's own :func:`apply_one` (documents
+loaded and saved per event); otherwise documents stay in memory, as in the rebuild, and are
+saved once at the end. Either way the read side cannot tell the difference from a consumed
+topic.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from services.common.dead_letters import DeadLetter, DeadLetterSink, DeadLetterS
 from services.projections.adapters import store
 from services.projections.adapters.read_model import PostgresBatch, PostgresReadModelStore
 from services.projections.adapters.snapshots import PostgresReadStore
-from services.projections.domain.fold import fold
+from services.projections.domain.fold import replay
+from services.projections.domain.model import World
 from services.projections.service_layer.ports import Bound, Checkpoint
-from services.projections.service_layer.projector import apply_one
+from services.projections.service_layer.projector import apply_one, fold_into_store
 from services.projections.service_layer.queries import Reader, Snapshot
 from tests.unit.projections.fakes import FakeReadStore
 
@@ -52,7 +54,7 @@ class InMemory:
 
     @asynccontextmanager
     async def snapshot(self, bound: Bound | None = None) -> AsyncIterator[Snapshot]:
-        store = FakeReadStore(fold(self.events), self.events)
+        store = FakeReadStore(replay(self.events))
         reader = Reader(store, max_wait_s=0, poll_s=0.01)
         async with reader.snapshot(bound or Bound(), None) as snap:
             yield snap
@@ -75,17 +77,18 @@ async def _write(
     engine: AsyncEngine, schema: str, events: list[PositionedEvent], live: bool
 ) -> None:
     chunk = 2_000
+    world = World()
     for start in range(0, len(events), chunk):
         part = events[start : start + chunk]
         async with engine.begin() as conn:
-            if live:
-                for positioned in part:
+            for positioned in part:
+                if live:
                     await apply_one(batch_on(conn, schema), positioned)
-            else:
-                await store.insert_events(conn, schema, part)
+                else:
+                    await fold_into_store(batch_on(conn, schema), world, positioned, None)
     async with engine.begin() as conn:
         if not live:
-            await store.save(conn, schema, fold(events))
+            await store.save(conn, schema, world)
         cp = Checkpoint("loaded", 0, len(events) - 1, events[-1].position)
         await store.put_checkpoint(conn, schema, cp)
         await conn.execute(text(f"ANALYZE {schema}.events"))

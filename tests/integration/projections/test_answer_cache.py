@@ -1,5 +1,5 @@
 """Kept answers over HTTP: the same bytes a fresh render gives, a new answer once the position
-moves (or the model turns degraded), settled answers kept across positions, 304 on a match;
+moves (or the model turns degraded), 304 on a match;
 and the head read that keys them follows the pointer."""
 
 from __future__ import annotations
@@ -102,17 +102,16 @@ async def test_kept_answers_are_fresh_answers(database_url: str, kafka_bootstrap
         assert [a.content for a in await _all(client, paths)] == [a.content for a in first]
 
         await _apply(model, history[FIRST:])
-        settled = paths[6]
-        assert "at_position" in settled[0]
+        at_position = paths[6]
+        assert "at_position" in at_position[0]
         misses = app.state.answers.misses
-        kept = await client.get(settled[0], headers=settled[1])
-        assert app.state.answers.misses == misses and kept.content == again[6].content
+        await client.get(at_position[0], headers=at_position[1])
+        assert app.state.answers.misses == misses + 1  # rendered again: corrections apply back
 
         moved = await _all(client, paths)
-        for path, before, after in zip(paths, first, moved, strict=True):
-            settles = "at_position" in path[0]
-            assert after.headers["Remit-Position"] == ("200" if settles else str(TOTAL))
-            assert (after.content == before.content) == settles or "csv" in str(path[1])
+        for path, after in zip(paths, moved, strict=True):
+            bounded = "at_position" in path[0]
+            assert after.headers["Remit-Position"] == ("200" if bounded else str(TOTAL))
         app.state.answers = AnswerCache()
         assert [a.content for a in await _all(client, paths)] == [a.content for a in moved]
 

@@ -18,7 +18,7 @@ from services.common.dead_letters import (
 )
 from services.projections.adapters import store
 from services.projections.adapters.read_model import PostgresReadModelStore
-from services.projections.domain.fold import fold
+from services.projections.domain.fold import fold, replay
 from services.projections.domain.refs import refs
 from services.projections.service_layer.ports import Checkpoint, ReadModelStore
 from tests.support.smith import smith_events
@@ -26,6 +26,7 @@ from tests.unit.projections.fakes import FakeReadModel
 
 pytestmark = pytest.mark.integration
 EVENTS = list(smith_events())
+PLACED = replay(EVENTS[:2]).placed
 
 
 class Published:
@@ -88,20 +89,21 @@ async def test_an_error_in_a_batch_writes_nothing(model: Model) -> None:
 
 
 async def test_an_isolated_failure_undoes_only_its_own_writes(model: Model) -> None:
-    first, second = fold(EVENTS[:1]), EVENTS[1]
+    first = fold(EVENTS[:1])
+    one, two = [(p, PLACED[p.position]) for p in EVENTS[:2]]
     async with model[0].batch() as batch:
         await batch.save(first)
-        await batch.store_events(EVENTS[:1])
+        await batch.store_events([one])
         with pytest.raises(RuntimeError):
             async with batch.isolated():
-                await batch.store_events([second])
+                await batch.store_events([two])
                 raise RuntimeError("this event fails")
         with pytest.raises(Exception):  # noqa: B017 - each store raises its own kind
             async with batch.isolated():
-                await batch.store_events(EVENTS[:1])  # stored already
+                await batch.store_events([one])  # stored already
     async with model[0].batch() as batch:
         assert (await batch.load(refs(EVENTS[0].event))) == first
-        await batch.store_events([second])  # it was undone, so it is not stored yet
+        await batch.store_events([two])  # it was undone, so it is not stored yet
 
 
 async def test_a_dead_letter_is_kept_and_published_once(model: Model) -> None:

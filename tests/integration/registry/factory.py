@@ -25,6 +25,7 @@ def renamed(stream_id: str, version: int, new_name: str = "New name") -> Organis
         organisation_id=stream_id.removeprefix("organisation-"),
         previous_name=f"Name {version - 1}",
         new_name=new_name,
+        stage="in_effect",
     )
 
 

@@ -58,9 +58,9 @@ def all_events(registry_url: str) -> list[dict[str, object]]:
 
 def test_import_yields_the_review_as_events_and_is_idempotent(registry_url: str) -> None:
     first = run_import(registry_url)
-    assert first["commands"] == 59 and first["appended"] == 59 and first["replayed"] == 0
+    assert first["commands"] == 71 and first["appended"] == 82 and first["replayed"] == 0
     events = [e["event"] for e in all_events(registry_url)]
-    assert len(events) == 59
+    assert len(events) == 82
     types = Counter(e["type"] for e in events)  # type: ignore[index]
     recorded = [e for e in events if e["type"] == "RecommendationRecorded"]  # type: ignore[index]
     assert len([r for r in recorded if r["parent_id"] is None]) == 16  # type: ignore[index]
@@ -76,7 +76,8 @@ def test_import_yields_the_review_as_events_and_is_idempotent(registry_url: str)
     ]
     assert responses == [8, 4, 3, 1]
     assert types["ResponsibilityTransferred"] == 2 and types["ActionCommitted"] == 1
+    assert types["RecordsCorrected"] == 23  # 12 corrections, one event per stream they touch
 
     again = run_import(registry_url)
-    assert again["appended"] == 0 and again["replayed"] == 59
-    assert len(all_events(registry_url)) == 59
+    assert again["appended"] == 0 and again["replayed"] == 71
+    assert len(all_events(registry_url)) == 82

@@ -15,6 +15,7 @@ from services.registry.domain.commands import (
     AssignResponsibility,
     Command,
     CommitAction,
+    CorrectRecords,
     DissolveOrganisation,
     MergeOrganisation,
     PublishReview,
@@ -313,7 +314,8 @@ def test_succession_plan_action(dataset: Dataset) -> None:
     assert action.owner_id == "nhs-improvement"
     assert action.review_id == "smith-review"
     assert action.recommendation_id is None
-    assert dataset.commands[-1] == ("action/succession-plan-top-200", action)
+    last = [key for key, c in dataset.commands if not isinstance(c, CorrectRecords)][-1]
+    assert last == "action/succession-plan-top-200"
 
 
 # --------------------------------------------------------------------------------------------
@@ -321,9 +323,21 @@ def test_succession_plan_action(dataset: Dataset) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def test_every_passage_is_verbatim(dataset: Dataset, text: str) -> None:
+def every_command(dataset: Dataset) -> list[tuple[str, Command]]:
+    """The dataset's commands and, for corrections, the commands they decide in place."""
+    found: list[tuple[str, Command]] = []
     for key, command in dataset.commands:
+        found.append((key, command))
+        if isinstance(command, CorrectRecords):
+            found += [(f"{key} > {r.event.stream_id}", r.with_command) for r in command.replace]
+    return found
+
+
+def test_every_passage_and_quote_is_verbatim(dataset: Dataset, text: str) -> None:
+    for key, command in every_command(dataset):
         assert command.source.passage in text, key
+        for named in getattr(command, "roles", ()):
+            assert named.quote and named.quote in text, (key, named)
 
 
 def source_sentences(text: str) -> list[str]:
@@ -435,6 +449,10 @@ def test_everything_referred_to_was_registered_earlier(dataset: Dataset) -> None
             known(orgs, cmd.owner_id)
             known(reviews, cmd.review_id)
             known(recs, cmd.recommendation_id)
+        elif isinstance(cmd, CorrectRecords):
+            for replaced in cmd.replace:
+                named = list(getattr(replaced.with_command, "roles", ()))
+                known(orgs, *(i for r in named for i in (r.organisation_id, r.related_id)))
         else:  # pragma: no cover - a new command type needs a rule here
             pytest.fail(f"{key}: no referential rule for {type(cmd).__name__}")
 
@@ -453,6 +471,7 @@ def test_command_order_follows_the_importer_convention(dataset: Dataset) -> None
         "AssignAccountability": 4,
         "RenameOrganisation": 4,
         "CommitAction": 5,
+        "CorrectRecords": 6,
     }
     phases = [phase[command.command] for _, command in dataset.commands]
     assert phases == sorted(phases)
@@ -468,4 +487,5 @@ def test_command_order_follows_the_importer_convention(dataset: Dataset) -> None
         "AssignAccountability": 1,
         "RenameOrganisation": 1,
         "CommitAction": 1,
+        "CorrectRecords": 12,
     }

@@ -32,6 +32,7 @@ PUBLIC = (
 class FakeDatabase:
     checkpoint: int = 0
     known: Knowledge = field(default_factory=Knowledge)
+    rebuild_through: int | None = None
     events: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[uuid.UUID, Row] = field(default_factory=dict)
     jobs: dict[uuid.UUID, Row] = field(default_factory=dict)
@@ -158,6 +159,13 @@ class FakeIngestStore:
         working = FakeIngestBatch(self.db.snapshot())
         yield working
         self.db.restore(working.db)
+
+    async def knowledge_to_rebuild(self) -> int | None:
+        return self.db.rebuild_through
+
+    async def replace_knowledge(self, known: Knowledge) -> None:
+        self.db.known = copy.deepcopy(known)
+        self.db.rebuild_through = None
 
 
 class FakeSubscriptionStore:

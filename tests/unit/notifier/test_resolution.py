@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
 
+from schemas.changes import ChangeTookEffect, ChangeWithdrawn
 from schemas.envelope import DeliveryStatus, DomainEvent, Source
 from schemas.reviews import Claim, ImplementationProgressRecorded
 from schemas.wire import PositionedEvent
-from services.notifier.domain.knowledge import Knowledge, evolve, fold
+from services.notifier.domain.knowledge import Knowledge, evolve, fold, in_effect
 from services.notifier.domain.reasons import Reason as R
 from services.notifier.domain.resolution import Affected, resolve
 from tests.support.smith import smith_events
@@ -161,11 +163,14 @@ def _progress(**subject: str) -> ImplementationProgressRecorded:
     )
 
 
-def test_delivery_update_tells_leads_supporters_and_parent() -> None:
+def test_delivery_update_tells_the_bodies_that_deliver_it_and_those_it_is_about() -> None:
     affected = resolve(_progress(recommendation_id="smith-review:rec-13"), _after_smith())
-    assert affected.reasons[ACADEMY] == {R.DELIVERY_UPDATED}
-    assert affected.reasons[NHSI] == {R.DELIVERY_UPDATED}
-    assert affected.reasons[HEE] == {R.CHILD_AFFECTED}
+    assert affected.reasons == {
+        ACADEMY: {R.DELIVERY_UPDATED},  # the subject (rec 13 redefines the Academy)
+        NHSI: {R.DELIVERY_UPDATED},  # the recipient of talent management
+    }
+    sub_point = resolve(_progress(recommendation_id="smith-review:rec-11b"), _after_smith())
+    assert sub_point.reasons == {"strategic-clinical-networks": {R.DELIVERY_UPDATED}}
 
 
 def test_delivery_of_an_action_tells_its_owner() -> None:
@@ -174,14 +179,83 @@ def test_delivery_of_an_action_tells_its_owner() -> None:
     assert affected.reasons == {NHSI: {R.DELIVERY_UPDATED}}
 
 
+def _settle(known: Knowledge, stream_id: str, kind: Any, **extra: object) -> Any:
+    """A ChangeTookEffect / ChangeWithdrawn of the pending announcement of ``stream_id``."""
+    _, pending = in_effect(known.log(stream_id))
+    (announced,) = pending
+    return kind(
+        event_id=uuid4(),
+        stream_id=stream_id,
+        stream_version=len(known.log(stream_id)) + 5,
+        recorded_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source=Source(document="d", passage="p"),
+        actor="t",
+        correlation_id="c",
+        announced_event_id=announced.event_id,
+        announced_stream_version=announced.stream_version,
+        change_type=announced.type,
+        **extra,
+    )
+
+
+def test_an_announced_move_tells_whom_it_will_concern_and_says_it_is_announced() -> None:
+    _, affected = _find("ResponsibilityTransferred", responsibility_id="talent-management")
+    assert affected.stage == "in_effect"  # as first recorded; corrected later
+    known = _after_smith()
+    assert known.holder("talent-management") is None
+    took = _settle(known, "responsibility-talent-management", ChangeTookEffect)
+    settled = resolve(took, known)
+    assert settled.stage == "took_effect"
+    assert settled.reasons == {NHSI: {R.RESPONSIBILITY_GAINED}}  # nobody held it before
+    known.merge(evolve(known, took))
+    assert known.holder("talent-management") == NHSI
+    again = _after_smith()
+    dropped = _settle(again, "responsibility-talent-management", ChangeWithdrawn, reason="no")
+    assert resolve(dropped, again).stage == "withdrawn"
+    again.merge(evolve(again, dropped))
+    assert again.holder("talent-management") is None
+
+
+def test_a_correction_tells_every_body_its_events_name() -> None:
+    corrections = [(e, a) for e, a in _resolved() if e.type == "RecordsCorrected"]
+    assert {a.stage for _, a in corrections} == {"corrected"}
+    (talent,) = [a for e, a in corrections if e.stream_id == "responsibility-talent-management"]
+    assert talent.reasons[ACADEMY] == {R.RECORD_CORRECTED}  # it no longer holds it
+    assert talent.reasons[NHSI] == {R.RECORD_CORRECTED}
+
+
 @pytest.mark.parametrize("asks", [True, False])
-def test_oversight_only_when_asked(asks: bool) -> None:
-    affected = resolve(_progress(recommendation_id="smith-review:rec-13"), _after_smith())
+def test_oversight_only_when_asked_and_only_once_in_effect(asks: bool) -> None:
+    known = _after_smith()
+    affected = resolve(_progress(recommendation_id="smith-review:rec-13"), known)
+    assert BOARDS not in affected.oversight  # accountability to the board is only announced
+    known.merge(evolve(known, _settle(known, f"organisation-{BOARDS}", ChangeTookEffect)))
+    academy = f"organisation-{ACADEMY}"
+    _, pending = in_effect(known.log(academy))
+    (accountability,) = [c for c in pending if c.type == "AccountabilityAssigned"]
+    took = _settle_one(known, academy, accountability)
+    known.merge(evolve(known, took))
+    affected = resolve(_progress(recommendation_id="smith-review:rec-13"), known)
     assert BOARDS not in affected.reasons
     assert BOARDS in affected.oversight
     expected = {R.OVERSIGHT} if asks else set()
     assert affected.for_subscriber(BOARDS, include_oversight=asks) == expected
     assert affected.for_subscriber(NHSI, include_oversight=asks) == {R.DELIVERY_UPDATED}
+
+
+def _settle_one(known: Knowledge, stream_id: str, announced: Any) -> ChangeTookEffect:
+    return ChangeTookEffect(
+        event_id=uuid4(),
+        stream_id=stream_id,
+        stream_version=len(known.log(stream_id)) + 5,
+        recorded_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source=Source(document="d", passage="p"),
+        actor="t",
+        correlation_id="c",
+        announced_event_id=announced.event_id,
+        announced_stream_version=announced.stream_version,
+        change_type=announced.type,
+    )
 
 
 def test_successors_of_a_dissolved_body_are_told() -> None:
@@ -198,10 +272,11 @@ def test_successors_of_a_dissolved_body_are_told() -> None:
         correlation_id="c",
         organisation_id=ACADEMY,
         successor_ids=(NHSI,),
+        stage="in_effect",
     )
     assert resolve(dissolved, known).reasons[NHSI] == {R.SUCCESSOR_NAMED}
     known.merge(evolve(known, dissolved))
     affected = resolve(_progress(recommendation_id="smith-review:rec-14"), known)
     assert affected.reasons[ACADEMY] == {R.DELIVERY_UPDATED}
     assert affected.reasons[NHSI] == {R.PREDECESSOR_AFFECTED}
-    assert affected.reasons[HEE] == {R.CHILD_AFFECTED}
+    assert HEE not in affected.reasons  # becoming part of HEE is only announced

@@ -12,12 +12,14 @@ import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from schemas.streams import PREFIXES
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
 from services.projections.domain import views
+from services.projections.domain.fold import Placement, Replayed
 from services.projections.domain.model import KINDS, Doc, World
 from services.projections.domain.needs import ALL, Lookup, filter_values
 from services.projections.domain.refs import (
@@ -25,15 +27,27 @@ from services.projections.domain.refs import (
     concerned_organisations,
     concerned_recommendations,
 )
+from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 from services.projections.errors import OutdatedReadModel
-from services.projections.service_layer.ports import Bound, Checkpoint, Head
+from services.projections.service_layer.ports import Bound, Checkpoint, Facts, Head
+
+
+@dataclass
+class Row:
+    """A stored event and what the read model takes from it (the store's ``events`` row)."""
+
+    stored: PositionedEvent
+    fact: PositionedEvent
+    placement: Placement | None
+    hi: datetime
+    retracted: bool = False
 
 
 @dataclass
 class ReadModelState:
     world: World = field(default_factory=World)
-    events: dict[int, PositionedEvent] = field(default_factory=dict)
+    events: dict[int, Row] = field(default_factory=dict)
     checkpoints: dict[tuple[str, int], Checkpoint] = field(default_factory=dict)
     dead_letters: dict[tuple[str, str, int, int], DeadLetter] = field(default_factory=dict)
 
@@ -53,11 +67,54 @@ class FakeWrites:
                 if doc_id in docs:
                     stored[doc_id] = docs[doc_id].model_copy(deep=True)
 
-    async def store_events(self, events: Sequence[PositionedEvent]) -> None:
-        for positioned in events:
+    async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
+        for positioned, placement in placed:
             if positioned.position in self.state.events:
                 raise ValueError(f"position {positioned.position} is stored already")
-            self.state.events[positioned.position] = positioned
+            row = Row(positioned, positioned, placement, placement.hi)
+            self.state.events[positioned.position] = row
+
+    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
+        stack = list(depends_on)
+        while stack:
+            row = self.state.events.get(stack.pop())
+            if row is not None and row.hi > hi:
+                row.hi = hi
+                stack.extend(row.placement.depends_on if row.placement else ())
+
+    async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
+        rows = [
+            r
+            for r in self.state.events.values()
+            if r.stored.event.stream_id == stream_id
+            and not r.retracted
+            and r.stored.event.type != "RecordsCorrected"
+        ]
+        return [r.fact for r in sorted(rows, key=lambda r: r.stored.event.stream_version)]
+
+    async def record_correction(
+        self,
+        correction: PositionedEvent,
+        before: list[PositionedEvent],
+        after: list[tuple[PositionedEvent, Placement]],
+    ) -> None:
+        self.state.events[correction.position] = Row(
+            correction, correction, None, correction.event.recorded_at
+        )
+        kept = {fact.position for fact, _ in after}
+        for fact in before:
+            if fact.position not in kept:
+                self.state.events[fact.position].retracted = True
+        for fact, placement in reversed(after):
+            row = self.state.events[fact.position]
+            row.fact, row.placement = fact, placement
+            dependants = [
+                r.hi
+                for r in self.state.events.values()
+                if r.placement and fact.position in r.placement.depends_on and not r.retracted
+            ]
+            row.hi = min([placement.hi, *dependants])
+            await self.tighten(placement.depends_on, row.hi)
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
         new = []
@@ -179,21 +236,51 @@ def _finds(lookup: Lookup, doc: Doc) -> bool:
     return value in lookup.values
 
 
-def _within(positioned: PositionedEvent, bound: Bound) -> bool:
-    event = positioned.event
+def _within(row: Row, bound: Bound) -> bool:
+    """What the store's ``bound_sql`` selects: up to a position, or possibly valid by a
+    moment."""
     if bound.position is not None:
-        return positioned.position <= bound.position
+        return row.stored.position <= bound.position
     if bound.as_of is not None:
-        return (event.occurred_at or event.recorded_at) <= bound.as_of
+        lo = row.placement.lo if row.placement else None
+        return lo is None or lo <= bound.as_of
     return True
 
 
 class FakeSnapshot:
-    """:class:`~services.projections.service_layer.ports.SnapshotReads` over one world and
-    its events; as-of lookups find every stream of the kind (a superset, as allowed)."""
+    """:class:`~services.projections.service_layer.ports.SnapshotReads` over what a replay of
+    stored events left (:class:`~services.projections.domain.fold.Replayed`); as-of lookups
+    find every stream of the kind (a superset, as allowed)."""
 
-    def __init__(self, world: World, events: Sequence[PositionedEvent], head: Head) -> None:
-        self.world, self.stored, self.head = world, list(events), head
+    def __init__(self, replayed: Replayed, head: Head) -> None:
+        self.world, self.head = replayed.world, head
+        self.valid = replayed.validity()
+        current = {f.position: f for f, _ in replayed.all_facts()}
+        self.rows = [
+            Row(
+                p,
+                current.get(p.position, p),
+                replayed.placed.get(p.position),
+                p.event.recorded_at,
+                p.position not in current,
+            )
+            for p in replayed.stored
+        ]
+        self.corrections = replayed.corrections
+
+    def _facts(self, bound: Bound, streams: set[str] | None = None) -> Facts:
+        facts = [
+            r.fact
+            for r in self.rows
+            if not r.retracted
+            and r.stored.event.type != "RecordsCorrected"
+            and _within(r, bound)
+            and (streams is None or r.fact.event.stream_id in streams)
+        ]
+        corrections = [
+            c for c in self.corrections if streams is None or c.event.stream_id in streams
+        ]
+        return Facts(facts, corrections, {f.position: self.valid[f.position] for f in facts})
 
     async def documents(self, lookups: Sequence[Lookup], world: World) -> None:
         for lookup in lookups:
@@ -204,8 +291,11 @@ class FakeSnapshot:
     async def every_document(self) -> World:
         return self.world.model_copy(deep=True)
 
-    async def events(self, bound: Bound) -> list[PositionedEvent]:
-        return [p for p in self.stored if _within(p, bound)]
+    async def validity(self, positions: set[int]) -> dict[int, Valid]:
+        return {p: self.valid[p] for p in positions if p in self.valid}
+
+    async def facts(self, bound: Bound) -> Facts:
+        return self._facts(bound)
 
     async def streams(self, lookups: Sequence[Lookup], bound: Bound) -> set[str]:
         found: set[str] = set()
@@ -214,11 +304,11 @@ class FakeSnapshot:
             if lookup.field == "id":
                 found |= {prefix + v for v in lookup.values}
             else:
-                found |= {p.event.stream_id for p in await self.events(bound)}
+                found |= {r.stored.event.stream_id for r in self.rows if _within(r, bound)}
         return {s for s in found if any(s.startswith(PREFIXES[lu.kind]) for lu in lookups)}
 
-    async def stream_events(self, stream_ids: set[str], bound: Bound) -> list[PositionedEvent]:
-        return [p for p in await self.events(bound) if p.event.stream_id in stream_ids]
+    async def stream_facts(self, stream_ids: set[str], bound: Bound) -> Facts:
+        return self._facts(bound, stream_ids)
 
     async def board_page(self, filters: dict[str, str | None], limit: int, offset: int) -> World:
         rows = views.board(
@@ -240,28 +330,27 @@ class FakeSnapshot:
         concerned = concerned_organisations if column == "org_ids" else concerned_recommendations
         return [
             HistoryEntry(
-                p.position,
-                p.event.type,
-                p.event.stream_id,
-                p.event.stream_version,
-                p.event.occurred_at,
-                p.event.recorded_at,
-                json.loads(p.event.model_dump_json()),
+                r.stored.position,
+                r.stored.event.type,
+                r.stored.event.stream_id,
+                r.stored.event.stream_version,
+                r.fact.event.occurred_at,
+                r.stored.event.recorded_at,
+                json.loads(r.stored.event.model_dump_json()),
             )
-            for p in await self.events(bound)
-            if entity_id in concerned(p.event)
+            for r in self.rows
+            if _within(r, bound)
+            and entity_id in {*concerned(r.stored.event), *concerned(r.fact.event)}
         ]
 
 
 class FakeReadStore:
-    """:class:`~services.projections.service_layer.ports.ReadStore` over a world and the
-    events that made it."""
+    """:class:`~services.projections.service_layer.ports.ReadStore` over a replay of stored
+    events."""
 
-    def __init__(
-        self, world: World, events: Sequence[PositionedEvent], degraded: bool = False
-    ) -> None:
-        position = events[-1].position if events else 0
-        self.snapshot_reads = FakeSnapshot(world, events, Head("fake_v1", position, degraded))
+    def __init__(self, replayed: Replayed, degraded: bool = False) -> None:
+        position = replayed.stored[-1].position if replayed.stored else 0
+        self.snapshot_reads = FakeSnapshot(replayed, Head("fake_v1", position, degraded))
 
     async def head(self) -> Head:
         return self.snapshot_reads.head

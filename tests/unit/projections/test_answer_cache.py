@@ -5,16 +5,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Hashable
-from datetime import UTC, datetime
 
 import pytest
 from starlette.requests import Request
 from starlette.responses import Response
 
-from services.projections.domain.model import World
+from services.projections.domain.fold import replay
 from services.projections.entrypoints.cache import AnswerCache, Rendered
 from services.projections.entrypoints.responses import key
-from services.projections.service_layer.ports import Bound, Head
+from services.projections.service_layer.ports import Head
 from services.projections.service_layer.queries import Reader
 from tests.unit.projections.fakes import FakeReadStore
 
@@ -36,7 +35,7 @@ def _response(body: bytes) -> Response:
 
 def test_the_key_ignores_min_position_and_separates_variants() -> None:
     def at(path: str, query: str = "", accept: str = "*/*") -> Hashable:
-        return key(_request(path, query, accept), Bound(), Head("s_v1", 7, False))
+        return key(_request(path, query, accept), Head("s_v1", 7, False))
 
     assert at("/v1/organisations/a", "min_position=3") == at("/v1/organisations/a")
     assert at("/v1/organisations/a", "b=1&a=2") == at("/v1/organisations/a", "a=2&b=1")
@@ -46,19 +45,19 @@ def test_the_key_ignores_min_position_and_separates_variants() -> None:
 
 def test_a_current_answer_depends_on_the_head() -> None:
     request = _request("/v1/reviews/r/summary")
-    base = key(request, Bound(), Head("s_v1", 7, False))
-    assert base != key(request, Bound(), Head("s_v1", 8, False))
-    assert base != key(request, Bound(), Head("s_v2", 7, False))
-    assert base != key(request, Bound(), Head("s_v1", 7, True))
+    base = key(request, Head("s_v1", 7, False))
+    assert base != key(request, Head("s_v1", 8, False))
+    assert base != key(request, Head("s_v2", 7, False))
+    assert base != key(request, Head("s_v1", 7, True))
 
 
-def test_an_answer_at_an_applied_position_is_settled_one_by_date_is_not() -> None:
+def test_no_answer_is_settled_for_good_not_even_at_an_applied_position() -> None:
+    """A later correction applies at every position; a later dated fact narrows valid time."""
     at_five = _request("/v1/organisations/a", "at_position=5")
-    settled = key(at_five, Bound(position=5), Head("s", 7, False))
-    assert settled == key(at_five, Bound(position=5), Head("s", 900, False))
+    first = key(at_five, Head("s", 7, False))
+    assert first != key(at_five, Head("s", 900, False))
     by_date = _request("/v1/organisations/a", "as_of=2020-01-01")
-    moment = Bound(as_of=datetime(2020, 1, 1, 23, 59, tzinfo=UTC))
-    assert key(by_date, moment, Head("s", 7, False)) != key(by_date, moment, Head("s", 8, False))
+    assert key(by_date, Head("s", 7, False)) != key(by_date, Head("s", 8, False))
 
 
 def test_the_cache_forgets_the_least_recently_used_beyond_its_size() -> None:
@@ -129,7 +128,7 @@ class _CountingHeads(FakeReadStore):
     """Each head read waits for the gate and reports how many reads there were."""
 
     def __init__(self) -> None:
-        super().__init__(World(), [])
+        super().__init__(replay([]))
         self.reads = 0
         self.gate = asyncio.Event()
 

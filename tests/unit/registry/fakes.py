@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from uuid import UUID
 
 from schemas.envelope import DomainEvent
-from schemas.responsibilities import ResponsibilityAssigned, ResponsibilityTransferred
 from services.registry.errors import ConcurrencyConflict
 from services.registry.service_layer.ports import Reads, StoredResponse
 
@@ -17,22 +17,42 @@ class FakeEventStore:
         self.shared_locks: set[str] = set()
         self.exclusive_locks: set[str] = set()
         self.staged: list[DomainEvent] = []
+        self.loaded: list[str] = []
+        """Streams loaded, locks asked for, and streams a query found, since the command's
+        reads were declared."""
+        self.locked: list[str] = []
+        self.found: list[str] = []
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
+        self.loaded.append(stream_id)
         return [e for e in [*self.committed, *self.staged] if e.stream_id == stream_id]
 
     async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
+        shared, exclusive = list(shared), list(exclusive)
+        self.locked += [*shared, *exclusive]
         self.shared_locks.update(shared)
         self.exclusive_locks.update(exclusive)
 
-    async def holdings(self, organisation_id: str) -> list[str]:
-        holders: dict[str, str] = {}
+    async def streams_naming(self, entity_id: str, prefixes: tuple[str, ...]) -> list[str]:
+        quoted = json.dumps(entity_id)
+        found = sorted(
+            {
+                e.stream_id
+                for e in [*self.committed, *self.staged]
+                if e.stream_id.startswith(prefixes) and quoted in e.model_dump_json()
+            }
+        )
+        self.found += found
+        return found
+
+    async def locate(self, event_id: UUID) -> tuple[str, int] | None:
         for event in [*self.committed, *self.staged]:
-            if isinstance(event, ResponsibilityAssigned):
-                holders[event.responsibility_id] = event.holder_id
-            elif isinstance(event, ResponsibilityTransferred):
-                holders[event.responsibility_id] = event.to_id
-        return sorted(r for r, holder in holders.items() if holder == organisation_id)
+            if event.event_id == event_id:
+                return event.stream_id, event.stream_version
+            for replaced in getattr(event, "replaced", ()):
+                if replaced.replacement.event_id == event_id:
+                    return event.stream_id, replaced.stream_version
+        return None
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
         taken = {(e.stream_id, e.stream_version) for e in [*self.committed, *self.staged]}
@@ -73,6 +93,7 @@ class FakeUnitOfWork:
     async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
         self.prepared.append(reads)
         await self.events.lock(reads.shared, reads.exclusive)
+        self.events.loaded, self.events.locked, self.events.found = [], [], []
         return await self.idempotency.get(idempotency_key) if idempotency_key else None
 
     async def commit(self) -> None:

@@ -378,11 +378,13 @@ async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus
 
 async def test_merging_into_ones_own_part_is_a_cycle(bus: Bus) -> None:
     await register(bus, "a", "b", "c")
-    await bus.run(cmd(c.MergeOrganisation, organisation_id="b", parent_id="a"))
-    await bus.run(cmd(c.MergeOrganisation, organisation_id="c", parent_id="b"))
+    await bus.run(cmd(c.MergeOrganisation, organisation_id="b", parent_id="a", keeps_identity=True))
+    await bus.run(cmd(c.MergeOrganisation, organisation_id="c", parent_id="b", keeps_identity=True))
     await register(bus, "d")
     with pytest.raises(DomainRuleViolated, match="cycle"):
-        await bus.run(cmd(c.MergeOrganisation, organisation_id="a", parent_id="c"))
+        await bus.run(
+            cmd(c.MergeOrganisation, organisation_id="a", parent_id="c", keeps_identity=True)
+        )
 
 
 async def test_a_body_that_holds_something_cannot_be_dissolved_or_absorbed(bus: Bus) -> None:

@@ -69,6 +69,8 @@ def test_every_field_naming_organisations_is_declared_once() -> None:
         "correlation_id",
         "causation_id",
         "supersedes_event_id",
+        "announced_event_id",
+        "correction_id",
         "review_id",
         "recommendation_id",
         "responsibility_id",

@@ -23,7 +23,7 @@ json_values = st.recursive(
 
 @pytest.fixture
 def record(current_events: list[DomainEvent]) -> wire.EventRecord:
-    """An OrganisationRegistered v2 record (the AHSNs sample) at position 9."""
+    """An OrganisationRegistered v3 record (the AHSNs sample) at position 9."""
     (event,) = [e for e in current_events if e.type == "OrganisationRegistered"]
     return wire.encode(event, 9)
 
@@ -112,14 +112,14 @@ def test_unknown_type(record: wire.EventRecord) -> None:
 
 
 def test_future_schema_version(record: wire.EventRecord) -> None:
-    value = record.value.replace(b'"schema_version": 2', b'"schema_version": 3')
-    assert "v3 is not supported" in _undecodable(
-        record, value, ce_type=b"remit.OrganisationRegistered.v3"
+    value = record.value.replace(b'"schema_version": 3', b'"schema_version": 4')
+    assert "v4 is not supported" in _undecodable(
+        record, value, ce_type=b"remit.OrganisationRegistered.v4"
     )
 
 
 def test_boolean_schema_version(record: wire.EventRecord) -> None:
-    value = record.value.replace(b'"schema_version": 2', b'"schema_version": true')
+    value = record.value.replace(b'"schema_version": 3', b'"schema_version": true')
     _undecodable(record, value)
 
 

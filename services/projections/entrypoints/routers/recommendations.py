@@ -57,9 +57,14 @@ async def board(
         page = {"limit": limit, "offset": offset, "next_offset": offset + limit if more else None}
         rows = [
             {
-                **{k: v for k, v in item.items() if k not in ("leads", "supporters", "sub_points")},
+                **{
+                    k: v
+                    for k, v in item.items()
+                    if k not in ("leads", "supporters", "roles", "sub_points")
+                },
                 "leads": ";".join(r["id"] for r in item["leads"]),
                 "supporters": ";".join(r["id"] for r in item["supporters"]),
+                "roles": ";".join(f"{r['id']}:{r['role']}" for r in item["roles"]),
                 "sub_points": len(item["sub_points"]),
             }
             for item in items

@@ -101,6 +101,21 @@ COMMAND_ROUTES = (
         "Record progress on an action",
         _ids("action_id"),
     ),
+    CommandRoute(
+        "/v1/actions",
+        "/{action_id}/transfer",
+        c.TransferAction,
+        "Transfer an action to another owner",
+        _ids("action_id"),
+    ),
+    CommandRoute(
+        "/v1/changes",
+        "/in-effect",
+        c.RecordChangeInEffect,
+        "Record that an announced change took effect",
+    ),
+    CommandRoute("/v1/changes", "/withdrawn", c.WithdrawChange, "Withdraw an announced change"),
+    CommandRoute("/v1/corrections", "", c.CorrectRecords, "Correct earlier records by appending"),
 )
 
 

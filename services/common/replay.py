@@ -1,25 +1,29 @@
-"""The rebuild's Kafka reader: no group, every partition, from the beginning, large fetches
-(:class:`~..service_layer.ports.ReplaySource`).
+"""Reading the events topic from its beginning: no group, every partition, large fetches.
 
-(The live consumer and the dead-letter publisher are the shared kit's:
-:mod:`services.common.consumer`, :mod:`services.common.dead_letters`.)
+The projections' rebuild replays the topic into a new read model; the notifier replays it to
+rebuild its knowledge. (The live consumer is :mod:`services.common.consumer`.)
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from services.common.kafka import client_options
-from services.projections.config import ProjectionsSettings
+from services.common.settings import ServiceSettings
 
 
-async def replay_reader(
-    settings: ProjectionsSettings,
-) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
+class ReplaySource(Protocol):
+    def until_end(self) -> AsyncIterator[Sequence[Any]]:
+        """Batches of records (aiokafka ``ConsumerRecord``s) up to the end offsets as they are
+        when iteration starts, continuing where the previous call stopped."""
+        ...
+
+
+async def replay_reader(settings: ServiceSettings) -> tuple[AIOKafkaConsumer, list[TopicPartition]]:
     """A started consumer without a group, assigned every partition, at the beginning.
 
     It reads a whole topic as fast as it can, so it asks for large fetches (16 MiB per
@@ -57,7 +61,7 @@ MAX_RECORDS = 20_000
 class KafkaReplaySource:
     """The topic from its beginning, read by :func:`replay_reader` (``async with``)."""
 
-    def __init__(self, settings: ProjectionsSettings) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
         self.settings = settings
         self._consumer: AIOKafkaConsumer | None = None
         self._partitions: list[TopicPartition] = []
