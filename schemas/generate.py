@@ -149,7 +149,21 @@ def _repoint(node: Schema) -> Schema:
         text = text.replace(
             f'"#/$defs/{event}"', f'"#/components/schemas/{event}.v{CURRENT_VERSIONS[event]}"'
         )
-    out: Schema = json.loads(text.replace('"#/$defs/', '"#/components/schemas/'))
+    repointed = json.loads(text.replace('"#/$defs/', '"#/components/schemas/'))
+    out: Schema = _string_discriminators(repointed)
+    return out
+
+
+def _string_discriminators(node: Any) -> Any:
+    """AsyncAPI's schema format names the discriminator by its property alone (a string), where
+    pydantic writes OpenAPI's object with a mapping; the ``oneOf`` beside it keeps the choices."""
+    if isinstance(node, list):
+        return [_string_discriminators(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {key: _string_discriminators(value) for key, value in node.items()}
+    if isinstance(out.get("discriminator"), dict):
+        out["discriminator"] = out["discriminator"]["propertyName"]
     return out
 
 
