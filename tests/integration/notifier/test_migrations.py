@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.common.auth import issue_token
+from services.notifier.adapters.secret_box import DEVELOPMENT_KEY
 from services.notifier.entrypoints.app import create_app
 from services.notifier.migrations import SQL, migrate
 from tests.integration.notifier.conftest import make_settings
@@ -97,15 +98,16 @@ async def test_a_database_of_main_45e7b62_upgrades_in_place(
 ) -> None:
     schema = f"notifier_{uuid.uuid4().hex[:10]}"
     await _as_main_left_it(engine, schema)
-    await migrate(database_url, schema, consumer_group="remit-notifier")
-    await migrate(database_url, schema, consumer_group="remit-notifier")  # nothing left to do
+    keys = [DEVELOPMENT_KEY]
+    await migrate(database_url, schema, "remit-notifier", keys)
+    await migrate(database_url, schema, "remit-notifier", keys)  # nothing left to do
     async with engine.connect() as conn:
         version = await conn.execute(text(f"SELECT version_num FROM {schema}.alembic_version"))
         checkpoint = await conn.execute(text(f"SELECT position FROM {schema}.checkpoint"))
         rebuild = await conn.execute(
             text(f"SELECT through_position FROM {schema}.knowledge_rebuild")
         )
-        assert (version.scalar_one(), checkpoint.scalar_one()) == ("0003", 7)
+        assert (version.scalar_one(), checkpoint.scalar_one()) == ("0004", 7)
         # knowledge is derived: its old tables go, and it is rebuilt from the topic through 7
         assert rebuild.scalar_one() == 7
 
