@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -65,7 +66,7 @@ def test_keys_are_32_bytes_of_url_safe_base64_padding_optional() -> None:
 
 
 def test_production_refuses_to_start_without_its_own_key() -> None:
-    production = {"environment": "production", "webhook_require_https": True}
+    production: dict[str, Any] = {"environment": "production", "webhook_require_https": True}
     with pytest.raises(ValidationError, match="must be set in production"):
         NotifierSettings(**production)
     with pytest.raises(ValidationError, match="must be set in production"):
