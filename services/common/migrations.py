@@ -36,9 +36,12 @@ async def upgrade(
     await _run(command.upgrade, database_url, migrations, schema, revision, attributes)
 
 
-async def downgrade(database_url: str, migrations: Path, schema: str, revision: str) -> None:
-    """``alembic downgrade <revision>`` (``base``: every table and function dropped)."""
-    await _run(command.downgrade, database_url, migrations, schema, revision, {})
+async def downgrade(
+    database_url: str, migrations: Path, schema: str, revision: str, **attributes: Any
+) -> None:
+    """``alembic downgrade <revision>`` (``base``: every table and function dropped);
+    ``attributes`` as for :func:`upgrade`."""
+    await _run(command.downgrade, database_url, migrations, schema, revision, attributes)
 
 
 async def _run(

@@ -20,6 +20,7 @@ from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.email import SmtpSender
 from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.secret_box import SecretBox
 from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
 from services.notifier.adapters.webhook import HttpWebhookSender, check_target
 from services.notifier.config import NotifierSettings
@@ -47,7 +48,7 @@ class Notifier:
 
     async def start(self) -> None:
         s = self.settings
-        await migrate(s.database_dsn, s.db_schema, s.consumer_group)
+        await migrate(s.database_dsn, s.db_schema, s.consumer_group, s.encryption_keys)
         if s.run_workers:
             self.pool.start()
         if s.run_consumer:
@@ -72,9 +73,10 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         limits=httpx.Limits(max_connections=settings.workers * 2),
         trust_env=False,
     )
-    subscriptions = PostgresSubscriptionStore(engine, settings.db_schema)
+    box = SecretBox(settings.encryption_keys)
+    subscriptions = PostgresSubscriptionStore(engine, settings.db_schema, box)
     delivery = Delivery(
-        jobs=PostgresJobStore(engine, settings.db_schema),
+        jobs=PostgresJobStore(engine, settings.db_schema, box),
         subscriptions=subscriptions,
         webhooks=HttpWebhookSender(http, allow, total_timeout_s=settings.http_timeout_s),
         email=SmtpSender(

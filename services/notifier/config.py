@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
 
 from services.common.settings import ConsumerSettings, SqlIdentifier
+from services.notifier.adapters.secret_box import DEVELOPMENT_KEY, parse_keys
 from services.notifier.domain.retry import DEFAULT_SCHEDULE
 
 
 class NotifierSettings(ConsumerSettings):
+    # A refused setting is reported without the values given (they hold keys and passwords).
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
+
     db_schema: SqlIdentifier = "notifier"
     db_pool_pre_ping: bool = Field(
         default=False,
@@ -53,9 +58,36 @@ class NotifierSettings(ConsumerSettings):
     webhook_allow_hosts: list[str] = []
     webhook_allow_networks: list[str] = []
     webhook_require_https: bool = False
+    webhook_encryption_keys: SecretStr = Field(
+        default=SecretStr(DEVELOPMENT_KEY),
+        description="Keys that encrypt webhook signing secrets at rest (Fernet; each 32 random"
+        " bytes in URL-safe base64, e.g. from `python -m services.notifier new-encryption-key`),"
+        " comma-separated, newest first: the first encrypts, every one decrypts. To rotate, put"
+        " a new key first, run `python -m services.notifier reencrypt-secrets`, then drop the"
+        " old one. Development has a public default; production refuses to start without its"
+        " own",
+    )
 
     @model_validator(mode="after")
     def _https_in_production(self) -> NotifierSettings:
         if self.environment == "production" and not self.webhook_require_https:
             raise ValueError("REMIT_WEBHOOK_REQUIRE_HTTPS must be true in production")
         return self
+
+    @model_validator(mode="after")
+    def _encryption_keys(self) -> NotifierSettings:
+        try:
+            keys = self.encryption_keys
+        except ValueError as exc:  # the message names the key's place, never the key
+            raise ValueError(f"REMIT_WEBHOOK_ENCRYPTION_KEYS: {exc}") from None
+        if self.environment == "production" and keys[0] == parse_keys(DEVELOPMENT_KEY)[0]:
+            raise ValueError(
+                "REMIT_WEBHOOK_ENCRYPTION_KEYS must be set in production (the development key"
+                " is public; it may follow the new key only to be re-encrypted away)"
+            )
+        return self
+
+    @property
+    def encryption_keys(self) -> list[str]:
+        """The keys of ``webhook_encryption_keys``, newest (the one that encrypts) first."""
+        return parse_keys(self.webhook_encryption_keys.get_secret_value())

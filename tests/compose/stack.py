@@ -37,6 +37,8 @@ PASSWORDS = (
     "KAFKA_NOTIFIER_PASSWORD",
     "KAFKA_INTEGRATOR_EXAMPLE_PASSWORD",
 )
+KEYS = ("NOTIFIER_ENCRYPTION_KEYS",)
+"""Keys an operator sets, like the passwords (32 random bytes, URL-safe base64)."""
 PORT_VARIABLES = (
     "REMIT_REGISTRY_HOST_PORT",
     "REMIT_PROJECTIONS_HOST_PORT",
@@ -62,7 +64,7 @@ def ci_environment(project: str) -> dict[str, str]:
         REMIT_WEBHOOK_ALLOW_HOSTS=json.dumps([RECEIVER]),
         REMIT_RECEIVER_TLS_DIR=str(tls.write(engine.STATE_DIR / "receiver-tls", RECEIVER)),
     )
-    env.update({name: secrets.token_urlsafe(24) for name in PASSWORDS})
+    env.update({name: secrets.token_urlsafe(32) for name in (*PASSWORDS, *KEYS)})
     env.update(zip(PORT_VARIABLES, map(str, free_ports(len(PORT_VARIABLES))), strict=True))
     return env
 

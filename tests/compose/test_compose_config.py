@@ -8,17 +8,18 @@ from pathlib import Path
 from typing import Any
 
 from infra.settings import REPO_ROOT
-from tests.compose.stack import PASSWORDS
+from services.notifier.adapters.secret_box import parse_keys
+from tests.compose.stack import KEYS, PASSWORDS
 from tools.podman import engine
 
-OPERATOR_ENV = {name: f"operator-{name.lower()}" for name in PASSWORDS}
+OPERATOR_ENV = {name: f"operator-{name.lower()}" for name in (*PASSWORDS, *KEYS)}
 BUILT = ("keys", "init", "registry", "projections", "notifier", "import-smith")
 FILL_IN = (
     'python3 -c \'import pathlib, re, secrets; env = pathlib.Path(".env"); env.write_text(re.sub('
-    'r"(?m)^(\\w+_PASSWORD)=$", lambda m: m[1] + "=" + secrets.token_urlsafe(24), '
+    'r"(?m)^(\\w+_PASSWORD|\\w+_KEYS)=$", lambda m: m[1] + "=" + secrets.token_urlsafe(32), '
     "env.read_text()))'"
 )
-"""How docs/compose.md and .env.example tell operators to fill in the passwords."""
+"""How docs/compose.md and .env.example tell operators to fill in the passwords and keys."""
 
 
 def config(
@@ -98,7 +99,10 @@ def test_the_documented_fill_in_makes_an_env_file_compose_accepts(tmp_path: Path
     subprocess.run(["sh", "-c", FILL_IN], cwd=tmp_path, check=True)
     merged = loaded("docker-compose.yml", env={}, project=tmp_path)
     env = merged["services"]["registry"]["environment"]
-    assert len(env["REMIT_KAFKA_PASSWORD"]) == 32 and env["REMIT_ENVIRONMENT"] == "production"
+    assert len(env["REMIT_KAFKA_PASSWORD"]) == 43 and env["REMIT_ENVIRONMENT"] == "production"
+    for name in ("notifier", "init"):  # the notifier's key, and init, which runs its migrations
+        keys = merged["services"][name]["environment"]["REMIT_WEBHOOK_ENCRYPTION_KEYS"]
+        assert len(parse_keys(keys)) == 1
 
 
 def test_the_identity_provider_file_replaces_the_keys_job() -> None:

@@ -10,6 +10,8 @@ as docs/compose.md tells operators; the bus is tried from a container, as an int
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import time
 import uuid
 from typing import Any
@@ -135,6 +137,44 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     headers, body = wait_for(lambda: webhook_for(stack, org), 60, "no webhook for the rename")
     Webhook(hook.json()["secret"]).verify(body, headers)
     wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
+
+
+def test_webhook_secrets_are_in_no_dump_and_their_key_rotates(stack: ComposeStack) -> None:
+    """A pg_dump holds no webhook secret; ``reencrypt-secrets``, run from the notifier's image
+    as .env.example says, moves every secret to a new key (and back: the running notifier has
+    only the first key); deliveries stay signed with the subscription's secret."""
+    org = f"compose-{uuid.uuid4().hex[:8]}"
+    writer = token(stack, "registry:write")
+    body = {"organisation_id": org, "name": "Sealed", "kind": "other"}
+    command(stack, "/v1/organisations", body, writer)
+    hook = httpx.post(
+        f"{stack.url('REMIT_NOTIFIER_HOST_PORT')}/v1/subscriptions",
+        json={"channel": "webhook", "url": "https://webhook-receiver:8443/remit"},
+        headers=bearer(token(stack, "subscriptions:write", org=org)),
+    )
+    assert hook.status_code == 201, hook.text
+    secret = hook.json()["secret"]
+    dump = ["exec", "-T", "postgres", "pg_dump", "--username", "remit", "--dbname", "remit"]
+    backup = stack.compose(*dump, capture=True)
+    assert "notifier.subscriptions" in backup
+    assert secret not in backup and secret.removeprefix("whsec_") not in backup
+
+    def reencrypt(keys: str) -> int:
+        out = stack.compose(
+            *("run", "--rm", "--no-deps", "-e", f"REMIT_WEBHOOK_ENCRYPTION_KEYS={keys}"),
+            *("notifier", "python", "-m", "services.notifier", "reencrypt-secrets"),
+            capture=True,
+        )
+        done = re.search(r"(\d+) secrets re-encrypted under the newest key, 0 already were", out)
+        assert done, out
+        return int(done[1])
+
+    current, new = stack.env["NOTIFIER_ENCRYPTION_KEYS"], secrets.token_urlsafe(32)
+    moved = reencrypt(f"{new},{current}")
+    assert moved >= 1 and reencrypt(f"{current},{new}") == moved
+    command(stack, f"/v1/organisations/{org}/rename", {"new_name": "Sealed Renamed"}, writer)
+    headers, body_text = wait_for(lambda: webhook_for(stack, org), 60, "no webhook for it")
+    Webhook(secret).verify(body_text, headers)
 
 
 def webhook_for(stack: ComposeStack, org: str) -> tuple[dict[str, str], str] | None:

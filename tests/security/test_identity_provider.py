@@ -23,6 +23,7 @@ from infra.settings import REPO_ROOT, free_ports
 from services.common import devkeys
 from services.common.auth import AuthSettings, issue_token
 from services.common.tokens import claims_for
+from services.notifier.adapters.secret_box import new_key
 from tests.security.conftest import Services, running
 
 pytestmark = pytest.mark.e2e
@@ -91,6 +92,7 @@ def production(database_url: str, kafka_bootstrap: str, provider: Provider) -> I
         kafka_bootstrap,
         REMIT_ENVIRONMENT="production",
         REMIT_WEBHOOK_REQUIRE_HTTPS="true",
+        REMIT_WEBHOOK_ENCRYPTION_KEYS=new_key(),
         REMIT_JWT_JWKS=provider.url,
         REMIT_JWT_JWKS_MAX_AGE_S="1",
         REMIT_JWT_JWKS_REFRESH_MIN_S="0.5",

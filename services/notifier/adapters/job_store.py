@@ -12,10 +12,14 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from services.notifier.adapters.secret_box import SecretBox, UnreadableSecret
 from services.notifier.service_layer.ports import ClaimedJob, Result
+
+log = structlog.get_logger(__name__)
 
 _CLAIM = """
 WITH busy AS (
@@ -83,10 +87,11 @@ failing (every delivery rewriting it would serialise workers on its row lock).""
 class PostgresJobStore:
     """:class:`~..service_layer.ports.JobStore`."""
 
-    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str, box: SecretBox) -> None:
         self.engine = engine
         self.auto = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.schema = schema
+        self.box = box
         self._claim = self._sql(_CLAIM)
         self._delivered = self._sql(_DELIVERED)
 
@@ -102,9 +107,32 @@ class PostgresJobStore:
         params = {"now": now, "lease": lease_until, "per_sub": per_subscription, "limit": limit}
         async with self.auto.connect() as conn:
             rows = (await conn.execute(self._claim, params)).mappings().all()
-        jobs = [_claimed(dict(r), now, lease_until) for r in rows if r["id"] is not None]
+        jobs = [
+            _claimed(dict(r), self._secrets(r, now), lease_until)
+            for r in rows
+            if r["id"] is not None
+        ]
         due = int(rows[0]["due"]) if rows else 0
         return jobs, max(due - len(jobs), 0)
+
+    def _secrets(self, row: Any, now: datetime) -> tuple[str, ...]:
+        """The signing secrets in force, opened; one no key opens is left out and logged (the
+        webhook sender refuses to send with none rather than send unsigned)."""
+        sealed = [row["secret"]]
+        until = row["previous_secret_until"]
+        if until is not None and until > now:
+            sealed.append(row["previous_secret"])
+        opened = []
+        for secret in filter(None, sealed):
+            try:
+                opened.append(self.box.open(secret))
+            except UnreadableSecret as exc:
+                log.error(
+                    "webhook_secret_unreadable",
+                    subscription_id=str(row["subscription_id"]),
+                    detail=f"{exc}: is its key missing from REMIT_WEBHOOK_ENCRYPTION_KEYS?",
+                )
+        return tuple(opened)
 
     async def finish(self, job: ClaimedJob, result: Result, disable_after: timedelta) -> str | None:
         """Store the attempt and its consequences; return a reason if the subscription was
@@ -186,11 +214,7 @@ def _attempt_params(job: ClaimedJob, r: Result) -> dict[str, Any]:
     }
 
 
-def _claimed(row: dict[str, Any], now: datetime, lease_until: datetime) -> ClaimedJob:
-    secrets = [row["secret"]] if row["secret"] else []
-    until = row["previous_secret_until"]
-    if row["previous_secret"] and until is not None and until > now:
-        secrets.append(row["previous_secret"])
+def _claimed(row: dict[str, Any], secrets: tuple[str, ...], lease_until: datetime) -> ClaimedJob:
     return ClaimedJob(
         id=row["id"],
         subscription_id=row["subscription_id"],
@@ -204,6 +228,6 @@ def _claimed(row: dict[str, Any], now: datetime, lease_until: datetime) -> Claim
         channel=row["channel"],
         url=row["url"],
         email=row["email"],
-        secrets=tuple(secrets),
+        secrets=secrets,
         lease_until=lease_until,
     )

@@ -1,5 +1,6 @@
 """Subscriptions and their delivery history in PostgreSQL (the API's side):
-:class:`~..service_layer.ports.SubscriptionStore`."""
+:class:`~..service_layer.ports.SubscriptionStore`. Webhook signing secrets are stored sealed
+(:mod:`.secret_box`): they are written, never read back, here."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.notifier.adapters.secret_box import SecretBox
 from services.notifier.service_layer.ports import Row
 
 _PUBLIC = (
@@ -22,9 +24,10 @@ _OF_ORG = "(CAST(:org AS text) IS NULL OR organisation_id = :org)"
 
 
 class PostgresSubscriptionStore:
-    def __init__(self, engine: AsyncEngine, schema: str) -> None:
+    def __init__(self, engine: AsyncEngine, schema: str, box: SecretBox) -> None:
         self.engine = engine
         self.schema = schema
+        self.box = box
 
     async def _rows(self, sql: str, **params: Any) -> list[Row]:
         async with self.engine.begin() as conn:
@@ -32,6 +35,8 @@ class PostgresSubscriptionStore:
             return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
     async def add(self, row: Row) -> Row:
+        if row.get("secret") is not None:
+            row = {**row, "secret": self.box.seal(row["secret"])}
         columns = ", ".join(row)
         values = ", ".join(f":{k}" for k in row)
         sql = (
@@ -73,7 +78,8 @@ class PostgresSubscriptionStore:
             "UPDATE {schema}.subscriptions SET previous_secret = secret, secret = :secret, "
             f"previous_secret_until = :until, updated_at = :now WHERE id = :id RETURNING {_PUBLIC}"
         )
-        return (await self._rows(sql, secret=secret, until=previous_until, now=now, id=sub_id))[0]
+        sealed = self.box.seal(secret)
+        return (await self._rows(sql, secret=sealed, until=previous_until, now=now, id=sub_id))[0]
 
     async def set_status(
         self, sub_id: uuid.UUID, status: str, reason: str | None, now: datetime

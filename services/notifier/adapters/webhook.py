@@ -101,6 +101,8 @@ class HttpWebhookSender:
         self.total_timeout_s = total_timeout_s
 
     async def send(self, url: str, msg_id: str, body: str, secrets: Sequence[str]) -> Outcome:
+        if not secrets:  # never unsigned (a secret no key opens is logged where it was read)
+            return Outcome("error", error="no signing secret could be read: not sent unsigned")
         try:
             async with asyncio.timeout(self.total_timeout_s):
                 outcome, response = await self._send(url, msg_id, body, secrets)

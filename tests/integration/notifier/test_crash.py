@@ -89,7 +89,7 @@ async def test_sigkill_and_restart_loses_nothing(
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for name, value in settings.model_dump(
-        mode="json", exclude={"jwt_secret", "kafka_password"}
+        mode="json", exclude={"jwt_secret", "kafka_password", "webhook_encryption_keys"}
     ).items():
         if value is not None:
             raw = value if isinstance(value, str) else json.dumps(value)

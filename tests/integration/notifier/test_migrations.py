@@ -1,22 +1,32 @@
 """A notifier database made by main 45e7b62 (tables created at start-up, no Alembic) upgrades
-in place through the migrations without losing a subscription, a delivery or a dead letter."""
+in place through the migrations without losing a subscription, a delivery or a dead letter; one
+at revision 0003, whose webhook secrets are plain text, has them encrypted by 0004."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from standardwebhooks import Webhook
 
 from services.common.auth import issue_token
+from services.common.migrations import downgrade, upgrade
+from services.notifier.adapters.secret_box import DEVELOPMENT_KEY, SecretBox, new_key
 from services.notifier.entrypoints.app import create_app
-from services.notifier.migrations import SQL, migrate
+from services.notifier.migrations import HERE, SQL, migrate
+from services.notifier.service_layer.subscriptions import new_secret
 from tests.integration.notifier.conftest import make_settings
+from tests.integration.notifier.support import Receiver
+from tests.support.eventually import eventually
+from tests.support.smith import smith_events
 
 pytestmark = pytest.mark.integration
 
@@ -97,15 +107,16 @@ async def test_a_database_of_main_45e7b62_upgrades_in_place(
 ) -> None:
     schema = f"notifier_{uuid.uuid4().hex[:10]}"
     await _as_main_left_it(engine, schema)
-    await migrate(database_url, schema, consumer_group="remit-notifier")
-    await migrate(database_url, schema, consumer_group="remit-notifier")  # nothing left to do
+    keys = [DEVELOPMENT_KEY]
+    await migrate(database_url, schema, "remit-notifier", keys)
+    await migrate(database_url, schema, "remit-notifier", keys)  # nothing left to do
     async with engine.connect() as conn:
         version = await conn.execute(text(f"SELECT version_num FROM {schema}.alembic_version"))
         checkpoint = await conn.execute(text(f"SELECT position FROM {schema}.checkpoint"))
         rebuild = await conn.execute(
             text(f"SELECT through_position FROM {schema}.knowledge_rebuild")
         )
-        assert (version.scalar_one(), checkpoint.scalar_one()) == ("0003", 7)
+        assert (version.scalar_one(), checkpoint.scalar_one()) == ("0004", 7)
         # knowledge is derived: its old tables go, and it is rebuilt from the topic through 7
         assert rebuild.scalar_one() == 7
 
@@ -135,3 +146,82 @@ async def test_a_database_of_main_45e7b62_upgrades_in_place(
         3,
     )
     assert (letter["value"], letter["headers"], letters["unacknowledged"]) == ("junk", [], 1)
+
+
+async def _at_revision_0003_with_plain_secrets(
+    database_url: str, engine: AsyncEngine, url: str
+) -> tuple[str, str, str]:
+    """A schema at revision 0003 holding a webhook subscription whose secrets (current and, in
+    its rotation's overlap, previous) are plain text, as they were stored before 0004."""
+    schema = f"notifier_{uuid.uuid4().hex[:10]}"
+    await upgrade(database_url, HERE, schema, "0003", consumer_group="remit-notifier")
+    secret, previous = new_secret(), new_secret()
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                f"INSERT INTO {schema}.subscriptions (id, organisation_id, channel, url,"
+                " event_types, reasons, secret, previous_secret, previous_secret_until,"
+                " created_at, updated_at) VALUES (:id, 'nhs-improvement', 'webhook', :url,"
+                " '{ActionCommitted}', '{}', :secret, :previous, :until, :at, :at)"
+            ),
+            {
+                "id": uuid.uuid4(),
+                "url": url,
+                "secret": secret,
+                "previous": previous,
+                "until": datetime.now(UTC) + timedelta(days=1),
+                "at": AT,
+            },
+        )
+    return schema, secret, previous
+
+
+async def _stored(engine: AsyncEngine, schema: str) -> tuple[str, str]:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(text(f"SELECT secret, previous_secret FROM {schema}.subscriptions"))
+        ).one()
+    return str(row[0]), str(row[1])
+
+
+async def test_revision_0004_encrypts_plain_secrets_and_deliveries_stay_signed(
+    database_url: str, engine: AsyncEngine, notifier: Any, receiver: Receiver
+) -> None:
+    schema, secret, previous = await _at_revision_0003_with_plain_secrets(
+        database_url, engine, receiver.url("/upgraded")
+    )
+    key = new_key()
+    await migrate(database_url, schema, "remit-notifier", [key])
+    sealed = await _stored(engine, schema)
+    assert secret not in sealed and previous not in sealed
+    assert [SecretBox([key]).open(s) for s in sealed] == [secret, previous]
+    with pytest.raises(IntegrityError):  # from now on a plain secret is refused
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(f"UPDATE {schema}.subscriptions SET secret = :s"), {"s": secret}
+            )
+
+    async with notifier(db_schema=schema, webhook_encryption_keys=key) as h:
+        await h.publish(smith_events())
+        await eventually(lambda: len(receiver.at("/upgraded")) == 1)
+    [call] = receiver.at("/upgraded")
+    assert len(call.headers["webhook-signature"].split()) == 2  # both, in the overlap
+    for each in (secret, previous):
+        Webhook(each).verify(call.body, call.headers)
+
+    await downgrade(database_url, HERE, schema, "0003", encryption_keys=[key])
+    assert await _stored(engine, schema) == (secret, previous)
+
+
+async def test_revision_0004_refuses_to_run_without_a_key(
+    database_url: str, engine: AsyncEngine
+) -> None:
+    schema, secret, previous = await _at_revision_0003_with_plain_secrets(
+        database_url, engine, "https://hooks.example.org/remit"
+    )
+    with pytest.raises(RuntimeError, match="REMIT_WEBHOOK_ENCRYPTION_KEYS"):
+        await migrate(database_url, schema, "remit-notifier", [])
+    async with engine.connect() as conn:
+        version = await conn.execute(text(f"SELECT version_num FROM {schema}.alembic_version"))
+        assert version.scalar_one() == "0003"  # nothing done
+    assert await _stored(engine, schema) == (secret, previous)

@@ -21,6 +21,7 @@ from services.common.dead_letters import (
 )
 from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.secret_box import DEVELOPMENT_KEY, SecretBox
 from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
 from services.notifier.domain.filters import plan
 from services.notifier.domain.knowledge import Knowledge, evolve
@@ -68,14 +69,14 @@ async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIter
         yield Stores(FakeIngestStore(db), FakeSubscriptionStore(db), FakeJobStore(db), db.published)
         return
     schema = f"notifier_{uuid.uuid4().hex[:10]}"
-    await migrate(database_url, schema, "contract")
+    await migrate(database_url, schema, "contract", [DEVELOPMENT_KEY])
     engine = create_async_engine(database_url)
     published = Published()
     dead_letters = DeadLetterStore(engine, schema, "contract")
     yield Stores(
         PostgresIngestStore(engine, schema, DeadLetterSink(dead_letters, published)),
-        PostgresSubscriptionStore(engine, schema),
-        PostgresJobStore(engine, schema),
+        PostgresSubscriptionStore(engine, schema, SecretBox([DEVELOPMENT_KEY])),
+        PostgresJobStore(engine, schema, SecretBox([DEVELOPMENT_KEY])),
         published,
     )
     async with engine.begin() as conn:

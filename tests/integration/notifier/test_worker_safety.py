@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.notifier.adapters.job_store import PostgresJobStore
+from services.notifier.adapters.secret_box import SecretBox
 from services.notifier.adapters.webhook import HttpWebhookSender
 from services.notifier.domain.addresses import AllowList
 from services.notifier.service_layer.ports import Result
@@ -78,7 +79,7 @@ async def test_a_stale_claim_cannot_overwrite_the_new_owner(
                     return int((await conn.execute(sql)).scalar_one())
 
             await eventually(job_count, within=30)
-            jobs = PostgresJobStore(engine, schema)
+            jobs = PostgresJobStore(engine, schema, SecretBox(h.settings.encryption_keys))
             began = datetime.now(UTC)
             [stale], _ = await jobs.claim_some(began, timedelta(0), 2, limit=1)
             later = began + timedelta(milliseconds=1)  # the stale lease has run out by then

@@ -33,8 +33,9 @@ SECRETS_ENV = {
     "KAFKA_PROJECTIONS_PASSWORD": "kafka-projections-password",
     "KAFKA_NOTIFIER_PASSWORD": "kafka-notifier-password",
     "KAFKA_INTEGRATOR_EXAMPLE_PASSWORD": "kafka-integrator-example-password",
+    "NOTIFIER_ENCRYPTION_KEYS": "bm90aWZpZXItZW5jcnlwdGlvbi1rZXktMzItYnl0ZXM",
 }
-"""What an operator must set before ``docker compose up``."""
+"""What an operator must set before ``docker compose up`` (the key: 32 bytes, base64url)."""
 
 SETTINGS_OF: dict[str, tuple[str, ...]] = {
     "registry": ("registry",),
