@@ -23,6 +23,13 @@ class ProjectionsSettings(ServiceSettings):
 
     port: int = 8002
     run_consumer: bool = True
+    pages_port: int = Field(
+        default=8004,
+        ge=0,
+        le=65535,
+        description="Port of the pages for people (HTML, served by `serve` beside the API "
+        "from the same read model); 0: no pages",
+    )
 
     projections_crash_after_db_commit: int | None = Field(
         default=None,

@@ -1,4 +1,8 @@
-"""``python -m services.projections [serve|consume|migrate|rebuild|checksum]``."""
+"""``python -m services.projections [serve|consume|migrate|rebuild|checksum]``.
+
+``serve`` (the default) runs the JSON API on ``REMIT_PORT`` and the pages for people on
+``REMIT_PAGES_PORT`` (0: none), with the consumer, in one process.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,6 @@ import asyncio
 import sys
 
 import structlog
-import uvicorn
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.observability import configure_logging
@@ -66,9 +69,9 @@ def main(argv: list[str]) -> int:
     command = argv[0] if argv else "serve"
     configure_logging("projections", settings.log_level)
     if command == "serve":
-        from services.projections.entrypoints.app import create_app
+        from services.projections.entrypoints.serve import serve
 
-        uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+        return serve(settings)
     elif command == "consume":
         asyncio.run(consume(settings))
     elif command == "migrate":

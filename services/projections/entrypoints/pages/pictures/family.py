@@ -1,0 +1,159 @@
+"""The organisations' family as a picture: a lane per body (parts under the body they are part
+of), a bar for the time it exists, and what happens to it marked on that bar: renamed, made
+part of another body, made accountable to one, merged away, dissolved with its successors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.projections.domain.views import HistoryEntry, Json
+from services.projections.entrypoints.pages.pictures.axis import Axis
+from services.projections.entrypoints.pages.pictures.model import (
+    Bar,
+    Column,
+    Lane,
+    Link,
+    Mark,
+    Picture,
+)
+
+REGISTERED = "OrganisationRegistered"
+
+
+def picture(title: str, bodies: list[Json], events: list[HistoryEntry], end: str) -> Picture:
+    names = {b["id"]: b["name"] for b in bodies}
+    known = [e for e in events if e.payload.get("organisation_id") in names]
+    changes = [e for e in known if e.type != REGISTERED]
+    first_change = min((e.position for e in changes), default=None)
+    late = [e for e in known if e.type == REGISTERED and first_change and e.position > first_change]
+    axis = Axis(
+        [(e.position, e.occurred_at, e.recorded_at) for e in changes + late],
+        end,
+        first=Column("first recorded", _span(known, first_change)),
+    )
+    at = axis.at
+    out = Picture(title, _summary(bodies), axis.columns)
+    out.lanes = _tree(bodies)
+    starts = {e.payload["organisation_id"]: at(e.position) for e in late}
+    ends = {e.payload["organisation_id"]: at(e.position) for e in changes if _ends(e)}
+    for body in bodies:
+        _life(out, body, starts.get(body["id"], 0), ends.get(body["id"]), known)
+    for event in changes:
+        _change(out, at(event.position), event, names)
+    return out
+
+
+def _span(events: list[HistoryEntry], before: int | None) -> str:
+    found = [
+        e.position for e in events if e.type == REGISTERED and (not before or e.position < before)
+    ]
+    return f"positions {min(found)}–{max(found)}" if found else ""
+
+
+def _ends(event: HistoryEntry) -> bool:
+    return event.type == "OrganisationDissolved" or (
+        event.type == "OrganisationMerged" and not event.payload["keeps_identity"]
+    )
+
+
+def _tree(bodies: list[Json]) -> list[Lane]:
+    """Bodies with no parent among ``bodies`` first, each followed by its parts, by name."""
+    ids = {b["id"] for b in bodies}
+    children: dict[str | None, list[Json]] = {}
+    for body in bodies:
+        parent = (body.get("parent") or {}).get("id")
+        children.setdefault(parent if parent in ids else None, []).append(body)
+    lanes: list[Lane] = []
+
+    def visit(parent: str | None, depth: int) -> None:
+        for body in sorted(children.get(parent, []), key=lambda b: b["name"].casefold()):
+            lanes.append(Lane(body["id"], body["name"], min(depth, 4)))
+            visit(body["id"], depth + 1)
+
+    visit(None, 0)
+    return lanes
+
+
+def _life(
+    out: Picture, body: Json, start: int, end: int | None, events: list[HistoryEntry]
+) -> None:
+    registered = next(
+        (e for e in events if e.type == REGISTERED and e.payload["organisation_id"] == body["id"]),
+        None,
+    )
+    when = f" at position {registered.position}" if registered else ""
+    sentence = f"{body['name']} is first recorded{when}"
+    sentence += "." if end is None else f"; it ends at {out.columns[end].heading}."
+    out.bars.append(Bar(body["id"], start, end, "in_effect", sentence))
+
+
+def _change(out: Picture, col: int, event: HistoryEntry, names: dict[str, str]) -> None:
+    p: dict[str, Any] = event.payload
+    body = p["organisation_id"]
+    who = names.get(body, body)
+    lanes = {lane.id for lane in out.lanes}
+    if event.type == "OrganisationRenamed":
+        sentence = f"{p['previous_name']} was renamed {p['new_name']}."
+        out.marks.append(Mark(body, col, "renamed", f"renamed “{p['new_name']}”", sentence))
+    elif event.type == "OrganisationMerged":
+        _merged(out, col, body, who, p, names, lanes)
+    elif event.type == "OrganisationDissolved":
+        _dissolved(out, col, body, who, p, names, lanes)
+    elif event.type == "AccountabilityAssigned":
+        target = p["accountable_to_id"]
+        sentence = f"{who} became accountable to {names.get(target, target)}."
+        if target in lanes:
+            out.links.append(Link(body, target, col, "accountable", "accountable to", sentence))
+        else:
+            label = f"accountable to {names.get(target, target)}"
+            out.marks.append(Mark(body, col, "changed", label, sentence))
+
+
+def _merged(
+    out: Picture,
+    col: int,
+    body: str,
+    who: str,
+    p: dict[str, Any],
+    names: dict[str, str],
+    lanes: set[str],
+) -> None:
+    parent = p["parent_id"]
+    name = names.get(parent, parent)
+    kept = p["keeps_identity"]
+    sentence = f"{who} became part of {name}" + (", keeping its identity." if kept else ".")
+    kind = "part_of" if kept else "merged_into"
+    if not kept:
+        out.marks.append(Mark(body, col, "merged", "", sentence))
+    if parent in lanes:
+        label = "part of" if kept else "merged into"
+        out.links.append(Link(body, parent, col, kind, label, sentence))
+    elif kept:
+        out.marks.append(Mark(body, col, "changed", f"part of {name}", sentence))
+
+
+def _dissolved(
+    out: Picture,
+    col: int,
+    body: str,
+    who: str,
+    p: dict[str, Any],
+    names: dict[str, str],
+    lanes: set[str],
+) -> None:
+    successors = list(p.get("successor_ids") or [])
+    named = ", ".join(names.get(s, s) for s in successors) or "no successor named"
+    what = f" {p['disposition']}." if p.get("disposition") else ""
+    sentence = f"{who} was dissolved ({named}).{what}"
+    out.marks.append(Mark(body, col, "dissolved", "dissolved", sentence))
+    for successor in (s for s in successors if s in lanes):
+        text = f"{who} was succeeded by {names.get(successor, successor)}."
+        out.links.append(Link(body, successor, col, "successor", "succeeded by", text))
+
+
+def _summary(bodies: list[Json]) -> str:
+    return (
+        f"A timeline of {len(bodies)} bodies: which are part of which, whom they are "
+        "accountable to, and when they were renamed, merged or dissolved. The table after the "
+        "picture gives the same facts in words."
+    )
