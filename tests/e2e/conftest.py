@@ -20,6 +20,8 @@ class Stack:
     projections: str
     notifier: str
     topic: str
+    pages: str = ""
+    """The pages for people (served by the projections process on a port of its own)."""
     logs: list[tuple[str, str]] = field(default_factory=list)
 
     def log_lines(self, service: str) -> list[str]:
@@ -41,7 +43,7 @@ async def stack(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Stack]
         "REMIT_DLQ_TOPIC": dlq,
         "REMIT_LOG_LEVEL": "INFO",
     }
-    ports = free_ports(3)
+    ports = free_ports(4)
     specs = [
         ServiceSpec(
             "registry",
@@ -59,6 +61,7 @@ async def stack(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Stack]
                 **common,
                 "REMIT_DB_SCHEMA": f"projections_e2e_{run}",
                 "REMIT_CONSUMER_GROUP": f"projections-e2e-{run}",
+                "REMIT_PAGES_PORT": str(ports[3]),
             },
         ),
         ServiceSpec(
@@ -74,7 +77,9 @@ async def stack(database_url: str, kafka_bootstrap: str) -> AsyncIterator[Stack]
             },
         ),
     ]
-    result = Stack(specs[0].url, specs[1].url, specs[2].url, topic=topic)
+    result = Stack(
+        specs[0].url, specs[1].url, specs[2].url, topic=topic, pages=f"http://127.0.0.1:{ports[3]}"
+    )
     supervisor = Supervisor(
         specs, colour=False, sink=lambda name, line: result.logs.append((name, line))
     )
