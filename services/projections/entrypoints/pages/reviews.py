@@ -115,7 +115,7 @@ DOWNLOAD_PARAMS = (
 
 async def _download(request: Request, review_id: str, csv: bool) -> Response:
     """The JSON API's answer for these rows, asked in-process (same code, same kept bytes)."""
-    params = [("review", review_id)]
+    params: list[tuple[str, str | int | float | bool | None]] = [("review", review_id)]
     params += [(k, v) for k, v in request.query_params.multi_items() if k in DOWNLOAD_PARAMS]
     accept = "text/csv" if csv else "application/json"
     api = request.app.api

@@ -3,6 +3,7 @@ who said it, and the passage it quotes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from services.projections.domain.refs import RESPONSE_KINDS
@@ -10,6 +11,8 @@ from services.projections.domain.views import Json
 from services.projections.entrypoints.pages import labels
 
 Names = dict[str, str]
+Said = tuple[str, list[str | None]]
+"""A title and the lines under it (``None``: a field the event left empty)."""
 
 
 def entry(item: Json, names: Names) -> Json:
@@ -21,7 +24,7 @@ def entry(item: Json, names: Names) -> Json:
         "occurred_at": item["occurred_at"],
         "recorded_at": item["recorded_at"],
         "title": title,
-        "lines": [line for line in lines if line],
+        "lines": lines,
         "source": event.get("source") or {},
         "correction": bool(event.get("supersedes_event_id")),
     }
@@ -32,11 +35,17 @@ def _name(names: Names, org_id: str | None) -> str:
 
 
 def describe(kind: str, e: dict[str, Any], names: Names) -> tuple[str, list[str]]:
+    """The title of an event of type ``kind`` and the lines that say what it holds."""
+    title, lines = _describe(kind, e, names)
+    return title, [line for line in lines if line]
+
+
+def _describe(kind: str, e: dict[str, Any], names: Names) -> Said:
     if kind in RESPONSE_KINDS:
         return _response(kind, e, names)
     if kind == "ImplementationProgressRecorded":
         return _progress(e, names)
-    simple = {
+    simple: dict[str, Callable[[], Said]] = {
         "RecommendationRecorded": lambda: (f"Recorded as recommendation {e['number']}", []),
         "ReviewPublished": lambda: (f"Review published: {e['title']}", []),
         "OrganisationRegistered": lambda: (f"{e['name']} first recorded", [e.get("description")]),
@@ -74,12 +83,12 @@ def describe(kind: str, e: dict[str, Any], names: Names) -> tuple[str, list[str]
     return found() if found else (kind, [])
 
 
-def _response(kind: str, e: dict[str, Any], names: Names) -> tuple[str, list[str]]:
+def _response(kind: str, e: dict[str, Any], names: Names) -> Said:
     verdict = labels.response(RESPONSE_KINDS[kind])
     title = f"Government response: {verdict}"
     if e.get("supersedes_event_id"):
         title = f"Corrected government response: {verdict}"
-    lines = [e["response_text"]]
+    lines: list[str | None] = [e["response_text"]]
     lines += [f"Changed from the proposal: {c}" for c in e.get("changes") or ()]
     if e.get("alternative"):
         lines.append(f"Instead: {e['alternative']}")
@@ -92,7 +101,7 @@ def _response(kind: str, e: dict[str, Any], names: Names) -> tuple[str, list[str
     return title, lines
 
 
-def _progress(e: dict[str, Any], names: Names) -> tuple[str, list[str]]:
+def _progress(e: dict[str, Any], names: Names) -> Said:
     claim = e.get("claim") or {}
     verified = claim.get("verified_by")
     lines = [
@@ -109,10 +118,10 @@ def _progress(e: dict[str, Any], names: Names) -> tuple[str, list[str]]:
     return f"Progress: {labels.delivery(e['status'])}", lines
 
 
-def _transfer(e: dict[str, Any], names: Names) -> tuple[str, list[str]]:
+def _transfer(e: dict[str, Any], names: Names) -> Said:
     what = e.get("description") or e["responsibility_id"]
     title = f"{what} moved to {_name(names, e['to_id'])}"
-    lines = [f"From {_name(names, e.get('from_id'))}"]
+    lines: list[str | None] = [f"From {_name(names, e.get('from_id'))}"]
     if e.get("instead_of_id"):
         lines.append(f"Instead of {_name(names, e['instead_of_id'])}, as proposed")
     return title, [*lines, e.get("reason")]

@@ -199,7 +199,7 @@ def _label(x: float, y: float, text: str, anchor: str) -> str:
 
 
 def _legend(picture: Picture, layout: Layout) -> tuple[str, int]:
-    used = [b.style for b in picture.bars] + [m.kind for m in picture.marks]
+    used: list[str] = [b.style for b in picture.bars] + [m.kind for m in picture.marks]
     used += [k.kind for k in picture.links]
     keys = [k for k in LEGEND if k in used]
     per_row = max(1, (layout.width - 20) // 230)

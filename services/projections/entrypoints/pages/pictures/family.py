@@ -13,6 +13,7 @@ from services.projections.entrypoints.pages.pictures.model import (
     Column,
     Lane,
     Link,
+    LinkKind,
     Mark,
     Picture,
 )
@@ -122,7 +123,7 @@ def _merged(
     name = names.get(parent, parent)
     kept = p["keeps_identity"]
     sentence = f"{who} became part of {name}" + (", keeping its identity." if kept else ".")
-    kind = "part_of" if kept else "merged_into"
+    kind: LinkKind = "part_of" if kept else "merged_into"
     if not kept:
         out.marks.append(Mark(body, col, "merged", "", sentence))
     if parent in lanes:

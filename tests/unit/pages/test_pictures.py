@@ -1,0 +1,96 @@
+"""The lineage and family pictures of the Smith review: what they draw, and that they say it."""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree
+
+from services.projections.domain import views
+from services.projections.domain.model import World
+from services.projections.domain.views import HistoryEntry
+from services.projections.entrypoints.pages.pictures import draw, family, lineage
+from services.projections.entrypoints.pages.pictures.model import Column, Lane, Mark, Picture
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _names(world: World) -> dict[str, str]:
+    return {o.id: o.name for o in world.organisations.values() if o.name}
+
+
+def _lineage(world: World, org_events: list[HistoryEntry], rid: str) -> Picture:
+    view = views.lineage(world, rid)
+    return lineage.picture(view, org_events, _names(world), "now")
+
+
+def test_talent_management_moves_from_the_academy_to_nhs_improvement(
+    world: World, org_events: list[HistoryEntry]
+) -> None:
+    picture = _lineage(world, org_events, "talent-management")
+    assert [lane.id for lane in picture.lanes] == ["nhs-leadership-academy", "nhs-improvement"]
+    academy, improvement = picture.bars
+    assert academy.lane == "nhs-leadership-academy" and academy.end == improvement.start
+    assert improvement.lane == "nhs-improvement" and improvement.end is None
+    [moved] = picture.links
+    assert (moved.source, moved.target, moved.kind) == (
+        "nhs-leadership-academy",
+        "nhs-improvement",
+        "transfer",
+    )
+    sentences = [text for _, text in picture.facts()]
+    assert any(
+        s.startswith("NHS Leadership Academy became part of Health Education") for s in sentences
+    )
+    assert picture.columns[-1].heading == "now"
+
+
+def test_a_proposal_not_followed_is_drawn_apart_from_holding(
+    world: World, org_events: list[HistoryEntry]
+) -> None:
+    picture = _lineage(world, org_events, "improvement-capability-commissioning")
+    styles = {(b.lane, b.style) for b in picture.bars}
+    assert styles == {("nhs-improvement", "in_effect"), ("nhs-leadership-academy", "proposed")}
+    [given] = [m for m in picture.marks if m.lane == "nhs-improvement"]
+    assert "from a body the source does not name" in given.sentence
+
+
+def test_the_family_of_the_smith_bodies(world: World, org_events: list[HistoryEntry]) -> None:
+    bodies = [
+        views.organisation_summary(world, o)
+        for o in world.organisations.values()
+        if o.registered_position is not None
+    ]
+    picture = family.picture("Smith bodies", bodies, org_events, "now")
+    depth = {lane.id: lane.depth for lane in picture.lanes}
+    assert depth["nhs-leadership-academy"] == 1 and depth["health-education-england"] == 0
+    order = [lane.id for lane in picture.lanes]
+    assert order.index("nhs-leadership-academy") == order.index("health-education-england") + 1
+    assert picture.columns[0].heading == "first recorded"
+    kinds = {(m.lane, m.kind) for m in picture.marks}
+    assert ("nhs-improving-quality", "dissolved") in kinds
+    assert ("strategic-clinical-networks", "renamed") in kinds
+    links = {(k.source, k.target, k.kind) for k in picture.links}
+    assert links == {
+        ("nhs-leadership-academy", "health-education-england", "part_of"),
+        ("nhs-leadership-academy", "national-governing-boards", "accountable"),
+    }
+    ended = [b for b in picture.bars if b.end is not None]
+    assert [b.lane for b in ended] == ["nhs-improving-quality"]
+    assert len(picture.facts()) == len(picture.bars) + len(picture.marks) + len(picture.links)
+
+
+def test_the_svg_is_one_named_image_with_its_text_escaped() -> None:
+    picture = Picture(
+        "A <title> & more",
+        "Summary",
+        [Column("position 1", "recorded 1 Jan 2026", 1), Column("now", "")],
+        lanes=[Lane("a", "Body <A> & Co")],
+        marks=[Mark("a", 0, "renamed", "renamed “<B>”", "A was renamed <B>.")],
+    )
+    root = ElementTree.fromstring(draw.svg(picture, "pic"))
+    assert root.get("role") == "img"
+    assert root.get("aria-labelledby") == "pic-title pic-desc"
+    assert root.find(f"{SVG}title").text == "A <title> & more"  # type: ignore[union-attr]
+    texts = ["".join(t.itertext()) for t in root.iter(f"{SVG}text")]
+    assert "Body <A> & Co" in texts and "renamed “<B>”" in texts
+    assert "first recorded" not in texts  # legend lists only what is drawn
+    assert "renamed" in texts
