@@ -82,6 +82,7 @@ def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
                 "REMIT_DB_SCHEMA": f"projections_sec_{run}",
                 "REMIT_CONSUMER_GROUP": f"p-sec-{run}",
                 "REMIT_MIN_POSITION_MAX_WAIT_S": "0.2",
+                "REMIT_PAGES_PORT": "0",
             },
         ),
         "notifier": (

@@ -48,20 +48,28 @@ def servers(settings: ProjectionsSettings) -> list[Server]:
 
 
 async def serve_all(found: list[Server]) -> int:
-    """Serve until one server stops (a signal, a failed start-up); 1 if the first never
-    started."""
+    """Serve until the first server (the API) stops; the others start once it is up and stop
+    with it. One that cannot start (its port taken) is logged and the API goes on. 1 if the
+    API never started."""
     first, others = found[0], found[1:]
-    tasks = [asyncio.create_task(first.serve())]
+    api = asyncio.create_task(first.serve())
     up = asyncio.create_task(first.up.wait())
-    await asyncio.wait([tasks[0], up], return_when=asyncio.FIRST_COMPLETED)
+    await asyncio.wait([api, up], return_when=asyncio.FIRST_COMPLETED)
     up.cancel()
-    if first.started:
-        tasks += [asyncio.create_task(s.serve()) for s in others]
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    for server in found:
+    beside = [asyncio.create_task(_beside(s)) for s in others] if first.started else []
+    await asyncio.gather(api, return_exceptions=True)
+    for server in others:
         server.should_exit = True
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*beside, return_exceptions=True)
     return 0 if first.started else 1
+
+
+async def _beside(server: Server) -> None:
+    """Serve; uvicorn exits the process when it cannot bind: here that stops only this one."""
+    try:
+        await server.serve()
+    except SystemExit:
+        log.error("not serving", port=server.config.port, reason="could not start (port taken?)")
 
 
 def serve(settings: ProjectionsSettings) -> int:

@@ -94,3 +94,40 @@ def test_the_svg_is_one_named_image_with_its_text_escaped() -> None:
     assert "Body <A> & Co" in texts and "renamed “<B>”" in texts
     assert "first recorded" not in texts  # legend lists only what is drawn
     assert "renamed" in texts
+
+
+def _step(position: int, to: str, **extra: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "kind": "transferred",
+        "from": {"id": "a", "name_then": "A", "name_now": "A"},
+        "to": {"id": to, "name_then": to.upper(), "name_now": to.upper()},
+        "instead_of": None,
+        "reason": None,
+        "position": position,
+        "occurred_at": None,
+        "recorded_at": "2026-01-01T00:00:00+00:00",
+    }
+    return base | extra
+
+
+def test_an_announced_move_is_drawn_apart_and_the_holder_still_holds() -> None:
+    first = _step(1, "a", kind="assigned", **{"from": None})
+    view = {
+        "id": "r",
+        "description": "R",
+        "holder": {"id": "a", "name": "A"},
+        "handovers": [first, _step(3, "b", stage="announced")],
+    }
+    picture = lineage.picture(view, [], {"a": "A", "b": "B"}, "now")
+    bars = {(b.lane, b.style, b.end) for b in picture.bars}
+    assert bars == {("a", "in_effect", None), ("b", "announced", None)}
+    assert any("announced, not yet in effect" in text for _, text in picture.facts())
+
+
+def test_a_move_announced_before_it_took_effect_shows_both() -> None:
+    took = _step(5, "b", stage="took_effect", announced_position=3)
+    view = {"id": "r", "description": "R", "holder": None, "handovers": [_step(1, "a"), took]}
+    picture = lineage.picture(view, [], {}, "now")
+    columns = [c.position for c in picture.columns]
+    assert columns == [1, 3, 5, None]
+    assert ("b", "announced", 1, 2) in {(b.lane, b.style, b.start, b.end) for b in picture.bars}

@@ -26,8 +26,10 @@ DELIVERY: dict[str, tuple[str, str]] = {
 
 STATUSES: dict[str, tuple[str, str]] = {
     "active": ("Active", "green"),
+    "part_of_another": ("Part of another body", "purple"),
     "merged": ("Merged", "purple"),
     "dissolved": ("Dissolved", "red"),
+    "not_established": ("Not yet established", "yellow"),
 }
 """Organisation statuses."""
 
@@ -40,9 +42,28 @@ KINDS: dict[str, str] = {
 
 ROLES: dict[str, str] = {
     "leads": "Leads",
+    "lead": "Leads",
     "supporters": "Supports",
+    "supporting": "Supports",
+    "not_leading": "Named, not leading",
+    "subject": "What it is about",
+    "recipient": "Receives a responsibility",
+    "originally_proposed": "Originally proposed, not followed",
+    "named": "Named alongside",
+    "member_of": "Member of",
+    "accountable_to": "Accountable to",
+    "composed_of": "Has as members",
+    "oversees": "Oversees",
 }
-"""Roles of the bodies a recommendation names, in the order the page lists them."""
+"""Roles of the bodies a recommendation names, in the order the pages list them."""
+
+STAGES: dict[str, tuple[str, str]] = {
+    "announced": ("Announced", "yellow"),
+    "in_effect": ("In effect", "green"),
+    "took_effect": ("Took effect", "green"),
+    "withdrawn": ("Withdrawn", "grey"),
+}
+"""Stages of a change to a body, a responsibility or an action."""
 
 
 def _plain(code: str | None) -> str:
@@ -79,3 +100,31 @@ def kind(code: str | None) -> str:
 
 def role(code: str) -> str:
     return ROLES.get(code, _plain(code))
+
+
+def stage(code: str | None) -> str:
+    return STAGES.get(code or "", (_plain(code), ""))[0]
+
+
+def stage_colour(code: str | None) -> str:
+    return STAGES.get(code or "", ("", "grey"))[1]
+
+
+def role_order(roles: dict[str, object]) -> list[str]:
+    """The roles present, in :data:`ROLES` order (unknown ones last, as given)."""
+    known = [r for r in ROLES if r in roles]
+    return known + [r for r in roles if r not in ROLES]
+
+
+CHANGES: dict[str, str] = {
+    "establishment": "Establishment",
+    "rename": "New name",
+    "merge": "Merger",
+    "dissolution": "Dissolution",
+    "accountability": "Accountability",
+}
+"""Kinds of change to a body."""
+
+
+def change(code: str | None) -> str:
+    return CHANGES.get(code or "", _plain(code))

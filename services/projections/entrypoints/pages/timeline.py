@@ -16,7 +16,8 @@ Said = tuple[str, list[str | None]]
 
 
 def entry(item: Json, names: Names) -> Json:
-    """``{position, when, title, lines, source, correction}`` of a history entry (as JSON)."""
+    """``{position, occurred_at, recorded_at, title, lines, source, correction, stage,
+    uncertain}`` of a history entry (as JSON)."""
     event: dict[str, Any] = item["event"]
     title, lines = describe(item["type"], event, names)
     return {
@@ -27,6 +28,8 @@ def entry(item: Json, names: Names) -> Json:
         "lines": lines,
         "source": event.get("source") or {},
         "correction": bool(event.get("supersedes_event_id")),
+        "stage": item.get("stage") or event.get("stage"),
+        "uncertain": bool(item.get("uncertain")),
     }
 
 
