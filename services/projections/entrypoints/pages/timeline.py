@@ -124,7 +124,10 @@ def _progress(e: dict[str, Any], names: Names) -> Said:
 def _transfer(e: dict[str, Any], names: Names) -> Said:
     what = e.get("description") or e["responsibility_id"]
     title = f"{what} moved to {_name(names, e['to_id'])}"
-    lines: list[str | None] = [f"From {_name(names, e.get('from_id'))}"]
+    origin = e.get("from_id")
+    lines: list[str | None] = [
+        f"From {_name(names, origin)}" if origin else "From a body the source does not name"
+    ]
     if e.get("instead_of_id"):
         lines.append(f"Instead of {_name(names, e['instead_of_id'])}, as proposed")
     return title, [*lines, e.get("reason")]

@@ -40,7 +40,7 @@ LINK_STYLE = {
 LEGEND = {
     "in_effect": "holds it (in effect)",
     "announced": "announced, not yet in effect",
-    "proposed": "proposed, not followed",
+    "proposed": "proposed or withdrawn, never in effect",
     "registered": "first recorded",
     "renamed": "renamed",
     "dissolved": "dissolved",
