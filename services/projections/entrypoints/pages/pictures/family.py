@@ -154,7 +154,8 @@ def _dissolved(
 
 def _summary(bodies: list[Json]) -> str:
     return (
-        f"A timeline of {len(bodies)} bodies: which are part of which, whom they are "
+        f"A timeline of {len(bodies)} bod{'y' if len(bodies) == 1 else 'ies'}: which are part "
+        "of which, whom they are "
         "accountable to, and when they were renamed, merged or dissolved. The table after the "
         "picture gives the same facts in words."
     )
