@@ -28,7 +28,6 @@ PAGES = {
 
 
 async def take(base: str, out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium(), args=FLAGS)
         page = await browser.new_page(viewport={"width": 1000, "height": 800})
@@ -44,4 +43,6 @@ async def take(base: str, out: Path) -> None:
 if __name__ == "__main__":
     if len(sys.argv) != 3:
         raise SystemExit(__doc__)
-    asyncio.run(take(sys.argv[1], Path(sys.argv[2])))
+    folder = Path(sys.argv[2])
+    folder.mkdir(parents=True, exist_ok=True)
+    asyncio.run(take(sys.argv[1], folder))
