@@ -52,3 +52,10 @@ async def _frame(request: Request, snap: Snapshot, view: View) -> dict[str, Any]
         "link": lambda path, **params: link(path, view, **params),
         "now_link": request.url.path + (f"?{urlencode(hidden)}" if hidden else ""),
     }
+
+
+def end_of(snap: Snapshot, view: View) -> str:
+    """The heading of a picture's last column: now, or the bound it shows."""
+    if view.is_current:
+        return "now"
+    return f"as of {view.as_of}" if view.as_of else f"at position {snap.reflects}"

@@ -11,10 +11,9 @@ from fastapi.responses import Response
 from schemas.catalogue import ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
 from services.projections.domain.views import Json
 from services.projections.entrypoints.pages import timeline
-from services.projections.entrypoints.pages.common import page
+from services.projections.entrypoints.pages.common import end_of, page
 from services.projections.entrypoints.pages.pictures import draw, family, lineage
 from services.projections.entrypoints.pages.query import View
-from services.projections.entrypoints.pages.reviews import end_of
 from services.projections.errors import NotFound
 from services.projections.service_layer import pages as reads
 from services.projections.service_layer.queries import Snapshot

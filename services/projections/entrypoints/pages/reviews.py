@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from services.projections.entrypoints.pages import labels
-from services.projections.entrypoints.pages.common import page
+from services.projections.entrypoints.pages.common import end_of, page
 from services.projections.entrypoints.pages.pictures import draw, family
 from services.projections.entrypoints.pages.query import View
 from services.projections.service_layer import pages as reads
@@ -93,13 +93,6 @@ async def review_bodies(request: Request, review_id: str) -> Response:
         }
 
     return await page(request, build)
-
-
-def end_of(snap: Snapshot, view: View) -> str:
-    """The heading of a picture's last column: now, or the bound it shows."""
-    if view.is_current:
-        return "now"
-    return f"as of {view.as_of}" if view.as_of else f"at position {snap.reflects}"
 
 
 DOWNLOAD_PARAMS = (
