@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
 from xml.etree import ElementTree
 
 from services.projections.domain import views
@@ -125,9 +127,103 @@ def test_an_announced_move_is_drawn_apart_and_the_holder_still_holds() -> None:
 
 
 def test_a_move_announced_before_it_took_effect_shows_both() -> None:
-    took = _step(5, "b", stage="took_effect", announced_position=3)
+    took = _step(3, "b", stage="took_effect", settled_position=5)
     view = {"id": "r", "description": "R", "holder": None, "handovers": [_step(1, "a"), took]}
     picture = lineage.picture(view, [], {}, "now")
     columns = [c.position for c in picture.columns]
     assert columns == [1, 3, 5, None]
-    assert ("b", "announced", 1, 2) in {(b.lane, b.style, b.start, b.end) for b in picture.bars}
+    bars = {(b.lane, b.style, b.start, b.end) for b in picture.bars}
+    assert bars == {("a", "in_effect", 0, 2), ("b", "announced", 1, 2), ("b", "in_effect", 2, None)}
+
+
+def test_the_newer_read_model_shape_is_drawn_too() -> None:
+    """Steps named by ``change`` with valid times instead of kind and timestamps, and the
+    pending ones listed again under ``announced``."""
+    valid = {"at": None, "not_before": None, "not_after": "2026-01-02T00:00:00+00:00"}
+    given = {
+        "change": "assignment",
+        "stage": "in_effect",
+        "event_id": "e1",
+        "position": 1,
+        "valid": valid,
+        "to": {"id": "a", "name_then": "A", "name_now": "A"},
+        "from": None,
+        "instead_of": None,
+        "reason": None,
+    }
+    pending = {
+        **given,
+        "change": "transfer",
+        "stage": "announced",
+        "event_id": "e2",
+        "position": 2,
+        "to": {"id": "b", "name_then": "B", "name_now": "B"},
+        "from": given["to"],
+    }
+    view = {
+        "id": "r",
+        "description": "R",
+        "holder": {"id": "a", "name": "A"},
+        "handovers": [given, pending],
+        "announced": [pending],
+    }
+    picture = lineage.picture(view, [], {}, "now")
+    assert picture.columns[0].when == "recorded 2 Jan 2026"
+    assert {(b.lane, b.style) for b in picture.bars} == {("a", "in_effect"), ("b", "announced")}
+    assert [m.label for m in picture.marks] == ["given"]
+
+
+def _event(position: int, kind: str, stream: str, **payload: object) -> HistoryEntry:
+    recorded = datetime(2026, 1, position, tzinfo=UTC)
+    return HistoryEntry(position, kind, f"organisation-{stream}", 1, None, recorded, payload)
+
+
+def test_an_announced_merger_is_marked_and_drawn_where_it_took_effect() -> None:
+    bodies: list[dict[str, Any]] = [
+        {"id": "a", "name": "A", "parent": {"id": "p", "name": "P"}},
+        {"id": "p", "name": "P", "parent": None},
+    ]
+    events = [
+        _event(1, "OrganisationRegistered", "a", organisation_id="a", name="A"),
+        _event(2, "OrganisationRegistered", "p", organisation_id="p", name="P"),
+        _event(
+            3,
+            "OrganisationMerged",
+            "a",
+            organisation_id="a",
+            parent_id="p",
+            keeps_identity=False,
+            stage="announced",
+            event_id="m1",
+        ),
+        _event(
+            5, "ChangeTookEffect", "a", announced_event_id="m1", change_type="OrganisationMerged"
+        ),
+    ]
+    picture = family.picture("F", bodies, events, "now")
+    assert [c.position for c in picture.columns] == [None, 3, 5, None]
+    [announced] = [m for m in picture.marks if m.kind == "announcement"]
+    assert announced.column == 1 and "took effect at position 5" in announced.sentence
+    assert [(k.kind, k.column) for k in picture.links] == [("merged_into", 2)]
+    assert {b.lane: b.end for b in picture.bars} == {"a": 2, "p": None}
+
+
+def test_a_withdrawn_announcement_changes_nothing() -> None:
+    bodies: list[dict[str, Any]] = [{"id": "a", "name": "A", "parent": None}]
+    events = [
+        _event(1, "OrganisationRegistered", "a", organisation_id="a", name="A"),
+        _event(
+            2,
+            "OrganisationDissolved",
+            "a",
+            organisation_id="a",
+            stage="announced",
+            event_id="d1",
+            successor_ids=[],
+        ),
+        _event(4, "ChangeWithdrawn", "a", announced_event_id="d1", reason="Kept after all."),
+    ]
+    picture = family.picture("F", bodies, events, "now")
+    assert [m.kind for m in picture.marks] == ["announcement"]
+    assert "Withdrawn at position 4" in picture.marks[0].sentence
+    assert [b.end for b in picture.bars] == [None]

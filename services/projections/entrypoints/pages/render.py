@@ -37,7 +37,24 @@ def when(value: str | datetime | date | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def valid_when(item: dict[str, Any]) -> str:
+    """When a fact holds from, as the read model knows it: the time it occurred, else its
+    valid-time bounds (the source gives no date), else when Remit recorded it."""
+    if item.get("occurred_at"):
+        return when(item["occurred_at"])
+    valid = item.get("valid") or {}
+    if valid.get("at"):
+        return when(valid["at"])
+    after, before = valid.get("not_before"), valid.get("not_after")
+    if after and before:
+        return f"between {when(after)} and {when(before)}"
+    if before:
+        return f"by {when(before)} (when it was recorded)"
+    return f"recorded {when(item.get('recorded_at'))}" if item.get("recorded_at") else "not known"
+
+
 ENV.filters["when"] = when
+ENV.filters["valid_when"] = valid_when
 ENV.globals["labels"] = labels
 
 

@@ -20,6 +20,8 @@ def entry(item: Json, names: Names) -> Json:
     uncertain}`` of a history entry (as JSON)."""
     event: dict[str, Any] = item["event"]
     title, lines = describe(item["type"], event, names)
+    if event.get("stage") == "announced":
+        title = f"Announced: {title}"
     return {
         "position": item["position"],
         "occurred_at": item["occurred_at"],
@@ -77,6 +79,19 @@ def _describe(kind: str, e: dict[str, Any], names: Names) -> Said:
             [e.get("reason")],
         ),
         "ResponsibilityTransferred": lambda: _transfer(e, names),
+        "ChangeTookEffect": lambda: (
+            f"The announced change took effect ({_plain_type(e.get('change_type'))})",
+            [e.get("note")],
+        ),
+        "ChangeWithdrawn": lambda: (
+            f"The announced change was withdrawn ({_plain_type(e.get('change_type'))})",
+            [e.get("reason")],
+        ),
+        "RecordsCorrected": lambda: ("Records corrected", [e.get("reason")]),
+        "ActionTransferred": lambda: (
+            f"Action moved from {_name(names, e.get('from_id'))} to {_name(names, e.get('to_id'))}",
+            [e.get("reason")],
+        ),
         "ActionCommitted": lambda: (
             f"Action committed for {_name(names, e['owner_id'])}: {e['description']}",
             [],
@@ -84,6 +99,11 @@ def _describe(kind: str, e: dict[str, Any], names: Names) -> Said:
     }
     found = simple.get(kind)
     return found() if found else (kind, [])
+
+
+def _plain_type(kind: str | None) -> str:
+    """``OrganisationRenamed`` -> ``organisation renamed``."""
+    return "".join(f" {c.lower()}" if c.isupper() else c for c in kind or "change").strip()
 
 
 def _response(kind: str, e: dict[str, Any], names: Names) -> Said:

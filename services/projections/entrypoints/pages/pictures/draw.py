@@ -46,6 +46,7 @@ LEGEND = {
     "dissolved": "dissolved",
     "merged": "merged (ends)",
     "changed": "changed",
+    "announcement": "change announced",
     "transfer": "moved to",
     "part_of": "became part of",
     "merged_into": "merged into",
@@ -172,6 +173,8 @@ def _shape(kind: str, x: float, y: float) -> str:
         "merged": f'<rect x="{x - 6}" y="{y - 6}" width="12" height="12" fill="{PURPLE}"/>',
         "changed": f'<circle cx="{x}" cy="{y}" r="6" fill="#ffffff" stroke="{INK}" '
         'stroke-width="2"/>',
+        "announcement": f'<circle cx="{x}" cy="{y}" r="7" fill="#ffffff" stroke="{BLUE}" '
+        'stroke-width="2" stroke-dasharray="3 2"/>',
     }
     return shapes[kind]
 

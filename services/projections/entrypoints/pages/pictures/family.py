@@ -17,31 +17,73 @@ from services.projections.entrypoints.pages.pictures.model import (
     Mark,
     Picture,
 )
+from services.projections.entrypoints.pages.timeline import describe
 
 REGISTERED = "OrganisationRegistered"
 
 
 def picture(title: str, bodies: list[Json], events: list[HistoryEntry], end: str) -> Picture:
     names = {b["id"]: b["name"] for b in bodies}
-    known = [e for e in events if e.payload.get("organisation_id") in names]
-    changes = [e for e in known if e.type != REGISTERED]
+    known = [e for e in events if _body(e) in names]
+    settles = {e.payload.get("announced_event_id"): e for e in known if e.type in SETTLES}
+    changes = [e for e in known if e.type != REGISTERED and e.type not in SETTLES]
     first_change = min((e.position for e in changes), default=None)
     late = [e for e in known if e.type == REGISTERED and first_change and e.position > first_change]
     axis = Axis(
-        [(e.position, e.occurred_at, e.recorded_at) for e in changes + late],
+        [(e.position, e.occurred_at, e.recorded_at) for e in changes + late + [*settles.values()]],
         end,
         first=Column("first recorded", _span(known, first_change)),
     )
     at = axis.at
     out = Picture(title, _summary(bodies), axis.columns)
     out.lanes = _tree(bodies)
-    starts = {e.payload["organisation_id"]: at(e.position) for e in late}
-    ends = {e.payload["organisation_id"]: at(e.position) for e in changes if _ends(e)}
+    effective = {e.position: _effect(e, settles) for e in changes}
+    starts = {_body(e): at(e.position) for e in late}
+    ends = {_body(e): at(p) for e in changes if _ends(e) and (p := effective[e.position])}
     for body in bodies:
         _life(out, body, starts.get(body["id"], 0), ends.get(body["id"]), known)
     for event in changes:
-        _change(out, at(event.position), event, names)
+        if event.payload.get("stage") == "announced":
+            _announced(out, at(event.position), event, names, settles)
+        if (position := effective[event.position]) is not None:
+            _change(out, at(position), event, names)
     return out
+
+
+SETTLES = ("ChangeTookEffect", "ChangeWithdrawn")
+"""Events that settle an announced change: it happened, or it will not."""
+
+
+def _body(event: HistoryEntry) -> str:
+    return event.stream_id.removeprefix("organisation-")
+
+
+def _effect(event: HistoryEntry, settles: dict[Any, HistoryEntry]) -> int | None:
+    """Where a change is in effect: its own position, or (announced) where it took effect;
+    None while only announced, or once withdrawn."""
+    if event.payload.get("stage") != "announced":
+        return event.position
+    settle = settles.get(event.payload.get("event_id"))
+    return settle.position if settle is not None and settle.type == "ChangeTookEffect" else None
+
+
+def _announced(
+    out: Picture,
+    col: int,
+    event: HistoryEntry,
+    names: dict[str, str],
+    settles: dict[Any, HistoryEntry],
+) -> None:
+    """The announcement of a change, marked where it was announced."""
+    title, _ = describe(event.type, event.payload, names)
+    expected = event.payload.get("expected_on")
+    sentence = f"Announced: {title}" + (f", expected {expected}" if expected else "") + "."
+    settle = settles.get(event.payload.get("event_id"))
+    if settle is not None and settle.type == "ChangeWithdrawn":
+        sentence += f" Withdrawn at position {settle.position}."
+    elif settle is not None:
+        sentence += f" It took effect at position {settle.position}."
+    out.marks.append(Mark(_body(event), col, "announcement", "announced", sentence))
 
 
 def _span(events: list[HistoryEntry], before: int | None) -> str:

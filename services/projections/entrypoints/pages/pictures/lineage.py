@@ -10,7 +10,6 @@ from services.projections.domain.views import HistoryEntry, Json
 from services.projections.entrypoints.pages.pictures.axis import Axis
 from services.projections.entrypoints.pages.pictures.model import (
     Bar,
-    BarStyle,
     Lane,
     Link,
     Mark,
@@ -23,33 +22,77 @@ HOLDER_CHANGES = ("OrganisationRenamed", "OrganisationMerged", "OrganisationDiss
 def picture(
     view: Json, holder_events: list[HistoryEntry], names: dict[str, str], end: str
 ) -> Picture:
-    steps: list[Json] = view["handovers"]
-    pending: list[Json] = view.get("announced") or []
+    steps = _steps(view)
     changes = [e for e in holder_events if e.type in HOLDER_CHANGES]
     axis = Axis(
-        [(p, s["occurred_at"], s["recorded_at"]) for s in steps + pending for p in _positions(s)]
+        [(p, *_when(s)) for s in steps for p in _positions(s)]
         + [(e.position, e.occurred_at, e.recorded_at) for e in changes],
         end,
     )
     title = f"Who has held “{view['description'] or view['id']}”"
     out = Picture(title, _summary(view, names), axis.columns)
-    out.lanes = [Lane(i, names.get(i, i)) for i in _bodies(steps + pending)]
-    held = [s for s in steps if s.get("stage") not in ("announced", "withdrawn")]
+    out.lanes = [Lane(i, names.get(i, i)) for i in _bodies(steps)]
+    held = sorted((s for s in steps if _stage(s) in HOLDING), key=_effective)
     for step in steps:
-        later = [h for h in held if h["position"] > step["position"]]
-        _step(out, axis, step, later[0] if later and step in held else None, names)
-    for step in pending:
-        _announced(out, axis, step, names)
+        if _stage(step) not in HOLDING:
+            _not_held(out, axis, step, names)
+            continue
+        later = [h for h in held if _effective(h) > _effective(step)]
+        _step(out, axis, step, later[0] if later else None, names)
     for event in changes:
         _holder_change(out, axis, event, names)
     return out
+
+
+HOLDING = ("in_effect", "took_effect")
+"""Stages in which a hand-over moved the responsibility (the others are only announced, or
+announced and withdrawn)."""
+
+
+def _steps(view: Json) -> list[Json]:
+    """Every step, the pending ones listed apart included once."""
+    steps: list[Json] = list(view["handovers"])
+    seen = {s.get("event_id") for s in steps if s.get("event_id")}
+    return steps + [s for s in view.get("announced") or [] if s.get("event_id") not in seen]
+
+
+def _stage(step: Json) -> str:
+    return str(step.get("stage") or "in_effect")
+
+
+def _kind(step: Json) -> str:
+    """``assigned`` or ``transferred`` (the read model's words, older and newer)."""
+    if "kind" in step:
+        return str(step["kind"])
+    return "assigned" if step.get("change") == "assignment" else "transferred"
+
+
+def _effective(step: Json) -> int:
+    """The position from which a step holds: when it took effect, else when recorded."""
+    settled = step.get("settled_position")
+    return int(settled) if _stage(step) == "took_effect" and settled else int(step["position"])
+
+
+def _positions(step: Json) -> list[int]:
+    """Where a step shows on the axis: when recorded (announced), and when settled."""
+    settled = step.get("settled_position")
+    return [step["position"], *([settled] if settled and settled != step["position"] else [])]
+
+
+def _when(step: Json) -> tuple[Any, Any]:
+    """(occurred, recorded) of a step, from its valid time when it has one."""
+    valid = step.get("valid") or {}
+    return (
+        step.get("occurred_at") or valid.get("at"),
+        step.get("recorded_at") or valid.get("not_after"),
+    )
 
 
 def _bodies(steps: list[Json]) -> list[str]:
     found: dict[str, None] = {}
     for step in steps:
         for role in ("to", "from", "instead_of"):
-            if step[role]:
+            if step.get(role):
                 found.setdefault(step[role]["id"])
     return list(found)
 
@@ -60,60 +103,51 @@ def _name(ref: Json | None, names: dict[str, str]) -> str:
     return ref.get("name_then") or names.get(ref["id"]) or ref["id"]
 
 
-def _positions(step: Json) -> list[int]:
-    """Where a step shows on the axis: its position, and when it was announced, if apart."""
-    found = [step["position"]]
-    announced = step.get("announced_position")
-    return found + [announced] if announced and announced != step["position"] else found
-
-
-STAGE_STYLE: dict[str, BarStyle] = {"announced": "announced", "withdrawn": "proposed"}
-
-
 def _step(out: Picture, axis: Axis, step: Json, after: Json | None, names: dict[str, str]) -> None:
-    col, to = axis.at(step["position"]), step["to"]
-    if (step.get("stage") or "in_effect") in STAGE_STYLE:
-        _announced(out, axis, step, names)
-        return
-    end = axis.at(after["position"]) if after else None
-    held = f"{_name(to, names)} holds it from position {step['position']}"
-    held += f" to position {after['position']}" if after else " (still holds it)"
+    start, to = _effective(step), step["to"]
+    col = axis.at(start)
+    end = axis.at(_effective(after)) if after else None
+    held = f"{_name(to, names)} holds it from position {start}"
+    held += f" to position {_effective(after)}" if after else " (still holds it)"
     out.bars.append(Bar(to["id"], col, end, "in_effect", held + "."))
-    announced = step.get("announced_position")
-    if announced and announced < step["position"]:
+    if start != step["position"]:
         sentence = (
-            f"Announced at position {announced} that it would go to {_name(to, names)}; "
-            f"in effect from position {step['position']}."
+            f"Announced at position {step['position']} that it would go to "
+            f"{_name(to, names)}; in effect from position {start}."
         )
-        out.bars.append(Bar(to["id"], axis.at(announced), col, "announced", sentence))
-    why = f" {step['reason']}" if step["reason"] else ""
-    if step["kind"] == "transferred" and step["from"]:
+        out.bars.append(Bar(to["id"], axis.at(step["position"]), col, "announced", sentence))
+    why = f" {step['reason']}" if step.get("reason") else ""
+    if _kind(step) == "transferred" and step.get("from"):
         sentence = f"Moved from {_name(step['from'], names)} to {_name(to, names)}.{why}"
         out.links.append(Link(step["from"]["id"], to["id"], col, "transfer", "moved", sentence))
     else:
-        verb = "Moved to" if step["kind"] == "transferred" else "Given to"
-        source = " from a body the source does not name" if step["kind"] == "transferred" else ""
-        label = "moved here" if step["kind"] == "transferred" else "given"
+        moved = _kind(step) == "transferred"
+        verb = "Moved to" if moved else "Given to"
+        source = " from a body the source does not name" if moved else ""
         sentence = f"{verb} {_name(to, names)}{source}.{why}"
-        out.marks.append(Mark(to["id"], col, "changed", label, sentence))
-    if step["instead_of"]:
+        out.marks.append(
+            Mark(to["id"], col, "changed", "moved here" if moved else "given", sentence)
+        )
+    if step.get("instead_of"):
         proposed = step["instead_of"]
         sentence = f"It had been proposed for {_name(proposed, names)}; that was not followed."
         out.bars.append(Bar(proposed["id"], col, min(col + 1, axis.last), "proposed", sentence))
 
 
-def _announced(out: Picture, axis: Axis, step: Json, names: dict[str, str]) -> None:
-    """A hand-over only announced (or announced, then withdrawn): drawn apart from holding."""
+def _not_held(out: Picture, axis: Axis, step: Json, names: dict[str, str]) -> None:
+    """A hand-over only announced, or announced and withdrawn: drawn apart from holding."""
     col, to = axis.at(step["position"]), step["to"]
-    withdrawn = step.get("stage") == "withdrawn"
+    withdrawn = _stage(step) == "withdrawn"
     verb = "was announced, then withdrawn" if withdrawn else "is announced, not yet in effect"
     sentence = f"A move to {_name(to, names)} {verb}."
-    if step.get("reason"):
-        sentence += f" {step['reason']}"
-    style: BarStyle = "proposed" if withdrawn else "announced"
-    out.bars.append(
-        Bar(to["id"], col, min(col + 1, axis.last) if withdrawn else None, style, sentence)
-    )
+    why = step.get("withdrawal_reason") or step.get("reason")
+    sentence += f" {why}" if why else ""
+    if withdrawn:
+        settled = step.get("settled_position")
+        end = axis.at(settled) if settled else min(col + 1, axis.last)
+        out.bars.append(Bar(to["id"], col, max(end, col + 1), "proposed", sentence))
+    else:
+        out.bars.append(Bar(to["id"], col, None, "announced", sentence))
 
 
 def _holder_change(out: Picture, axis: Axis, event: HistoryEntry, names: dict[str, str]) -> None:
@@ -136,7 +170,7 @@ def _holder_change(out: Picture, axis: Axis, event: HistoryEntry, names: dict[st
 
 def _summary(view: Json, names: dict[str, str]) -> str:
     holder = view["holder"]
-    now = names.get(holder["id"], holder["id"]) if holder else "nobody"
+    now = names.get(holder["id"], holder["id"]) if holder else "no known body"
     moves = len(view["handovers"])
     return (
         f"A timeline of the bodies that held this responsibility: {moves} recorded "

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 BarStyle = Literal["in_effect", "announced", "proposed"]
-MarkKind = Literal["registered", "renamed", "dissolved", "merged", "changed"]
+MarkKind = Literal["registered", "renamed", "dissolved", "merged", "changed", "announcement"]
 LinkKind = Literal["transfer", "part_of", "merged_into", "accountable", "successor"]
 
 
