@@ -190,7 +190,7 @@ async def test_board_to_cell_to_recommendation_to_body_to_lineage(pages: str, pa
     await expect(page.locator("svg[role=img]")).to_have_count(1)
     await check(page, "organisation")
 
-    await page.get_by_role("link", name="Talent management").first.click()
+    await page.get_by_role("link", name="Talent management", exact=True).first.click()
     await expect(page.locator("h1")).to_have_text("Talent management")
     picture = page.locator("svg[role=img]")
     await expect(picture).to_have_attribute("aria-labelledby", "lineage-title lineage-desc")
