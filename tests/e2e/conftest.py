@@ -21,6 +21,8 @@ class Stack:
     projections: str
     notifier: str
     topic: str
+    pages: str = ""
+    """The pages for people (served by the projections process on a port of its own)."""
     logs: list[tuple[str, str]] = field(default_factory=list)
 
     def log_lines(self, service: str) -> list[str]:
@@ -44,7 +46,7 @@ async def stack(
         "REMIT_DLQ_TOPIC": dlq,
         "REMIT_LOG_LEVEL": "INFO",
     }
-    ports = free_ports(3)
+    ports = free_ports(4)
     specs = [
         ServiceSpec(
             "registry",
@@ -62,6 +64,7 @@ async def stack(
                 **common,
                 "REMIT_DB_SCHEMA": f"projections_e2e_{run}",
                 "REMIT_CONSUMER_GROUP": f"projections-e2e-{run}",
+                "REMIT_PAGES_PORT": str(ports[3]),
             },
         ),
         ServiceSpec(
@@ -77,7 +80,9 @@ async def stack(
             },
         ),
     ]
-    result = Stack(specs[0].url, specs[1].url, specs[2].url, topic=topic)
+    result = Stack(
+        specs[0].url, specs[1].url, specs[2].url, topic=topic, pages=f"http://127.0.0.1:{ports[3]}"
+    )
     supervisor = Supervisor(
         specs, colour=False, sink=lambda name, line: result.logs.append((name, line))
     )
