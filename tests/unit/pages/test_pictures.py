@@ -71,7 +71,10 @@ def test_the_family_of_the_smith_bodies(world: World, org_events: list[HistoryEn
         ("strategic-clinical-networks", "announcement"),
     }
     sentences = [m.sentence for m in picture.marks]
-    assert any(s.startswith("Announced: Strategic clinical networks renamed") for s in sentences)
+    assert (
+        "Announced: Strategic clinical networks will take the name “Clinical networks”."
+        in sentences
+    )
     assert picture.links == []
     assert all(b.end is None for b in picture.bars)
     styles = {b.lane: b.style for b in picture.bars}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.projections.entrypoints.pages.timeline import describe
+from services.common.wording.events import describe
 
 NAMES = {"a": "Body A", "b": "Body B"}
 

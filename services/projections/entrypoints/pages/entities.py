@@ -74,7 +74,7 @@ async def recommendation(request: Request, recommendation_id: str) -> Response:
             "recorded_source": recorded.get("source") or {},
             "response_source": answered.get("source") or {},
             "names": names,
-            "timeline": [timeline.entry(item, names) for item in rec["timeline"]],
+            "timeline": timeline.entries(rec["timeline"], names),
         }
 
     return await page(request, build)
@@ -100,7 +100,7 @@ async def organisation(request: Request, organisation_id: str) -> Response:
             "org": org,
             "picture": {"svg": draw.svg(picture, "family"), "model": picture},
             "names": names,
-            "timeline": [timeline.entry(item, names) for item in org["history"]],
+            "timeline": timeline.entries(org["history"], names),
         }
 
     return await page(request, build)

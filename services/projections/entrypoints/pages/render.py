@@ -10,7 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import ChoiceLoader, Environment, PackageLoader, PrefixLoader
 
-from services.projections.entrypoints.pages import labels
+from services.common.wording import labels
 
 ENV = Environment(
     loader=ChoiceLoader(

@@ -9,7 +9,7 @@ import httpx
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.projections.entrypoints.pages import labels
+from services.common.wording import labels
 from services.projections.entrypoints.pages.common import end_of, page
 from services.projections.entrypoints.pages.pictures import draw, family
 from services.projections.entrypoints.pages.query import View

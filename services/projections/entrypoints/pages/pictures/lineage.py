@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.wording.events import describe
 from services.projections.domain.views import HistoryEntry, Json
 from services.projections.entrypoints.pages.pictures.axis import Axis
 from services.projections.entrypoints.pages.pictures.model import (
@@ -15,7 +16,6 @@ from services.projections.entrypoints.pages.pictures.model import (
     Mark,
     Picture,
 )
-from services.projections.entrypoints.pages.timeline import describe
 
 HOLDER_CHANGES = ("OrganisationRenamed", "OrganisationMerged", "OrganisationDissolved")
 

@@ -1,4 +1,5 @@
-"""Words and tag colours for the read model's codes, one place for every page and picture.
+"""Words and tag colours for the read model's codes, one place for every page, picture and
+alert.
 
 A code without an entry is shown as itself with its underscores as spaces, so a new code (the
 read model grows) shows up readable instead of failing.
@@ -14,6 +15,14 @@ RESPONSES: dict[str, tuple[str, str]] = {
     "no_response": ("No response yet", "grey"),
 }
 """Government response kinds, in board order: label and GOV.UK tag colour."""
+
+RESPONSE_OF_TYPE: dict[str, str] = {
+    "RecommendationAccepted": "implement_in_full",
+    "RecommendationAdapted": "partially_implement",
+    "RecommendationDeferred": "future_discussion",
+    "RecommendationRejected": "not_implement",
+}
+"""The response kind each government response event records (as the read side folds it)."""
 
 DELIVERY: dict[str, tuple[str, str]] = {
     "not_started": ("Not started", "grey"),
@@ -62,8 +71,20 @@ STAGES: dict[str, tuple[str, str]] = {
     "in_effect": ("In effect", "green"),
     "took_effect": ("Took effect", "green"),
     "withdrawn": ("Withdrawn", "grey"),
+    "corrected": ("Correction", "orange"),
 }
-"""Stages of a change to a body, a responsibility or an action."""
+"""Stages of a change to a body, a responsibility or an action (and of an alert about one)."""
+
+STAGE_MEANINGS: dict[str, str] = {
+    "announced": "A source says this will happen. It is not in effect until a later source "
+    "says it took effect.",
+    "in_effect": "The source states this as done: it is in effect.",
+    "took_effect": "This was announced earlier and has now taken effect.",
+    "withdrawn": "This was announced earlier and will not happen: the announcement was withdrawn.",
+    "corrected": "Earlier records were wrong and have been corrected. The corrected records "
+    "apply to every date and position; the trail of what changed is kept.",
+}
+"""What each stage means, in a sentence (alerts and pages say it the same way)."""
 
 
 def _plain(code: str | None) -> str:
@@ -108,6 +129,19 @@ def stage(code: str | None) -> str:
 
 def stage_colour(code: str | None) -> str:
     return STAGES.get(code or "", ("", "grey"))[1]
+
+
+def stage_meaning(code: str | None) -> str:
+    return STAGE_MEANINGS.get(code or "", "")
+
+
+def thing(description: str | None, thing_id: str) -> str:
+    """What a responsibility or an action is called: its description, else its id made
+    readable (``talent-management`` -> ``Talent management``)."""
+    if description:
+        return description
+    words = thing_id.rsplit(":", 1)[-1].replace("-", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else thing_id
 
 
 def role_order(roles: dict[str, object]) -> list[str]:
