@@ -199,7 +199,6 @@ def test_the_payload_keeps_version_1_and_adds_version_summary_and_links(
 ) -> None:
     event = smith[59]  # the succession plan
     found = _message(event, known, "nhs-improvement", "action_committed")
-    found.reasons = ["action_committed"]  # type: ignore[attr-defined]
     v1 = messages.payload(
         event.model_dump(mode="json"), 99, "nhs-improvement", ["action_committed"]
     )
