@@ -38,7 +38,7 @@ CHANGING: dict[str, Forms] = {
         "{who} will not take on {it}",
     ),
     "action_lost": ("{who} will hand over {it}", "{who} handed over {it}", "{who} keeps {it}"),
-    "organisation_changed": ("the change is to {who} itself",) * 3,
+    "organisation_changed": ("{who} is the body the change is about",) * 3,
     "part_added": (
         "{it} will become part of {who}",
         "{it} became part of {who}",

@@ -19,6 +19,7 @@ from services.common import observability
 from services.projections.entrypoints.cache import ServeCachedAnswers
 from services.projections.entrypoints.pages import entities, reviews
 from services.projections.entrypoints.pages.render import html
+from services.projections.entrypoints.pages.security import SecurityHeaders
 from services.projections.errors import NotCaughtUp, NotFound, ProjectionError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
@@ -52,6 +53,7 @@ def create_pages_app(api: FastAPI) -> PagesApp:
     app.add_exception_handler(Exception, _failure_page)
     app.add_middleware(ServeCachedAnswers, prefixes=KEPT_PREFIXES)
     observability.install(app, "pages", metrics_endpoint=False)
+    app.add_middleware(SecurityHeaders)  # outermost: kept answers and errors get them too
     return app
 
 

@@ -37,6 +37,7 @@ async def page(request: Request, build: Build) -> Response:
         more = more_of(snap.reads)
         template, context = await build(snap, more, view)
         frame = await _frame(request, snap, more, view)
+        frame["some_uncertain"] = view.as_of != "" and not view.errors and uncertain(context)
         return html(request, template, 400 if view.errors else 200, **context, **frame)
 
     return await cached(ViewRequest(request, reader, view.bound, None), render)
@@ -56,6 +57,18 @@ async def _frame(request: Request, snap: Snapshot, more: PageReads, view: View) 
         "link": lambda path, **params: link(path, view, **params),
         "now_link": request.url.path + (f"?{urlencode(hidden)}" if hidden else ""),
     }
+
+
+def uncertain(found: Any) -> bool:
+    """Whether anything a page shows is marked uncertain (as of a date: it may or may not have
+    held then), at any depth of its views."""
+    if isinstance(found, dict):
+        if found.get("uncertain") is True:
+            return True
+        return any(uncertain(v) for v in found.values())
+    if isinstance(found, list | tuple):
+        return any(uncertain(v) for v in found)
+    return False
 
 
 def end_of(snap: Snapshot, view: View) -> str:

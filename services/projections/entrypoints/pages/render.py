@@ -1,4 +1,5 @@
-"""The Jinja2 environment of the pages: Remit's templates and GOV.UK Frontend's macros (the
+"""The Jinja2 environment of the pages: Remit's templates, the wording package's (the macros
+the alert e-mails use too: ``wording.jinja``), and GOV.UK Frontend's macros (the
 ``govuk-frontend-jinja`` port, pinned with the npm release the assets are built from)."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ ENV = Environment(
     loader=ChoiceLoader(
         [
             PackageLoader("services.projections.entrypoints.pages", "templates"),
+            PackageLoader("services.common.wording", "templates"),
             PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
         ]
     ),

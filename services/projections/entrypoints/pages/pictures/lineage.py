@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.wording import labels
 from services.common.wording.events import describe
 from services.projections.domain.views import HistoryEntry, Json
 from services.projections.entrypoints.pages.pictures.axis import Axis
@@ -30,7 +31,7 @@ def picture(
         + [(e.position, e.occurred_at, e.recorded_at) for e in changes],
         end,
     )
-    title = f"Who has held “{view['description'] or view['id']}”"
+    title = f"Who has held “{labels.thing(view['description'], view['id'])}”"
     out = Picture(title, _summary(view, names), axis.columns)
     out.lanes = [Lane(i, names.get(i, i)) for i in _bodies(steps)]
     held = sorted((s for s in steps if _stage(s) in HOLDING), key=_effective)
