@@ -41,6 +41,7 @@ PORT_VARIABLES = (
     "REMIT_REGISTRY_HOST_PORT",
     "REMIT_PROJECTIONS_HOST_PORT",
     "REMIT_NOTIFIER_HOST_PORT",
+    "REMIT_PAGES_HOST_PORT",
     "REMIT_MAILPIT_HOST_PORT",
     "REMIT_RECEIVER_HOST_PORT",
 )
@@ -64,6 +65,8 @@ def ci_environment(project: str) -> dict[str, str]:
     )
     env.update({name: secrets.token_urlsafe(24) for name in PASSWORDS})
     env.update(zip(PORT_VARIABLES, map(str, free_ports(len(PORT_VARIABLES))), strict=True))
+    # the alerts link to the pages where this stack publishes them
+    env["REMIT_PAGES_BASE_URL"] = f"http://127.0.0.1:{env['REMIT_PAGES_HOST_PORT']}"
     return env
 
 
