@@ -45,7 +45,11 @@ def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
         """Each service is its own Kafka principal, with only the ACLs it needs."""
         return {**common, **environment(principals.client(settings, name)), **extra}
 
-    mail = {"REMIT_SMTP_HOST": "127.0.0.1", "REMIT_SMTP_PORT": str(mail_port)}
+    mail = {
+        "REMIT_SMTP_HOST": "127.0.0.1",
+        "REMIT_SMTP_PORT": str(mail_port),
+        "REMIT_PAGES_BASE_URL": f"http://127.0.0.1:{port['pages']}",  # the alerts' links
+    }
     return [
         ServiceSpec("registry", "services.registry", port["registry"], ("serve",), env("registry")),
         ServiceSpec(
