@@ -138,8 +138,8 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     links = json.loads(body)["data"]["links"]
     pages = stack.url("REMIT_PAGES_HOST_PORT")
     assert links["page"] == f"{pages}/organisations/{org}"
-    [mail] = wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
-    text = httpx.get(f"{stack.url('REMIT_MAILPIT_HOST_PORT')}/api/v1/message/{mail['ID']}")
+    [sent] = wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
+    text = httpx.get(f"{stack.url('REMIT_MAILPIT_HOST_PORT')}/api/v1/message/{sent['ID']}")
     assert f"See it on Remit: {links['page']}" in text.json()["Text"]
     page = httpx.get(links["page"], timeout=30)
     assert page.status_code == 200 and "Compose Body Renamed</h1>" in page.text
