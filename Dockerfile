@@ -8,13 +8,25 @@
 #
 # No secrets here: every REMIT_* value that matters is given at run time (docs/configuration.md).
 #
-# Behind a TLS-intercepting proxy, give pip the proxy's CA as the optional build secret
-# ca_bundle (mounted only while pip runs, in no layer):
+# Behind a TLS-intercepting proxy, give pip and npm the proxy's CA as the optional build secret
+# ca_bundle (mounted only while pip or npm runs, in no layer):
 #   docker build --secret id=ca_bundle,src=/etc/ssl/certs/ca-certificates.crt --target registry .
 # (compose: docker-compose.ca-bundle.yml). CI builds every target with podman (make
 # images-local) and tests/unit/deploy/test_dockerfile.py checks this file statically.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# ---- pages-assets: GOV.UK Frontend (npm, pinned by tools/pages/package-lock.json) built ------
+# into the pages' CSS and scripts; only the built files leave this stage.
+FROM ${NODE_IMAGE} AS pages-assets
+WORKDIR /src/tools/pages
+COPY tools/pages/package.json tools/pages/package-lock.json ./
+RUN --mount=type=secret,id=ca_bundle \
+    if [ -s /run/secrets/ca_bundle ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle; fi \
+ && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+COPY tools/pages/build.mjs tools/pages/remit.scss ./
+RUN node build.mjs /assets
 
 # ---- builder: the project and its runtime dependencies (no dev extras) in /opt/remit ----------
 FROM ${PYTHON_IMAGE} AS builder
@@ -36,6 +48,7 @@ RUN --mount=type=secret,id=ca_bundle \
 COPY schemas ./schemas
 COPY services ./services
 COPY infra ./infra
+COPY --from=pages-assets /assets ./services/projections/entrypoints/pages/assets
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
  && pip install --no-deps . \

@@ -8,7 +8,7 @@ DEPS_STAMP := $(VENV)/.remit-installed
 KAFKA_STAMP := .cache/kafka/4.1.1/resolved
 BENCH_STAMP := $(VENV)/.remit-bench-installed
 
-.PHONY: help install deps bench-deps kafka-jars infra-up infra-down stop status env test lint run bench bench-quick schemas-check
+.PHONY: help install deps bench-deps kafka-jars infra-up infra-down stop status env test lint run bench bench-quick schemas-check pages-assets browser
 
 help:
 	@echo "make run         everything: PostgreSQL, Kafka, the three services, the Smith import"
@@ -19,12 +19,14 @@ help:
 	@echo "make test        pytest; starts its own servers unless REMIT_* are exported"
 	@echo "make lint        ruff check, ruff format --check, mypy"
 	@echo "make schemas-check  generated JSON Schema fresh; AsyncAPI validated"
+	@echo "make pages-assets   GOV.UK Frontend (npm, pinned) built into the pages app's assets"
+	@echo "make browser     Debian's chromium for the browser tests (apt-get, as root)"
 	@echo "make faults      fault drills and hostile-input suites (SOAK=1: the 10-minute soak)"
 	@echo "make bench       benchmarks against same-run baselines (bench-quick: CI-sized)"
 	@echo "make images-local  podman: stand-in images (no registry) + the project's images"
 	@echo "make compose-test  podman: docker-compose.yml up, smoke, restart, down -v"
 
-install: deps kafka-jars
+install: deps kafka-jars pages-assets
 
 deps: $(DEPS_STAMP)
 
@@ -39,6 +41,21 @@ kafka-jars: $(KAFKA_STAMP)
 
 $(KAFKA_STAMP): infra/kafka/pom.xml | $(DEPS_STAMP)
 	$(PY) -m infra resolve
+
+# GOV.UK Frontend and axe-core from npm (pinned in tools/pages/package-lock.json), built into
+# the folder the pages app serves at /assets: no CDN, the pages work offline.
+PAGES_ASSETS := services/projections/entrypoints/pages/assets/VERSION
+
+pages-assets: $(PAGES_ASSETS)
+
+$(PAGES_ASSETS): tools/pages/package-lock.json tools/pages/build.mjs tools/pages/remit.scss
+	npm ci --prefix tools/pages --no-audit --no-fund --loglevel=error
+	node tools/pages/build.mjs
+
+# The browser tests drive Debian's chromium (a browser download step fails on these machines).
+browser:
+	@if command -v chromium >/dev/null; then chromium --version 2>/dev/null | head -1; \
+	else apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; fi
 
 infra-up: install
 	$(PY) -m infra up

@@ -250,6 +250,44 @@ def queries_section(r: dict[str, Any]) -> list[str]:
     )
 
 
+def pages_section(r: dict[str, Any]) -> list[str]:
+    """The pages for people, measured after the API's queries on the same process."""
+    pages = r.get("pages")
+    if not pages:
+        return []
+    keys = ("p50", "p95", "p99", "p999")
+    rows = [
+        [
+            k,
+            f(v["achieved_per_s"]),
+            f(v["not_ok"]),
+            *lat(v["latency_from_schedule"], keys),
+            *lat(v["service_time"], ("p50", "p99")),
+        ]
+        for k, v in [*pages["by_kind"].items(), ("all", pages["overall"])]
+    ]
+    return [
+        "",
+        f"Pages for people (HTML, same process, `REMIT_PAGES_PORT`): offered "
+        f"{pages['offered_per_s']}/s for {r['seconds']:g} s after their own warm-up, "
+        "round-robin over home, boards, recommendations, bodies and lineages (ms).",
+        "",
+    ] + table(
+        [
+            "page",
+            "achieved/s",
+            "errors",
+            "p50",
+            "p95",
+            "p99",
+            "p99.9",
+            "service p50",
+            "service p99",
+        ],
+        rows,
+    )
+
+
 def memory_section(r: dict[str, Any]) -> list[str]:
     rows = [
         [w, s, f(kib / 1024, 0)] for w, per in r["peak_rss_kib"].items() for s, kib in per.items()
@@ -283,7 +321,7 @@ def generate() -> None:
         ("1. Append throughput", "append", append_section),
         ("2. End to end", "e2e", e2e_section),
         ("3. Replay", "replay", replay_section),
-        ("4. Queries", "queries", queries_section),
+        ("4. Queries", "queries", lambda r: queries_section(r) + pages_section(r)),
     )
     for title, name, render in sections:
         r = results[name]

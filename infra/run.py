@@ -28,7 +28,12 @@ DATASET = REPO_ROOT / "data" / "smith-review.yaml"
 def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
     port = {
         name: int(os.environ.get(f"REMIT_{name.upper()}_PORT", default))
-        for name, default in (("registry", 8001), ("projections", 8002), ("notifier", 8003))
+        for name, default in (
+            ("registry", 8001),
+            ("projections", 8002),
+            ("notifier", 8003),
+            ("pages", 8004),
+        )
     }
     common = {
         "REMIT_DATABASE_URL": settings.database_url,
@@ -40,11 +45,19 @@ def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
         """Each service is its own Kafka principal, with only the ACLs it needs."""
         return {**common, **environment(principals.client(settings, name)), **extra}
 
-    mail = {"REMIT_SMTP_HOST": "127.0.0.1", "REMIT_SMTP_PORT": str(mail_port)}
+    mail = {
+        "REMIT_SMTP_HOST": "127.0.0.1",
+        "REMIT_SMTP_PORT": str(mail_port),
+        "REMIT_PAGES_BASE_URL": f"http://127.0.0.1:{port['pages']}",  # the alerts' links
+    }
     return [
         ServiceSpec("registry", "services.registry", port["registry"], ("serve",), env("registry")),
         ServiceSpec(
-            "projections", "services.projections", port["projections"], (), env("projections")
+            "projections",
+            "services.projections",
+            port["projections"],
+            (),
+            env("projections", REMIT_PAGES_PORT=str(port["pages"])),
         ),
         ServiceSpec("notifier", "services.notifier", port["notifier"], (), env("notifier", **mail)),
     ]
@@ -54,10 +67,18 @@ def supervisor_pid_file(settings: Settings) -> Path:
     return settings.state_dir / "supervisor.pid"
 
 
+def pages_url(specs: list[ServiceSpec]) -> str:
+    """The home page's address (the projections service serves the pages on a port of its
+    own)."""
+    projections = next(s for s in specs if s.name == "projections")
+    return f"http://127.0.0.1:{projections.env['REMIT_PAGES_PORT']}/"
+
+
 def guide(specs: list[ServiceSpec], mail_dir: Path) -> str:
     registry, projections, notifier = (s.url for s in specs)
     return f"""
 Remit is running.
+  pages        {pages_url(specs)}   (open this in a browser: reviews, boards, bodies)
   registry     {registry}/docs      (commands, event feed: {registry}/v1/events)
   projections  {projections}/docs   (read models)
   notifier     {notifier}/docs      (subscriptions, deliveries)

@@ -179,7 +179,7 @@ def run(ctx: Context) -> dict[str, Any]:
         "services.projections",
         "e2e",
         ctx.log_dir,
-        env=service_env(ctx, "bench_e2e_proj", "bench-e2e-proj"),
+        env={**service_env(ctx, "bench_e2e_proj", "bench-e2e-proj"), "REMIT_PAGES_PORT": "0"},
         args=("serve",),
     )
     env = service_env(ctx, "bench_e2e_notif", "bench-e2e-notif")

@@ -16,6 +16,7 @@ from services.common.dead_letters import (
     KafkaDeadLetterPublisher,
 )
 from services.common.replay import KafkaReplaySource
+from services.notifier.adapters.alert_context import PostgresAlertContexts
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.email import SmtpSender
 from services.notifier.adapters.ingest_store import PostgresIngestStore
@@ -87,6 +88,8 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
         ),
         disable_after=timedelta(seconds=settings.disable_after_s),
         ops_email=settings.ops_email,
+        contexts=PostgresAlertContexts(engine, settings.db_schema),
+        pages_base_url=settings.pages_base_url,
     )
     lease = timedelta(seconds=settings.http_timeout_s + settings.smtp_timeout_s + 30)
     pool = WorkerPool(

@@ -33,6 +33,12 @@ class NotifierSettings(ConsumerSettings):
     smtp_from: str = "remit-notifier@localhost"
     smtp_timeout_s: float = Field(default=15.0, gt=0)
     ops_email: str | None = None
+    pages_base_url: str = Field(
+        default="http://127.0.0.1:8004",
+        pattern=r"^https?://[^/?#\s]+(/[^?#\s]*)?$",
+        description="Public address of the pages for people (the projections service's"
+        " `REMIT_PAGES_PORT`), which alerts link to; the development default is `make run`'s",
+    )
 
     retry_schedule_s: tuple[float, ...] = DEFAULT_SCHEDULE
     retry_jitter: float = Field(default=0.1, ge=0, le=1)

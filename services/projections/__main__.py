@@ -6,7 +6,7 @@ import asyncio
 
 import typer
 
-from services.common.commands import logged, serve_http, service_cli
+from services.common.commands import logged, service_cli
 from services.projections import bootstrap
 from services.projections.config import ProjectionsSettings
 
@@ -15,11 +15,11 @@ cli = service_cli("Remit projections (read side).")
 
 @cli.command()
 def serve() -> None:
-    """Serve the read API (the lifespan runs the consumer unless REMIT_RUN_CONSUMER=false)."""
-    from services.projections.entrypoints.app import create_app
+    """Serve the read API on REMIT_PORT and the pages for people on REMIT_PAGES_PORT (0: none),
+    from one read model (the lifespan runs the consumer unless REMIT_RUN_CONSUMER=false)."""
+    from services.projections.entrypoints.serve import serve as serve_all
 
-    settings = ProjectionsSettings()
-    serve_http("projections", settings, lambda: create_app(settings), settings.port)
+    raise typer.Exit(serve_all(logged("projections", ProjectionsSettings())))
 
 
 @cli.command()

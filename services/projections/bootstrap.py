@@ -15,11 +15,13 @@ from services.common.dead_letters import (
 )
 from services.common.replay import KafkaReplaySource
 from services.projections.adapters import store
+from services.projections.adapters.page_reads import PostgresPageReads
 from services.projections.adapters.read_model import PostgresReadModelStore
 from services.projections.adapters.rebuild_target import PostgresRebuildTarget
 from services.projections.adapters.snapshots import PostgresReadStore
 from services.projections.config import ProjectionsSettings
 from services.projections.service_layer import rebuild as rebuilding
+from services.projections.service_layer.pages import PageReadsOf
 from services.projections.service_layer.projector import Projector
 from services.projections.service_layer.queries import Reader
 
@@ -33,6 +35,8 @@ class Projections:
     publisher: KafkaDeadLetterPublisher
     consumer: Consumer
     reader: Reader
+    page_reads: PageReadsOf = PostgresPageReads
+    """The pages' reads beyond the views, over one of ``reader``'s snapshots."""
 
     async def start(self, run_consumer: bool | None = None) -> None:
         """Migrate, then run the consumer (unless ``run_consumer``, by default the setting,

@@ -19,3 +19,10 @@ class ProjectionsSettings(ConsumerSettings):
     rebuild_batch_size: int = Field(default=5_000, ge=1)
 
     port: int = 8002
+    pages_port: int = Field(
+        default=8004,
+        ge=0,
+        le=65535,
+        description="Port of the pages for people (HTML, served by `serve` beside the API "
+        "from the same read model); 0: no pages",
+    )

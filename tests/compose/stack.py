@@ -43,6 +43,7 @@ PORT_VARIABLES = (
     "REMIT_REGISTRY_HOST_PORT",
     "REMIT_PROJECTIONS_HOST_PORT",
     "REMIT_NOTIFIER_HOST_PORT",
+    "REMIT_PAGES_HOST_PORT",
     "REMIT_MAILPIT_HOST_PORT",
     "REMIT_RECEIVER_HOST_PORT",
 )
@@ -66,6 +67,8 @@ def ci_environment(project: str) -> dict[str, str]:
     )
     env.update({name: secrets.token_urlsafe(32) for name in (*PASSWORDS, *KEYS)})
     env.update(zip(PORT_VARIABLES, map(str, free_ports(len(PORT_VARIABLES))), strict=True))
+    # the alerts link to the pages where this stack publishes them
+    env["REMIT_PAGES_BASE_URL"] = f"http://127.0.0.1:{env['REMIT_PAGES_HOST_PORT']}"
     return env
 
 

@@ -51,20 +51,23 @@ def loaded(*files: str, env: dict[str, str], project: Path = REPO_ROOT) -> dict[
     return result
 
 
+BUILD_ARGS = {"PYTHON_IMAGE": "python:3.11-slim-bookworm", "NODE_IMAGE": "node:22-bookworm-slim"}
+
+
 def test_operator_defaults_are_the_official_images_and_ports() -> None:
     services = loaded("docker-compose.yml", env=OPERATOR_ENV)["services"]
     assert services["kafka"]["image"] == "apache/kafka:4.1.1"
     assert services["postgres"]["image"] == "postgres:18"
     assert services["mailpit"]["image"].startswith("axllent/mailpit:")
     for name in BUILT:
-        assert services[name]["build"]["args"] == {"PYTHON_IMAGE": "python:3.11-slim-bookworm"}
+        assert services[name]["build"]["args"] == BUILD_ARGS
     published = {
         name: [(p["host_ip"], p["published"], p["target"]) for p in services[name]["ports"]]
         for name in ("registry", "projections", "notifier", "mailpit")
     }
     assert published == {
         "registry": [("0.0.0.0", "8001", 8001)],
-        "projections": [("0.0.0.0", "8002", 8002)],
+        "projections": [("0.0.0.0", "8002", 8002), ("0.0.0.0", "8004", 8004)],
         "notifier": [("0.0.0.0", "8003", 8003)],
         "mailpit": [("127.0.0.1", "8025", 8025)],
     }
@@ -85,7 +88,7 @@ def test_the_ca_bundle_file_adds_the_build_secret_to_every_build(tmp_path: Path)
     for name in BUILT:
         build = merged["services"][name]["build"]
         assert [s["source"] for s in build["secrets"]] == ["ca_bundle"], name
-        assert build["args"] == {"PYTHON_IMAGE": "python:3.11-slim-bookworm"}
+        assert build["args"] == BUILD_ARGS
     assert merged["secrets"]["ca_bundle"]["file"] == str(bundle)
     without = config("docker-compose.yml", "docker-compose.ca-bundle.yml", env=OPERATOR_ENV)
     assert without.returncode != 0 and "REMIT_BUILD_CA_BUNDLE" in without.stderr

@@ -136,7 +136,28 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
 
     headers, body = wait_for(lambda: webhook_for(stack, org), 60, "no webhook for the rename")
     Webhook(hook.json()["secret"]).verify(body, headers)
-    wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
+    assert headers.get("remit-payload-version") == "2"
+    links = json.loads(body)["data"]["links"]
+    pages = stack.url("REMIT_PAGES_HOST_PORT")
+    assert links["page"] == f"{pages}/organisations/{org}"
+    [sent] = wait_for(lambda: email_to(stack, mailbox), 60, f"no email to {mailbox} in Mailpit")
+    text = httpx.get(f"{stack.url('REMIT_MAILPIT_HOST_PORT')}/api/v1/message/{sent['ID']}")
+    assert f"See it on Remit: {links['page']}" in text.json()["Text"]
+    page = httpx.get(links["page"], timeout=30)
+    assert page.status_code == 200 and "Compose Body Renamed</h1>" in page.text
+
+
+def test_the_pages_are_published_with_their_assets_and_policy(stack: ComposeStack) -> None:
+    """The pages (served by the projections container on its second port) show the Smith
+    review, with the GOV.UK Frontend assets built into the image and a strict CSP."""
+    pages = stack.url("REMIT_PAGES_HOST_PORT")
+    home = httpx.get(f"{pages}/", timeout=30)
+    assert home.status_code == 200
+    assert "Review of the centrally funded leadership" in home.text
+    assert "script-src 'self' 'sha256-" in home.headers["content-security-policy"]
+    css = httpx.get(f"{pages}/assets/remit.css", timeout=30)
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert len(css.content) > 50_000  # GOV.UK Frontend compiled in, not an empty stand-in
 
 
 def test_webhook_secrets_are_in_no_dump_and_their_key_rotates(stack: ComposeStack) -> None:

@@ -13,6 +13,7 @@ from infra.kafka import TopicSpec, create_topics
 from infra.settings import free_ports
 from infra.supervisor import ServiceSpec, Supervisor
 from services.common.kafka import KafkaSettings
+from tests.integration.notifier.support import SmtpSink
 
 
 @dataclass
@@ -21,6 +22,10 @@ class Stack:
     projections: str
     notifier: str
     topic: str
+    pages: str = ""
+    """The pages for people (served by the projections process on a port of its own)."""
+    mail: SmtpSink | None = None
+    """Where the notifier's e-mail goes (its links point at ``pages``)."""
     logs: list[tuple[str, str]] = field(default_factory=list)
 
     def log_lines(self, service: str) -> list[str]:
@@ -44,7 +49,9 @@ async def stack(
         "REMIT_DLQ_TOPIC": dlq,
         "REMIT_LOG_LEVEL": "INFO",
     }
-    ports = free_ports(3)
+    ports = free_ports(4)
+    pages = f"http://127.0.0.1:{ports[3]}"
+    mail = SmtpSink().start()
     specs = [
         ServiceSpec(
             "registry",
@@ -62,6 +69,7 @@ async def stack(
                 **common,
                 "REMIT_DB_SCHEMA": f"projections_e2e_{run}",
                 "REMIT_CONSUMER_GROUP": f"projections-e2e-{run}",
+                "REMIT_PAGES_PORT": str(ports[3]),
             },
         ),
         ServiceSpec(
@@ -74,10 +82,12 @@ async def stack(
                 "REMIT_DB_SCHEMA": f"notifier_e2e_{run}",
                 "REMIT_CONSUMER_GROUP": f"notifier-e2e-{run}",
                 "REMIT_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
+                "REMIT_SMTP_PORT": str(mail.port),
+                "REMIT_PAGES_BASE_URL": pages,
             },
         ),
     ]
-    result = Stack(specs[0].url, specs[1].url, specs[2].url, topic=topic)
+    result = Stack(specs[0].url, specs[1].url, specs[2].url, topic=topic, pages=pages, mail=mail)
     supervisor = Supervisor(
         specs, colour=False, sink=lambda name, line: result.logs.append((name, line))
     )
@@ -87,3 +97,4 @@ async def stack(
         yield result
     finally:
         await supervisor.stop()
+        mail.stop()

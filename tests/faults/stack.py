@@ -173,7 +173,8 @@ class Stack:
         registry = {**common, "REMIT_RUN_RELAY": "false", "REMIT_DB_POOL_SIZE": "20"}
         self.registry = Service("registry", ("services.registry", "serve"), registry, ports[0])
         self.relay = Service("relay", ("services.registry", "relay"), common)
-        self.projections = Service("projections", ("services.projections",), common, ports[1])
+        no_pages = {**common, "REMIT_PAGES_PORT": "0"}  # the pages have their own tests
+        self.projections = Service("projections", ("services.projections",), no_pages, ports[1])
         notifier = {**common, **notifier_env}
         self.notifier = Service("notifier", ("services.notifier",), notifier, ports[2])
 

@@ -86,6 +86,7 @@ def running(database_url: str, kafka_bootstrap: str, **extra: str) -> Iterator[S
                 "REMIT_DB_SCHEMA": f"projections_sec_{run}",
                 "REMIT_CONSUMER_GROUP": f"p-sec-{run}",
                 "REMIT_MIN_POSITION_MAX_WAIT_S": "0.2",
+                "REMIT_PAGES_PORT": "0",
             },
         ),
         "notifier": (

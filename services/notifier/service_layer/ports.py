@@ -8,7 +8,7 @@ hold fakes and adapters to the same behaviour.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
+from services.common.wording.alerts import Context
 from services.notifier.domain.filters import Rule
 from services.notifier.domain.knowledge import Knowledge
 from services.notifier.domain.outcome import Outcome
@@ -170,6 +171,20 @@ class EmailSender(Protocol):
     async def send(
         self, to: str, subject: str, plain: str, html: str | None = None, msg_id: str = ""
     ) -> Outcome: ...
+
+
+class AlertContexts(Protocol):
+    async def context(self, event: Mapping[str, Any], recipient: str) -> Context:
+        """What an alert about ``event`` to ``recipient`` says around it (names, the
+        recommendation and its response, the announcement it settles), as known now."""
+        ...
+
+
+class NoAlertContext:
+    """Says nothing around an event (bodies by id): for tests and tools that need none."""
+
+    async def context(self, event: Mapping[str, Any], recipient: str) -> Context:
+        return Context()
 
 
 TargetCheck = Callable[[str], Awaitable[object]]

@@ -106,11 +106,24 @@ def _port(name: str) -> int:
     return int(override) if override else int(cls.model_fields["port"].default)
 
 
+def _pages_port() -> int:
+    cls = support.require_settings("projections")
+    override = support.environment(SERVICES["projections"]).get("REMIT_PAGES_PORT")
+    return int(override) if override else int(cls.model_fields["pages_port"].default)
+
+
+def _published(name: str) -> list[tuple[str, int]]:
+    """The ports a service publishes, with the variable that moves each: its API's, and the
+    projections' pages."""
+    found = [(f"REMIT_{name.upper()}_HOST_PORT", _port(name))]
+    return found + ([("REMIT_PAGES_HOST_PORT", _pages_port())] if name == "projections" else [])
+
+
 @pytest.mark.parametrize("name", support.HTTP_SERVICES)
 def test_published_and_healthchecked_ports_are_the_service_port(name: str) -> None:
     port = _port(name)
     targets = [int(str(p).rsplit(":", 1)[-1].split("/")[0]) for p in SERVICES[name]["ports"]]
-    assert targets == [port]
+    assert targets == [p for _, p in _published(name)] and targets[0] == port
     probe = " ".join(SERVICES[name]["healthcheck"]["test"])
     assert f"http://127.0.0.1:{port}/healthz" in probe and "urllib" in probe
 
@@ -172,14 +185,27 @@ def test_the_local_stand_ins_are_named_by_the_compose_variables() -> None:
 
 @pytest.mark.parametrize("name", support.HTTP_SERVICES)
 def test_published_ports_are_variables_on_a_chosen_address(name: str) -> None:
-    port = _port(name)
-    [published] = support.raw_compose()["services"][name]["ports"]
-    variable = f"REMIT_{name.upper()}_HOST_PORT"
-    assert published == f"${{REMIT_PUBLISH_ADDRESS:-0.0.0.0}}:${{{variable}:-{port}}}:{port}"
+    published = support.raw_compose()["services"][name]["ports"]
+    expected = _published(name)
+    assert published == [
+        f"${{REMIT_PUBLISH_ADDRESS:-0.0.0.0}}:${{{variable}:-{port}}}:{port}"
+        for variable, port in expected
+    ]
+    moved_to = {variable: str(18001 + i) for i, (variable, _) in enumerate(expected)}
     moved = support.compose(
-        {**support.SECRETS_ENV, variable: "18001", "REMIT_PUBLISH_ADDRESS": "127.0.0.1"}
+        {**support.SECRETS_ENV, **moved_to, "REMIT_PUBLISH_ADDRESS": "127.0.0.1"}
     )
-    assert moved["services"][name]["ports"] == [f"127.0.0.1:18001:{port}"]
+    assert moved["services"][name]["ports"] == [
+        f"127.0.0.1:{moved_to[variable]}:{port}" for variable, port in expected
+    ]
+
+
+def test_alerts_link_to_the_published_pages() -> None:
+    notifier = support.compose(support.SECRETS_ENV)["services"]["notifier"]["environment"]
+    assert notifier["REMIT_PAGES_BASE_URL"] == f"http://localhost:{_pages_port()}"
+    public = {**support.SECRETS_ENV, "REMIT_PAGES_BASE_URL": "https://remit.example.org"}
+    notifier = support.compose(public)["services"]["notifier"]["environment"]
+    assert notifier["REMIT_PAGES_BASE_URL"] == "https://remit.example.org"
 
 
 @pytest.mark.parametrize("name", LONG_RUNNING)

@@ -31,10 +31,19 @@ def test_every_target_compose_builds_exists() -> None:
     assert built <= set(STAGES) and set(TARGETS) <= set(STAGES)
 
 
-def test_one_python_311_slim_base() -> None:
-    bases = {s.base for s in STAGES.values() if s.base not in STAGES}
-    assert bases == {"${PYTHON_IMAGE}"}
-    assert "ARG PYTHON_IMAGE=python:3.11-slim" in support.DOCKERFILE.read_text(encoding="utf-8")
+def test_one_python_311_slim_base_and_node_only_to_build_the_pages_assets() -> None:
+    bases = {s.name: s.base for s in STAGES.values() if s.base not in STAGES}
+    assert bases == {
+        "builder": "${PYTHON_IMAGE}",
+        "runtime": "${PYTHON_IMAGE}",
+        "pages-assets": "${NODE_IMAGE}",
+    }
+    text = support.DOCKERFILE.read_text(encoding="utf-8")
+    assert "ARG PYTHON_IMAGE=python:3.11-slim" in text and "ARG NODE_IMAGE=node:" in text
+    copies = [a for name, a in STAGES["builder"].instructions if name == "COPY"]
+    assert "--from=pages-assets /assets ./services/projections/entrypoints/pages/assets" in copies
+    for target in TARGETS:
+        assert "pages-assets" not in [s.name for s in support.lineage(STAGES, target)]
 
 
 @pytest.mark.parametrize("target", TARGETS)
@@ -92,6 +101,13 @@ def test_every_pip_install_may_trust_an_extra_ca_bundle_given_as_a_build_secret(
         assert "[ -s /run/secrets/ca_bundle ]" in args and "PIP_CERT=/run/secrets/ca_bundle" in args
     for stage in ("runtime", *TARGETS):
         assert all("ca_bundle" not in args for _, args in STAGES[stage].instructions)
+
+
+def test_npm_may_trust_the_same_ca_bundle() -> None:
+    runs = [args for name, args in STAGES["pages-assets"].instructions if name == "RUN"]
+    [npm] = [args for args in runs if "npm ci" in args]
+    assert npm.startswith("--mount=type=secret,id=ca_bundle ") and "required=true" not in npm
+    assert "NODE_EXTRA_CA_CERTS=/run/secrets/ca_bundle" in npm
 
 
 def test_the_key_volumes_mount_points_belong_to_the_runtime_user() -> None:
