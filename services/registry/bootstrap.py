@@ -23,6 +23,7 @@ from services.registry.config import RegistrySettings
 from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
 from services.registry.service_layer.command_runner import CommandResult, run_command
+from services.registry.service_layer.ports import ScopedKey, caller_scope
 
 log = structlog.get_logger(__name__)
 
@@ -58,9 +59,12 @@ class Registry:
             occurred_at=cmd.occurred_at,
         )
         name = type(cmd).__name__
+        key = None
+        if idempotency_key:  # an empty header is no key, as before
+            key = ScopedKey(caller_scope(caller.subject, caller.organisation_id), idempotency_key)
         try:
             result = await run_command(
-                cmd, ctx, self.unit_of_work, self.positions, idempotency_key, expected_version
+                cmd, ctx, self.unit_of_work, self.positions, key, expected_version
             )
         except Exception as exc:
             metrics.COMMANDS.labels(name, type(exc).__name__).inc()

@@ -1,8 +1,8 @@
 """The PostgreSQL unit of work: one pooled connection per command, two statements.
 
-``prepare`` reads what the command declared (the answer kept for its Idempotency-Key, its locks,
-its streams: ``command_reads``); ``commit`` writes the events and the kept answer in one
-statement (``append_command``; both in migrations/sql/0004_command_statements_by_name.sql). A
+``prepare`` reads what the command declared (the answer kept for its caller's Idempotency-Key,
+its locks, its streams: ``command_reads``); ``commit`` writes the events and the kept answer in
+one statement (``append_command``; both in migrations/sql/0005_idempotency_by_caller.sql). A
 command that takes no exclusive lock runs without an open transaction: its shared locks are
 taken, and the versions it relied on checked, inside that last statement. One that locks
 exclusively (dissolve, merge: they decide on more than streams) holds a transaction, and its
@@ -24,7 +24,7 @@ from services.registry.adapters.db import Tables
 from services.registry.adapters.event_store import PostgresEventStore
 from services.registry.adapters.idempotency import PostgresIdempotencyStore
 from services.registry.adapters.writes import PendingWrites
-from services.registry.service_layer.ports import Reads, StoredResponse
+from services.registry.service_layer.ports import Reads, ScopedKey, StoredResponse
 
 
 @functools.cache
@@ -32,7 +32,7 @@ def _reads_sql(tables: Tables) -> TextualSelect:
     """Built once per schema (a statement object keeps its SQLAlchemy cache key)."""
     return text(
         f"SELECT read_stream, read_payload FROM {tables.schema}.command_reads("
-        ":key, :shared_keys, :exclusive_keys, :stream_ids)"
+        ":caller, :key, :shared_keys, :exclusive_keys, :stream_ids)"
     ).columns(read_payload=JSONB)
 
 
@@ -74,7 +74,9 @@ class SqlAlchemyUnitOfWork:
             raise RuntimeError("use the unit of work inside 'async with'")
         return self._connection
 
-    async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
+    async def prepare(
+        self, reads: Reads, idempotency_key: ScopedKey | None
+    ) -> StoredResponse | None:
         connection = self._open()
         held: dict[str, bool] = {}
         if reads.exclusive:
@@ -87,7 +89,8 @@ class SqlAlchemyUnitOfWork:
         result = await connection.execute(
             self._reads,
             {
-                "key": idempotency_key,
+                "caller": idempotency_key.caller if idempotency_key else None,
+                "key": idempotency_key.key if idempotency_key else None,
                 "shared_keys": [k for k, exclusive in held.items() if not exclusive],
                 "exclusive_keys": [k for k, exclusive in held.items() if exclusive],
                 "stream_ids": list(reads.streams),

@@ -2,7 +2,7 @@
 
 Round trips, not rows, are what a command costs here (each is a socket write, a wake-up of the
 server and of the event loop), so the unit of work stages both and sends them together, through
-the function ``append_command`` (migrations/sql/0004_command_statements_by_name.sql). A command
+the function ``append_command`` (migrations/sql/0005_idempotency_by_caller.sql). A command
 that needs its bodies unchanged until it commits (shared stream locks) but runs without an open
 transaction passes a :class:`Guard`: the function takes those locks and checks the versions
 first, all in the one statement.
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from schemas.envelope import DomainEvent
 from services.registry.adapters.db import Tables, unique_violation
 from services.registry.errors import ConcurrencyConflict, StaleRead
-from services.registry.service_layer.ports import StoredResponse
+from services.registry.service_layer.ports import ScopedKey, StoredResponse
 
 SERIALIZATION_FAILURE = "40001"
 
@@ -39,7 +39,7 @@ class Guard:
 @dataclass
 class PendingWrites:
     events: list[DomainEvent] = field(default_factory=list)
-    remembered: tuple[str, StoredResponse] | None = None
+    remembered: tuple[ScopedKey, StoredResponse] | None = None
 
     def __bool__(self) -> bool:
         return bool(self.events) or self.remembered is not None
@@ -74,14 +74,15 @@ def _statement(tables: Tables) -> TextClause:
 
 
 def _parameters(
-    events: list[DomainEvent], remembered: tuple[str, StoredResponse] | None, guard: Guard
+    events: list[DomainEvent], remembered: tuple[ScopedKey, StoredResponse] | None, guard: Guard
 ) -> dict[str, Any]:
-    """The arguments of ``append_command`` (sql/0004_command_statements_by_name.sql)."""
+    """The arguments of ``append_command`` (sql/0005_idempotency_by_caller.sql)."""
     answer = None
     if remembered is not None:
         key, response = remembered
         answer = {
-            "key": key,
+            "caller": key.caller,
+            "key": key.key,
             "request_hash": response.request_hash,
             "status_code": response.status_code,
             "body": response.body,
@@ -98,7 +99,7 @@ def _parameters(
 def _conflict(
     exc: IntegrityError,
     events: list[DomainEvent],
-    remembered: tuple[str, StoredResponse] | None,
+    remembered: tuple[ScopedKey, StoredResponse] | None,
 ) -> Exception:
     constraint, detail = unique_violation(exc)
     if constraint == "events_pkey":
@@ -109,7 +110,7 @@ def _conflict(
         )
     if constraint == "idempotency_keys_pkey" and remembered is not None:
         return ConcurrencyConflict(
-            f"idempotency key {remembered[0]!r} was used by a request that completed meanwhile:"
+            f"idempotency key {remembered[0].key!r} was used by a request that completed meanwhile:"
             " retry to get its stored response"
         )
     return exc

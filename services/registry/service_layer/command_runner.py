@@ -2,7 +2,9 @@
 
 :func:`run_command` wraps a handler (``handlers.handle``) in a unit of work: it reads what the
 command declared, lets the handler decide, appends the events with the answer kept for the
-Idempotency-Key, commits, and waits for the events' global positions.
+Idempotency-Key, commits, and waits for the events' global positions. Keys are scoped by caller
+(:class:`~services.registry.service_layer.ports.ScopedKey`): a key another caller used is a
+different key.
 """
 
 from __future__ import annotations
@@ -24,7 +26,12 @@ from services.registry.errors import (
     StaleRead,
 )
 from services.registry.service_layer.handlers import handle, reads
-from services.registry.service_layer.ports import PositionSource, StoredResponse, UnitOfWork
+from services.registry.service_layer.ports import (
+    PositionSource,
+    ScopedKey,
+    StoredResponse,
+    UnitOfWork,
+)
 
 
 @dataclass(frozen=True)
@@ -92,13 +99,13 @@ async def run_command(
     ctx: Context,
     uow_factory: Callable[[], UnitOfWork],
     positions: PositionSource,
-    idempotency_key: str | None = None,
+    idempotency_key: ScopedKey | None = None,
     expected_version: int | None = None,
 ) -> CommandResult:
     """Run ``cmd`` once (deciding again, up to :data:`STALE_READ_ATTEMPTS` times, if a body it
-    relied on changed before it committed). A retried ``idempotency_key`` returns the first
-    result and appends nothing; ``expected_version`` (If-Match) must equal the primary
-    stream's current version."""
+    relied on changed before it committed). A retried ``idempotency_key`` (the same caller's)
+    returns the first result and appends nothing; ``expected_version`` (If-Match) must equal
+    the primary stream's current version."""
     digest = request_hash(cmd)
     for attempt in range(1, STALE_READ_ATTEMPTS + 1):
         try:
@@ -117,7 +124,7 @@ async def _decide_and_append(
     uow_factory: Callable[[], UnitOfWork],
     positions: PositionSource,
     digest: str,
-    idempotency_key: str | None,
+    idempotency_key: ScopedKey | None,
     expected_version: int | None,
 ) -> CommandResult:
     try:

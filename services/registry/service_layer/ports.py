@@ -7,6 +7,7 @@ commit. Global positions are given after commit by the sequencer (see docs/order
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -22,6 +23,25 @@ class StoredResponse:
     request_hash: str
     status_code: int
     body: dict[str, Any]
+
+
+def caller_scope(subject: str, organisation_id: str | None = None) -> str:
+    """Whose Idempotency-Keys these are: the token's subject, and its organisation if it has
+    one, as a JSON array (``["alice"]``, ``["alice", "acme"]``): no two callers share a scope,
+    whatever characters their subjects hold. Revision 0005 (sql/0005_idempotency_by_caller.sql)
+    builds the same text, ``jsonb_build_array(actor)::text``, for the keys stored before it."""
+    parts = [subject] if organisation_id is None else [subject, organisation_id]
+    return json.dumps(parts, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class ScopedKey:
+    """An Idempotency-Key as one caller sent it: the same key from two callers is two keys, and
+    neither caller ever sees the other's answer."""
+
+    caller: str
+    """:func:`caller_scope` of the token."""
+    key: str
 
 
 @dataclass(frozen=True)
@@ -65,9 +85,9 @@ class EventStore(Protocol):
 
 
 class IdempotencyStore(Protocol):
-    async def get(self, key: str) -> StoredResponse | None: ...
+    async def get(self, key: ScopedKey) -> StoredResponse | None: ...
 
-    async def put(self, key: str, response: StoredResponse) -> None:
+    async def put(self, key: ScopedKey, response: StoredResponse) -> None:
         """Stage the response in the same transaction as the events it describes."""
         ...
 
@@ -85,9 +105,11 @@ class UnitOfWork(Protocol):
         """Roll back anything not committed."""
         ...
 
-    async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
+    async def prepare(
+        self, reads: Reads, idempotency_key: ScopedKey | None
+    ) -> StoredResponse | None:
         """Take the declared locks, fetch the declared streams, and return the stored answer
-        of ``idempotency_key`` if there is one: the command's reads in one go."""
+        of ``idempotency_key`` (this caller's) if there is one: the command's reads in one go."""
         ...
 
     async def commit(self) -> None: ...

@@ -12,10 +12,11 @@ from services.registry.adapters.event_store import EventFeed
 from services.registry.adapters.sequencer import PostgresPositionSource
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.errors import ConcurrencyConflict, StaleRead
-from services.registry.service_layer.ports import Reads, StoredResponse
+from services.registry.service_layer.ports import Reads, ScopedKey, StoredResponse, caller_scope
 from tests.integration.registry.factory import renamed
 
 pytestmark = pytest.mark.integration
+KEY_1 = ScopedKey(caller_scope("tester"), "key-1")
 
 
 async def test_append_then_load_round_trip(engine: AsyncEngine, tables: Tables) -> None:
@@ -45,22 +46,22 @@ async def test_duplicate_stream_version_is_a_concurrency_conflict(
 async def test_leaving_without_commit_rolls_back(engine: AsyncEngine, tables: Tables) -> None:
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         await uow.events.append([renamed("organisation-a", 1)])
-        await uow.idempotency.put("key-1", StoredResponse("h", 201, {"ok": True}))
+        await uow.idempotency.put(KEY_1, StoredResponse("h", 201, {"ok": True}))
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         assert await uow.events.load("organisation-a") == []
-        assert await uow.idempotency.get("key-1") is None
+        assert await uow.idempotency.get(KEY_1) is None
 
 
 async def test_idempotency_key_commits_with_the_events(engine: AsyncEngine, tables: Tables) -> None:
     stored = StoredResponse("sha256:abc", 201, {"stream_version": 1, "ids": ["x"]})
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         await uow.events.append([renamed("organisation-a", 1)])
-        await uow.idempotency.put("key-1", stored)
+        await uow.idempotency.put(KEY_1, stored)
         await uow.commit()
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-        assert await uow.idempotency.get("key-1") == stored
-        with pytest.raises(ConcurrencyConflict, match="key-1"):
-            await uow.idempotency.put("key-1", stored)  # staged: fails at commit
+        assert await uow.idempotency.get(KEY_1) == stored
+        with pytest.raises(ConcurrencyConflict, match=KEY_1.key):
+            await uow.idempotency.put(KEY_1, stored)  # staged: fails at commit
             await uow.commit()
 
 

@@ -20,7 +20,7 @@ from services.registry.adapters.sequencer import (
 )
 from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.adapters.writes import PendingWrites
-from services.registry.service_layer.ports import StoredResponse
+from services.registry.service_layer.ports import ScopedKey, StoredResponse
 from tests.integration.registry.factory import renamed
 from tests.support.writers import Ledger, Writers
 
@@ -151,7 +151,8 @@ async def test_cause_is_positioned_before_effect_when_xids_disagree_with_ids(
 
 
 async def _take_xid(connection: AsyncConnection, tables: Tables, key: str) -> None:
-    await PendingWrites(remembered=(key, StoredResponse("h", 200, {}))).flush(connection, tables)
+    kept = (ScopedKey('["test"]', key), StoredResponse("h", 200, {}))
+    await PendingWrites(remembered=kept).flush(connection, tables)
 
 
 async def test_concurrent_callers_share_sequencing_batches(

@@ -7,12 +7,14 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
 from services.cli import app as cli
+from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
 from services.registry.entrypoints.app import create_app
 from services.registry.migrations import migrate
@@ -36,12 +38,13 @@ def registry_url(database_url: str, smith_schema: str) -> Iterator[str]:
         yield url
 
 
-def run_import(registry_url: str) -> dict[str, int]:
+def run_import(registry_url: str, env: dict[str, str] | None = None) -> dict[str, Any]:
     result = CliRunner().invoke(
-        cli, ["import", str(DATASET), "--registry-url", registry_url, "--json"]
+        cli, ["import", str(DATASET), "--registry-url", registry_url, "--json"], env=env
     )
-    assert result.exit_code == 0, result.output
-    summary: dict[str, int] = json.loads(result.output.strip().splitlines()[-1])
+    assert result.exit_code == (1 if env else 0), result.output
+    [line] = [s for s in result.output.splitlines() if s.startswith("{")]
+    summary: dict[str, Any] = json.loads(line)
     return summary
 
 
@@ -80,4 +83,11 @@ def test_import_yields_the_review_as_events_and_is_idempotent(registry_url: str)
 
     again = run_import(registry_url)
     assert again["appended"] == 0 and again["replayed"] == 71
+    assert len(all_events(registry_url)) == 82
+    # The keys are the importer's (subject remit-cli): another caller's import is new requests,
+    # refused at the first (already registered), and never given the importer's answers.
+    token = issue_token(RegistrySettings(), "someone-else", ["registry:write"])
+    other = run_import(registry_url, env={"REMIT_TOKEN": token})
+    assert (other["commands"], other["appended"], other["replayed"]) == (1, 0, 0)
+    assert "409" in other["failures"][0] and "already registered" in other["failures"][0]
     assert len(all_events(registry_url)) == 82

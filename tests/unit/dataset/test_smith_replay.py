@@ -12,7 +12,7 @@ from typing import cast
 from services.registry.dataset import load_dataset
 from services.registry.service_layer import command_runner
 from services.registry.service_layer.command_runner import run_command
-from services.registry.service_layer.ports import UnitOfWork
+from services.registry.service_layer.ports import ScopedKey, UnitOfWork, caller_scope
 from tests.support.smith import import_context
 from tests.unit.dataset.test_smith_dataset import DATASET
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
@@ -28,7 +28,11 @@ async def import_once(uow: FakeUnitOfWork) -> list[bool]:
     for key, command in dataset.commands:
         ctx = import_context(dataset.dataset, key, command)
         result = await run_command(
-            command, ctx, factory, positions, idempotency_key=f"{dataset.dataset}:{key}"
+            command,
+            ctx,
+            factory,
+            positions,
+            idempotency_key=ScopedKey(caller_scope(ctx.actor), f"{dataset.dataset}:{key}"),
         )
         replayed.append(result.replayed)
     return replayed

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from schemas.envelope import DomainEvent
 from services.registry.errors import ConcurrencyConflict
-from services.registry.service_layer.ports import Reads, StoredResponse
+from services.registry.service_layer.ports import Reads, ScopedKey, StoredResponse
 
 
 class FakeEventStore:
@@ -64,13 +64,13 @@ class FakeEventStore:
 
 class FakeIdempotencyStore:
     def __init__(self) -> None:
-        self.committed: dict[str, StoredResponse] = {}
-        self.staged: dict[str, StoredResponse] = {}
+        self.committed: dict[ScopedKey, StoredResponse] = {}
+        self.staged: dict[ScopedKey, StoredResponse] = {}
 
-    async def get(self, key: str) -> StoredResponse | None:
+    async def get(self, key: ScopedKey) -> StoredResponse | None:
         return self.committed.get(key)
 
-    async def put(self, key: str, response: StoredResponse) -> None:
+    async def put(self, key: ScopedKey, response: StoredResponse) -> None:
         self.staged[key] = response
 
 
@@ -90,7 +90,9 @@ class FakeUnitOfWork:
         self.events.staged.clear()
         self.idempotency.staged.clear()
 
-    async def prepare(self, reads: Reads, idempotency_key: str | None) -> StoredResponse | None:
+    async def prepare(
+        self, reads: Reads, idempotency_key: ScopedKey | None
+    ) -> StoredResponse | None:
         self.prepared.append(reads)
         await self.events.lock(reads.shared, reads.exclusive)
         self.events.loaded, self.events.locked, self.events.found = [], [], []
@@ -98,7 +100,7 @@ class FakeUnitOfWork:
 
     async def commit(self) -> None:
         if taken := self.idempotency.staged.keys() & self.idempotency.committed.keys():
-            raise ConcurrencyConflict(f"idempotency key {sorted(taken)[0]!r} is taken")
+            raise ConcurrencyConflict(f"idempotency key {next(iter(taken)).key!r} is taken")
         self.events.committed.extend(self.events.staged)
         self.idempotency.committed.update(self.idempotency.staged)
         self.events.staged.clear()

@@ -16,7 +16,7 @@ import pytest
 
 from services.registry.domain import commands as c
 from services.registry.service_layer.amendments import SERIAL_LOCK
-from services.registry.service_layer.ports import Reads
+from services.registry.service_layer.ports import Reads, ScopedKey
 from tests.unit.dataset.test_smith_replay import import_once
 from tests.unit.registry.conftest import Bus
 from tests.unit.registry.fakes import FakeUnitOfWork
@@ -31,7 +31,7 @@ class Checked(FakeUnitOfWork):
         self.undeclared: list[tuple[str, str]] = []
         self._declared = Reads()
 
-    async def prepare(self, declared: Reads, idempotency_key: str | None) -> Any:
+    async def prepare(self, declared: Reads, idempotency_key: ScopedKey | None) -> Any:
         self._declared = declared
         return await super().prepare(declared, idempotency_key)
 

@@ -15,8 +15,11 @@ from services.registry.errors import (
     PreconditionFailed,
     UnknownEntity,
 )
-from services.registry.service_layer.ports import StoredResponse
+from services.registry.service_layer.ports import ScopedKey, StoredResponse, caller_scope
 from tests.unit.registry.conftest import SOURCE, Bus
+
+TESTER_K1 = ScopedKey(caller_scope("tester"), "k1")
+TESTER_K = ScopedKey(caller_scope("tester"), "k")
 
 
 def cmd(cls: type[Any], **fields: Any) -> Any:
@@ -315,19 +318,40 @@ async def test_cited_recommendation_must_exist(bus: Bus) -> None:
 async def test_idempotent_retry_appends_nothing(bus: Bus) -> None:
     first = await bus.run(
         cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
-        idempotency_key="k1",
+        idempotency_key=TESTER_K1,
     )
     again = await bus.run(
         cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
-        idempotency_key="k1",
+        idempotency_key=TESTER_K1,
     )
     assert again.replayed and again.events == first.events
     assert len(bus.events()) == 1
     with pytest.raises(IdempotencyKeyReused):
         await bus.run(
             cmd(c.RegisterOrganisation, organisation_id="b", name="B", kind="other"),
-            idempotency_key="k1",
+            idempotency_key=TESTER_K1,
         )
+
+
+async def test_the_same_key_from_another_caller_is_another_request(bus: Bus) -> None:
+    body = cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other")
+    await bus.run(body, idempotency_key=ScopedKey(caller_scope("alice"), "shared"))
+    for other in (caller_scope("bob"), caller_scope("alice", "org-a")):
+        with pytest.raises(AlreadyExists):  # decided afresh: never alice's stored answer
+            await bus.run(body, idempotency_key=ScopedKey(other, "shared"))
+    assert len(bus.events()) == 1
+
+
+def test_caller_scopes_never_collide() -> None:
+    scopes = [
+        caller_scope("alice"),
+        caller_scope("alice", "acme"),
+        caller_scope('alice", "acme'),
+        caller_scope("acme", "alice"),
+        caller_scope('["alice", "acme"]'),
+    ]
+    assert len(set(scopes)) == len(scopes)
+    assert scopes[:2] == ['["alice"]', '["alice", "acme"]']
 
 
 async def test_expected_version_mismatch_is_a_failed_precondition(bus: Bus) -> None:
@@ -358,21 +382,21 @@ async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus
     """The first attempt commits after the retry looked its key up: the retry's decision then
     breaks a rule ('already registered'), and the stored answer must be returned instead."""
     body = cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other")
-    first = await bus.run(body, idempotency_key="k")
-    stored = bus.uow.idempotency.committed.pop("k")
+    first = await bus.run(body, idempotency_key=TESTER_K)
+    stored = bus.uow.idempotency.committed.pop(TESTER_K)
     original_get = bus.uow.idempotency.get
     calls = 0
 
-    async def get_missing_once(key: str) -> StoredResponse | None:
+    async def get_missing_once(key: ScopedKey) -> StoredResponse | None:
         nonlocal calls
         calls += 1
         if calls == 1:
-            bus.uow.idempotency.committed["k"] = stored  # lands just after our look-up
+            bus.uow.idempotency.committed[TESTER_K] = stored  # lands just after our look-up
             return None
         return await original_get(key)
 
     bus.uow.idempotency.get = get_missing_once  # type: ignore[method-assign]
-    again = await bus.run(body, idempotency_key="k")
+    again = await bus.run(body, idempotency_key=TESTER_K)
     assert again.replayed and again.events == first.events
 
 
