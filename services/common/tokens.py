@@ -10,21 +10,31 @@ Accepted:
 Every token must carry ``sub``, ``exp``, ``iss`` = ``REMIT_JWT_ISSUER`` and ``aud`` =
 ``REMIT_JWT_AUDIENCE``; ``exp``, ``nbf`` and ``iat`` are checked with ``REMIT_JWT_LEEWAY_S`` of
 clock skew. ``scope`` (space-separated, or a list) gives the scopes, ``org`` the organisation.
+
+A token that passed is taken on trust for up to :data:`TRUSTED_FOR_S` (never past its ``exp``)
+without checking its signature again: a client sends the same token with every request, and
+checking an asymmetric signature costs more than the rest of a write's request handling.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
+from cachetools import TLRUCache
 from jwt import PyJWK
 
 from services.common.jwks import KeySet
 
 HS256 = "HS256"
+TRUSTED_FOR_S = 60.0
+"""How long a token that passed is taken on trust, at most: a key withdrawn from the JWKS stops
+the tokens it signed within this time (or at their ``exp``, if sooner)."""
+TRUSTED_TOKENS = 4096
+"""Distinct tokens taken on trust at once (the least recently used give way)."""
 KEY_TYPE_OF = {"RS": "RSA", "PS": "RSA", "ES": "EC", "Ed": "OKP"}
 CURVE_OF = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521", "EdDSA": "Ed25519"}
 
@@ -58,12 +68,29 @@ class TokenRefused(Exception):
 class TokenVerifier:
     """Checks signature and claims; ``keys`` is None where no JWKS is configured."""
 
-    def __init__(self, settings: TokenSettings, keys: KeySet | None) -> None:
+    def __init__(
+        self, settings: TokenSettings, keys: KeySet | None, clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings = settings
         self.keys = keys
+        self._clock = clock
+        self._trusted: TLRUCache[str, tuple[Caller, float]] = TLRUCache(
+            TRUSTED_TOKENS, ttu=lambda _token, entry, _now: entry[1], timer=clock
+        )
 
     async def verify(self, token: str) -> Caller:
         """The caller the token speaks for; :class:`TokenRefused` or :class:`KeysUnavailable`."""
+        if (trusted := self._trusted.get(token)) is not None:
+            return trusted[0]
+        claims = await self._verified_claims(token)
+        caller = caller_of(claims)
+        now = self._clock()
+        until = min(now + TRUSTED_FOR_S, float(claims["exp"]) + self.settings.jwt_leeway_s)
+        if until > now:
+            self._trusted[token] = (caller, until)
+        return caller
+
+    async def _verified_claims(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -85,7 +112,7 @@ class TokenVerifier:
             raise TokenRefused("the bearer token has expired") from exc
         except jwt.InvalidTokenError as exc:
             raise TokenRefused(f"the bearer token is invalid: {exc}") from exc
-        return caller_of(claims)
+        return claims
 
     async def _key(self, alg: str, kid: object) -> Any:
         if alg == HS256:

@@ -22,7 +22,8 @@ from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
 from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
-from services.registry.service_layer.command_runner import CommandResult, run_command
+from services.registry.service_layer.command_runner import CommandResult
+from services.registry.service_layer.group_commit import GroupCommit
 from services.registry.service_layer.ports import ScopedKey, caller_scope
 
 log = structlog.get_logger(__name__)
@@ -37,6 +38,7 @@ class Registry:
     tables: Tables
     feed: EventFeed
     positions: PostgresPositionSource
+    commands: GroupCommit
     background: list[asyncio.Task[None]] = field(default_factory=list)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -63,9 +65,7 @@ class Registry:
         if idempotency_key:  # an empty header is no key, as before
             key = ScopedKey(caller_scope(caller.subject, caller.organisation_id), idempotency_key)
         try:
-            result = await run_command(
-                cmd, ctx, self.unit_of_work, self.positions, key, expected_version
-            )
+            result = await self.commands.run(cmd, ctx, key, expected_version)
         except Exception as exc:
             metrics.COMMANDS.labels(name, type(exc).__name__).inc()
             raise
@@ -105,6 +105,7 @@ class Registry:
         return problems
 
     async def close(self) -> None:
+        await self.commands.drain()
         self.stopping.set()
         for task in self.background:
             task.cancel()
@@ -118,17 +119,24 @@ def bootstrap(settings: RegistrySettings | None = None) -> Registry:
     settings = settings or RegistrySettings()
     engine = create_engine(settings)
     tables = Tables(settings.db_schema)
+    positions = PostgresPositionSource(
+        engine,
+        tables,
+        timeout_s=settings.sequencing_timeout_s,
+        retry_s=settings.sequencing_retry_s,
+        batch_size=settings.sequencer_batch_size,
+    )
     return Registry(
         settings=settings,
         engine=engine,
         tables=tables,
         feed=EventFeed(engine, tables),
-        positions=PostgresPositionSource(
-            engine,
-            tables,
-            timeout_s=settings.sequencing_timeout_s,
-            retry_s=settings.sequencing_retry_s,
-            batch_size=settings.sequencer_batch_size,
+        positions=positions,
+        commands=GroupCommit(
+            lambda: SqlAlchemyUnitOfWork(engine, tables),
+            positions,
+            settings.group_commit_max,
+            metrics.BATCH_COMMANDS.observe,
         ),
     )
 

@@ -30,6 +30,13 @@ class RegistrySettings(ServiceSettings):
         " a connection broken by a database restart fails one request, and the pool is renewed.",
     )
     kafka_request_timeout_ms: int = Field(default=10_000, ge=1_000)
+    group_commit_max: int = Field(
+        default=64,
+        ge=1,
+        description="At most this many commands decided and appended together (group commit:"
+        " those that arrive while a batch is written go in the next; none waits for one to"
+        " fill). 1: every command alone.",
+    )
 
     sequencer_batch_size: int = Field(default=5_000, ge=1)
     sequencing_timeout_s: float = Field(default=5.0, gt=0)

@@ -19,3 +19,8 @@ PUBLISH_LATENCY = Histogram(
     "Time from an event's recording to its publication on Kafka.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+BATCH_COMMANDS = Histogram(
+    "remit_registry_batch_commands",
+    "Commands decided and appended together in one group-commit batch.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)

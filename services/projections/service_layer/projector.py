@@ -1,24 +1,30 @@
 """Project one partition's batch of Kafka records in ONE transaction: exactly once in effect.
 
 The consumer kit (:mod:`services.common.consumer`) calls :class:`Projector` and commits the
-offset after it returns. In the transaction: read the checkpoint, apply each new event inside
-a savepoint, dead-letter what cannot be decoded or applied, write the checkpoint (offset and
-position). A redelivered record is at or below the checkpoint offset (or position) and is
-skipped. A batch starting past ``checkpoint offset + 1`` (the consumer ran ahead of the
-database: a failed batch, or a rebuild switched schemas) writes nothing and asks to seek back.
+offset after it returns. In the transaction: read the checkpoint, load every document the
+batch's events touch at once, fold the events in memory (each isolated: one that cannot be
+applied leaves the documents as they were and becomes a dead letter), then write the documents,
+the stored events and the checkpoint (offset and position) together. If writing fails, the
+batch is redone in a new transaction one event at a time, the same way, each in its own
+savepoint (a poison event is dead-lettered alone). A redelivered record is at or below the
+checkpoint offset (or position) and is skipped. A batch starting past ``checkpoint offset +
+1`` (the consumer ran ahead of the database: a failed batch, or a rebuild switched schemas)
+writes nothing and asks to seek back. A correction reads its stream's facts back from the
+store, so what was folded before it is written first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
 
 from schemas.corrections import RecordsCorrected
 from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
 from services.common.consumer import Handled
+from services.common.database import connection_lost
 from services.common.dead_letters import (
     APPLY_ERROR,
     POSITION_GAP,
@@ -26,7 +32,7 @@ from services.common.dead_letters import (
     DeadLetter,
     dead_letter,
 )
-from services.projections.domain.fold import apply, correct, stream_doc
+from services.projections.domain.fold import Placement, apply, apply_isolated, correct, stream_doc
 from services.projections.domain.model import KINDS, World
 from services.projections.domain.ordering import standing
 from services.projections.domain.refs import Refs, refs
@@ -38,6 +44,11 @@ from services.projections.service_layer.ports import (
 )
 
 log = structlog.get_logger(__name__)
+
+
+class _Item(NamedTuple):
+    positioned: PositionedEvent
+    record: Any
 
 
 @dataclass
@@ -60,59 +71,126 @@ class Projector:
         self.read_model, self.consumer, self.on_applied = read_model, consumer, on_applied
 
     async def __call__(self, topic: str, partition: int, records: Sequence[Any]) -> Handled:
+        try:
+            handled = await self._project(topic, partition, records, one_by_one=False)
+        except Exception as exc:
+            if connection_lost(exc):
+                raise
+            log.warning("batch_redone_event_by_event", reason=f"{type(exc).__name__}: {exc}"[:500])
+            handled = await self._project(topic, partition, records, one_by_one=True)
+        if handled.seek_to is None:
+            self.on_applied()
+        return handled
+
+    async def _project(
+        self, topic: str, partition: int, records: Sequence[Any], one_by_one: bool
+    ) -> Handled:
         async with self.read_model.batch() as batch:
             cp = await batch.checkpoint(topic, partition)
             if records and records[0].offset > cp.offset + 1:
                 return Handled(cp.position, seek_to=cp.offset + 1)
             tally = _Tally()
-            for record in records:
-                if record.offset <= cp.offset:
-                    tally.skipped += 1
-                    continue
-                await self._one(batch, cp, record, tally)
-                cp.offset = record.offset
+            items = self._fresh(cp, records, tally)
+            if one_by_one:
+                for item in items:
+                    try:
+                        async with batch.isolated():
+                            await self._apply(batch, [item], tally)
+                    except Exception as exc:  # one poison event must not stop the batch
+                        if connection_lost(exc):
+                            raise
+                        self._dead(tally, item, exc)
+            else:
+                await self._apply(batch, items, tally)
             await batch.save_checkpoint(cp)
             new = await batch.keep_dead_letters(tally.dead)
-        self.on_applied()
         return Handled(cp.position, tally.applied, tally.skipped, new)
 
-    async def _one(self, batch: ReadModelBatch, cp: Checkpoint, record: Any, tally: _Tally) -> None:
-        try:
-            positioned = decode_record(record.key, record.value, record.headers)
-        except UndecodableRecord as exc:
-            log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))
-            tally.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
-            return
-        where = standing(cp.position, positioned.position)
-        if where == "duplicate":
-            tally.skipped += 1
-            return
-        if where == "gap":
-            reason = f"position {positioned.position} follows {cp.position}: a gap"
-            log.error("position_gap", after=cp.position, got=positioned.position)
-            tally.dead.append(
-                dead_letter(POSITION_GAP, self.consumer, record, reason, positioned.position)
-            )
-        try:
-            async with batch.isolated():
-                await apply_one(batch, positioned)
-            tally.applied += 1
-            log.info(
-                "event_applied",
-                position=positioned.position,
-                event_type=positioned.event.type,
-                stream_id=positioned.event.stream_id,
-                correlation_id=positioned.event.correlation_id,
-            )
-        except Exception as exc:  # one poison event must not stop the batch
-            reason = f"{type(exc).__name__}: {exc}"
-            log.warning(
-                "dead_letter", kind=APPLY_ERROR, position=positioned.position, reason=reason
-            )
-            tally.dead.append(
-                dead_letter(APPLY_ERROR, self.consumer, record, reason, positioned.position)
-            )
-        cp.position = positioned.position
+    def _fresh(self, cp: Checkpoint, records: Sequence[Any], tally: _Tally) -> list[_Item]:
+        """The records past the checkpoint, decoded; the checkpoint moves past every one
+        (undecodable and position gaps are dead-lettered, duplicates skipped)."""
+        items = []
+        for record in records:
+            if record.offset <= cp.offset:
+                tally.skipped += 1
+                continue
+            cp.offset = record.offset
+            try:
+                positioned = decode_record(record.key, record.value, record.headers)
+            except UndecodableRecord as exc:
+                log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))
+                tally.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
+                continue
+            where = standing(cp.position, positioned.position)
+            if where == "duplicate":
+                tally.skipped += 1
+                continue
+            if where == "gap":
+                reason = f"position {positioned.position} follows {cp.position}: a gap"
+                log.error("position_gap", after=cp.position, got=positioned.position)
+                tally.dead.append(
+                    dead_letter(POSITION_GAP, self.consumer, record, reason, positioned.position)
+                )
+            cp.position = positioned.position
+            items.append(_Item(positioned, record))
+        return items
+
+    async def _apply(self, batch: ReadModelBatch, items: Sequence[_Item], tally: _Tally) -> None:
+        """Fold ``items`` over the documents they touch, loaded at once, and write them."""
+        touched: Refs = {kind: set() for kind in KINDS}
+        for item in items:
+            for kind, ids in refs(item.positioned.event).items():
+                touched[kind] |= ids
+        world = await batch.load(touched)
+        placed: list[tuple[PositionedEvent, Placement]] = []
+        for item in items:
+            if isinstance(item.positioned.event, RecordsCorrected):
+                await _write(batch, world, touched, placed)
+                placed = []
+                async with batch.isolated():
+                    await fold_into_store(batch, world, item.positioned, batch.load)
+                self._applied(tally, item)
+                continue
+            try:
+                placement = apply_isolated(world, item.positioned, strict=True)
+            except Exception as exc:  # the documents are as they were: dead-letter it alone
+                self._dead(tally, item, exc)
+                continue
+            if placement is not None:
+                placed.append((item.positioned, placement))
+            self._applied(tally, item)
+        await _write(batch, world, touched, placed)
+
+    def _applied(self, tally: _Tally, item: _Item) -> None:
+        tally.applied += 1
+        event = item.positioned.event
+        log.info(
+            "event_applied",
+            position=item.positioned.position,
+            event_type=event.type,
+            stream_id=event.stream_id,
+            correlation_id=event.correlation_id,
+        )
+
+    def _dead(self, tally: _Tally, item: _Item, exc: Exception) -> None:
+        reason = f"{type(exc).__name__}: {exc}"
+        position = item.positioned.position
+        log.warning("dead_letter", kind=APPLY_ERROR, position=position, reason=reason)
+        tally.dead.append(dead_letter(APPLY_ERROR, self.consumer, item.record, reason, position))
+
+
+async def _write(
+    writes: ReadModelWrites,
+    world: World,
+    touched: Refs,
+    placed: list[tuple[PositionedEvent, Placement]],
+) -> None:
+    """The documents touched, the stored events, and what dated facts tighten."""
+    await writes.save(world, touched)
+    await writes.store_events(placed)
+    for positioned, placement in placed:
+        if positioned.event.occurred_at is not None:
+            await writes.tighten(placement.depends_on, placement.hi)
 
 
 async def apply_one(batch: ReadModelBatch, positioned: PositionedEvent) -> None:

@@ -16,9 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.common.database import advisory_key
 from services.registry.config import RegistrySettings
 
-APPENDED_CHANNEL = "remit_appended"
-"""NOTIFY channel: a writer's transaction committed events (payload: the schema). Sent by the
-trigger ``events_notify_appended`` (migrations/sql/0002_sequencer.sql)."""
 SEQUENCED_CHANNEL = "remit_sequenced"
 """NOTIFY channel: a sequencer batch committed (payload: the last position given). Sent by the
 function ``sequence_batch`` (migrations/sql/0002_sequencer.sql)."""

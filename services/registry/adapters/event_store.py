@@ -64,7 +64,8 @@ class PostgresEventStore:
 
     Streams and locks handed over by :meth:`prefetched` (the unit of work's ``prepare``) are
     not asked for again. ``append`` stages the events in ``pending`` for the unit of work's
-    commit (one statement with the idempotency key). After :meth:`defer_locks` (no transaction
+    commit (one statement with the kept answers); ``load`` gives what is stored, without
+    them. After :meth:`defer_locks` (no transaction
     is open), shared locks are not taken here but collected in :meth:`guard`, for the append to
     take and check.
     """
@@ -135,15 +136,11 @@ class PostgresEventStore:
     async def load(self, stream_id: str) -> list[DomainEvent]:
         if (events := self._loaded.get(stream_id)) is None:
             result = await self._connection.execute(self._sql.load, {"stream_id": stream_id})
-            events = [decode(payload) for payload in result.scalars()]
+            events = self._loaded[stream_id] = [decode(payload) for payload in result.scalars()]
         self._seen[stream_id] = events[-1].stream_version if events else 0
         return list(events)
 
     async def append(self, events: Sequence[DomainEvent]) -> None:
-        if not events:
-            return
-        for event in events:
-            self._loaded.pop(event.stream_id, None)
         self._pending.events.extend(events)
 
 

@@ -42,4 +42,4 @@ class PostgresIdempotencyStore:
         return StoredResponse(request_hash=row[0], status_code=int(row[1]), body=dict(row[2]))
 
     async def put(self, key: ScopedKey, response: StoredResponse) -> None:
-        self._pending.remembered = (key, response)
+        self._pending.kept.append((key, response))

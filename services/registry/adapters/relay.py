@@ -26,7 +26,7 @@ from sqlalchemy.pool import NullPool
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
 from services.registry import metrics
-from services.registry.adapters.db import APPENDED_CHANNEL, SEQUENCED_CHANNEL, Tables
+from services.registry.adapters.db import SEQUENCED_CHANNEL, Tables
 from services.registry.adapters.db import create_engine as create_db_engine
 from services.registry.adapters.kafka_producer import (
     PUBLISH_ERRORS,
@@ -97,8 +97,7 @@ async def _serve(
         log.info("relay: active (schema %s, topic %s)", tables.schema, settings.events_topic)
         wake = Wake()
         raw: Any = (await connection.get_raw_connection()).driver_connection
-        for channel in (APPENDED_CHANNEL, SEQUENCED_CHANNEL):
-            await raw.add_listener(channel, wake.notified)
+        await raw.add_listener(SEQUENCED_CHANNEL, wake.notified)
         publisher = KafkaEventPublisher(
             settings,
             settings.events_topic,
@@ -117,15 +116,16 @@ async def _serve(
 
 
 class Wake:
-    """What wakes the relay: an append, or a sequencer batch it has not itself run or read past
-    (its own batches' notifications would otherwise cost it an empty cycle each)."""
+    """What wakes the relay: a sequencer batch it has not itself run or read past (its own
+    batches' notifications would otherwise cost it an empty cycle each). Writers sequence their
+    own events after commit; the poll interval covers one that died before it could."""
 
     def __init__(self) -> None:
         self.event = asyncio.Event()
         self.seen = 0
 
-    def notified(self, _connection: object, _pid: int, channel: str, payload: str) -> None:
-        if channel == SEQUENCED_CHANNEL and payload.isdigit() and int(payload) <= self.seen:
+    def notified(self, _connection: object, _pid: int, _channel: str, payload: str) -> None:
+        if payload.isdigit() and int(payload) <= self.seen:
             return
         self.event.set()
 

@@ -1,17 +1,18 @@
-"""The PostgreSQL unit of work: one pooled connection per command, two statements.
+"""The PostgreSQL unit of work: one pooled connection per command (or batch), two statements.
 
-``prepare`` reads what the command declared (the answer kept for its caller's Idempotency-Key,
-its locks, its streams: ``command_reads``); ``commit`` writes the events and the kept answer in
-one statement (``append_command``; both in migrations/sql/0005_idempotency_by_caller.sql). A
-command that takes no exclusive lock runs without an open transaction: its shared locks are
-taken, and the versions it relied on checked, inside that last statement. One that locks
-exclusively (dissolve, merge: they decide on more than streams) holds a transaction, and its
-locks, from the reads to the commit.
+``prepare`` reads what the commands declared (the answers kept for their callers'
+Idempotency-Keys, their locks, their streams: ``command_reads``); ``commit`` writes the events
+and the kept answers in one statement (``append_command``; both in
+migrations/sql/0006_group_commit.sql). Commands that take no exclusive lock run without an open
+transaction: their shared locks are taken, and the versions they relied on checked, inside that
+last statement. One that locks exclusively (dissolve, merge: they decide on more than streams)
+holds a transaction, and its locks, from the reads to the commit.
 """
 
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -32,7 +33,7 @@ def _reads_sql(tables: Tables) -> TextualSelect:
     """Built once per schema (a statement object keeps its SQLAlchemy cache key)."""
     return text(
         f"SELECT read_stream, read_payload FROM {tables.schema}.command_reads("
-        ":caller, :key, :shared_keys, :exclusive_keys, :stream_ids)"
+        ":callers, :keys, :shared_keys, :exclusive_keys, :stream_ids)"
     ).columns(read_payload=JSONB)
 
 
@@ -75,8 +76,8 @@ class SqlAlchemyUnitOfWork:
         return self._connection
 
     async def prepare(
-        self, reads: Reads, idempotency_key: ScopedKey | None
-    ) -> StoredResponse | None:
+        self, reads: Reads, idempotency_keys: Sequence[ScopedKey] = ()
+    ) -> dict[ScopedKey, StoredResponse]:
         connection = self._open()
         held: dict[str, bool] = {}
         if reads.exclusive:
@@ -89,24 +90,24 @@ class SqlAlchemyUnitOfWork:
         result = await connection.execute(
             self._reads,
             {
-                "caller": idempotency_key.caller if idempotency_key else None,
-                "key": idempotency_key.key if idempotency_key else None,
+                "callers": [k.caller for k in idempotency_keys],
+                "keys": [k.key for k in idempotency_keys],
                 "shared_keys": [k for k, exclusive in held.items() if not exclusive],
                 "exclusive_keys": [k for k, exclusive in held.items() if exclusive],
                 "stream_ids": list(reads.streams),
             },
         )
-        stored: StoredResponse | None = None
+        kept: dict[ScopedKey, StoredResponse] = {}
         streams: dict[str, list[DomainEvent]] = {s: [] for s in reads.streams}
         for stream_id, payload in result:
             if stream_id is None:
-                stored = StoredResponse(
+                kept[ScopedKey(payload["caller"], payload["key"])] = StoredResponse(
                     payload["request_hash"], int(payload["status_code"]), dict(payload["body"])
                 )
             else:
                 streams[stream_id].append(decode(payload))
         self.events.prefetched(streams, held)
-        return stored
+        return kept
 
     async def commit(self) -> None:
         connection = self._open()

@@ -54,7 +54,8 @@ def request_hash(cmd: AnyCommand) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _describe(events: list[DomainEvent]) -> dict[str, object]:
+def describe(events: list[DomainEvent]) -> dict[str, object]:
+    """The answer kept for an Idempotency-Key: the events a command appended."""
     return {
         "events": [
             {
@@ -68,13 +69,17 @@ def _describe(events: list[DomainEvent]) -> dict[str, object]:
     }
 
 
-async def _with_positions(
-    body: dict[str, object], positions: PositionSource, replayed: bool
-) -> CommandResult:
+def event_ids(body: dict[str, object]) -> list[UUID]:
+    """The ids of the events a kept answer (:func:`describe`) lists."""
     rows = body["events"]
     assert isinstance(rows, list)
-    ids = [UUID(row["event_id"]) for row in rows]
-    found = await positions.positions_of(ids)
+    return [UUID(row["event_id"]) for row in rows]
+
+
+def answer(body: dict[str, object], found: dict[UUID, int], replayed: bool) -> CommandResult:
+    """The result of a command from its kept answer and the positions ``found`` so far."""
+    rows = body["events"]
+    assert isinstance(rows, list)
     return CommandResult(
         tuple(
             AppendedEvent(
@@ -88,6 +93,12 @@ async def _with_positions(
         ),
         replayed,
     )
+
+
+async def _with_positions(
+    body: dict[str, object], positions: PositionSource, replayed: bool
+) -> CommandResult:
+    return answer(body, await positions.positions_of(event_ids(body)), replayed)
 
 
 STALE_READ_ATTEMPTS = 3
@@ -129,14 +140,15 @@ async def _decide_and_append(
 ) -> CommandResult:
     try:
         async with uow_factory() as uow:
-            if stored := await uow.prepare(reads(cmd), idempotency_key):
-                return await _replay(stored, digest, positions)
+            kept = await uow.prepare(reads(cmd), [idempotency_key] if idempotency_key else [])
+            if idempotency_key and (stored := kept.get(idempotency_key)):
+                return await replay(stored, digest, positions)
             events = await handle(cmd, ctx, uow)
-            _check_expected_version(events, expected_version)
+            check_expected_version(events, expected_version)
             await uow.events.append(events)
             if idempotency_key:
                 await uow.idempotency.put(
-                    idempotency_key, StoredResponse(digest, 201, _describe(events))
+                    idempotency_key, StoredResponse(digest, 201, describe(events))
                 )
             await uow.commit()
     except StaleRead:
@@ -148,18 +160,19 @@ async def _decide_and_append(
         if idempotency_key:
             async with uow_factory() as uow:
                 if stored := await uow.idempotency.get(idempotency_key):
-                    return await _replay(stored, digest, positions)
+                    return await replay(stored, digest, positions)
         raise
-    return await _with_positions(_describe(events), positions, replayed=False)
+    return await _with_positions(describe(events), positions, replayed=False)
 
 
-async def _replay(stored: StoredResponse, digest: str, positions: PositionSource) -> CommandResult:
+async def replay(stored: StoredResponse, digest: str, positions: PositionSource) -> CommandResult:
+    """The first answer given for an Idempotency-Key, if it was for this request (``digest``)."""
     if stored.request_hash != digest:
         raise IdempotencyKeyReused("this Idempotency-Key was used for a different request")
     return await _with_positions(stored.body, positions, replayed=True)
 
 
-def _check_expected_version(events: list[DomainEvent], expected_version: int | None) -> None:
+def check_expected_version(events: list[DomainEvent], expected_version: int | None) -> None:
     if expected_version is None or not events:
         return
     current = events[0].stream_version - 1

@@ -106,10 +106,11 @@ class UnitOfWork(Protocol):
         ...
 
     async def prepare(
-        self, reads: Reads, idempotency_key: ScopedKey | None
-    ) -> StoredResponse | None:
-        """Take the declared locks, fetch the declared streams, and return the stored answer
-        of ``idempotency_key`` (this caller's) if there is one: the command's reads in one go."""
+        self, reads: Reads, idempotency_keys: Sequence[ScopedKey] = ()
+    ) -> dict[ScopedKey, StoredResponse]:
+        """Take the declared locks, fetch the declared streams, and return the answers stored
+        for those of ``idempotency_keys`` (each its caller's) that have one: the reads of a
+        command, or of a batch of commands, in one go."""
         ...
 
     async def commit(self) -> None: ...

@@ -116,7 +116,7 @@ async def test_a_body_that_moved_on_before_the_append_makes_the_decision_stale(
         await setup.commit()
     reads = Reads(streams=("organisation-a",), shared=("organisation-a",))
     async with SqlAlchemyUnitOfWork(engine, tables) as deciding:
-        assert await deciding.prepare(reads, None) is None
+        assert await deciding.prepare(reads) == {}
         assert len(await deciding.events.load("organisation-a")) == 1
         async with SqlAlchemyUnitOfWork(engine, tables) as meanwhile:
             await meanwhile.events.append([renamed("organisation-a", 2)])

@@ -67,8 +67,9 @@ async def test_revision_0003_upgrades_with_its_events_and_answers(
     second = renamed("organisation-a", 2)
     async with SqlAlchemyUnitOfWork(engine, tables) as uow:
         # its answer lists no events, so no caller can be told: it is kept for nobody
-        kept = await uow.prepare(Reads(streams=("organisation-a",)), ScopedKey(NOBODY, "key-1"))
-        assert kept == StoredResponse("hash-1", 201, {"events": []})
+        key = ScopedKey(NOBODY, "key-1")
+        kept = await uow.prepare(Reads(streams=("organisation-a",)), [key])
+        assert kept == {key: StoredResponse("hash-1", 201, {"events": []})}
         [first] = await uow.events.load("organisation-a")
         await uow.events.append([second])
         await uow.commit()
@@ -108,7 +109,9 @@ async def test_revision_0004_keys_go_to_the_caller_their_events_name(
 
     async def kept(caller: str, key: str) -> StoredResponse | None:
         async with SqlAlchemyUnitOfWork(engine, tables) as uow:
-            return await uow.prepare(Reads(), ScopedKey(caller, key))
+            return (await uow.prepare(Reads(), [ScopedKey(caller, key)])).get(
+                ScopedKey(caller, key)
+            )
 
     assert await kept(caller_scope("alice"), "k-a") == alices
     assert await kept(caller_scope(odd), "k-o") == odds

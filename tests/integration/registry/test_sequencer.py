@@ -152,7 +152,7 @@ async def test_cause_is_positioned_before_effect_when_xids_disagree_with_ids(
 
 async def _take_xid(connection: AsyncConnection, tables: Tables, key: str) -> None:
     kept = (ScopedKey('["test"]', key), StoredResponse("h", 200, {}))
-    await PendingWrites(remembered=kept).flush(connection, tables)
+    await PendingWrites(kept=[kept]).flush(connection, tables)
 
 
 async def test_concurrent_callers_share_sequencing_batches(

@@ -79,12 +79,12 @@ async def test_the_kept_answer_commits_with_the_events_and_is_read_first(
         await uow.idempotency.put(KEY_1, ANSWER)
         await uow.commit()
     async with new_uow() as uow:  # prepare: a command's first round trip, once per unit
-        assert await uow.prepare(Reads(streams=("organisation-a",)), KEY_1) == ANSWER
+        assert await uow.prepare(Reads(streams=("organisation-a",)), [KEY_1]) == {KEY_1: ANSWER}
     async with new_uow() as uow:
-        assert await uow.prepare(Reads(), KEY_2) is None
+        assert await uow.prepare(Reads(), [KEY_2]) == {}
     for other in (caller_scope("bob"), caller_scope("alice", "org-a")):  # another caller's key
         async with new_uow() as uow:
-            assert await uow.prepare(Reads(), ScopedKey(other, KEY_1.key)) is None
+            assert await uow.prepare(Reads(), [ScopedKey(other, KEY_1.key)]) == {}
             assert await uow.idempotency.get(ScopedKey(other, KEY_1.key)) is None
     with pytest.raises(ConcurrencyConflict):
         async with new_uow() as uow:
@@ -103,6 +103,4 @@ async def test_two_callers_keep_two_answers_under_one_key(new_uow: NewUnitOfWork
             await uow.idempotency.put(key, answer)
             await uow.commit()
     async with new_uow() as uow:
-        assert await uow.prepare(Reads(), KEY_1) == ANSWER
-    async with new_uow() as uow:
-        assert await uow.prepare(Reads(), bobs_key) == ANSWER_B
+        assert await uow.prepare(Reads(), [KEY_1, bobs_key]) == {KEY_1: ANSWER, bobs_key: ANSWER_B}

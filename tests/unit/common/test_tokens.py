@@ -223,3 +223,40 @@ def test_settings_refuse_unsafe_token_configuration(settings: dict[str, Any], ok
     else:
         with pytest.raises(ValueError):
             AuthSettings(**settings)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_token_that_passed_is_trusted_for_a_minute_and_never_past_its_exp(
+    keys: dict[str, devkeys.PrivateKey], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = Clock()
+    check = TokenVerifier(AuthSettings(jwt_leeway_s=0), keyset(Provider([keys["ES256"]])), clock)
+    signature_checks = 0
+    decode = jwt.decode
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        nonlocal signature_checks
+        signature_checks += 1
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counted)
+    long_lived = devkeys.sign(keys["ES256"], claims(exp=int(clock.now) + 600))
+    short_lived = devkeys.sign(keys["ES256"], claims(exp=int(clock.now) + 10))
+    for token in (long_lived, short_lived, long_lived, short_lived):
+        await check.verify(token)
+    assert signature_checks == 2
+    clock.now += 11  # past the short-lived token's exp, within the long-lived one's minute
+    await check.verify(long_lived)
+    assert signature_checks == 2
+    await check.verify(short_lived)  # checked again (PyJWT's own clock has not moved)
+    assert signature_checks == 3
+    clock.now += 60  # the minute is over
+    await check.verify(long_lived)
+    assert signature_checks == 4

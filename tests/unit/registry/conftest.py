@@ -8,17 +8,20 @@ import pytest
 from schemas.envelope import Source
 from services.registry.domain.context import Context
 from services.registry.service_layer.command_runner import CommandResult, run_command
+from services.registry.service_layer.group_commit import GroupCommit
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
 SOURCE = {"document": "test", "passage": "a passage"}
 
 
 class Bus:
-    """Runs commands against one shared fake database."""
+    """Runs commands against one shared fake database: each alone (``run_command``), or
+    through :class:`GroupCommit` (``batched``), which must give the same answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, batched: bool = False) -> None:
         self.uow = FakeUnitOfWork()
         self.positions = FakePositions(self.uow)
+        self.batched = batched
 
     async def run(self, cmd: Any, **kwargs: Any) -> CommandResult:
         ctx = Context(
@@ -27,12 +30,14 @@ class Bus:
             now=datetime(2026, 1, 1, tzinfo=UTC),
             source=Source(document="test", passage="a passage"),
         )
+        if self.batched:
+            return await GroupCommit(lambda: self.uow, self.positions).run(cmd, ctx, **kwargs)
         return await run_command(cmd, ctx, lambda: self.uow, self.positions, **kwargs)
 
     def events(self, stream_id: str | None = None) -> list[Any]:
         return [e for e in self.uow.events.committed if stream_id in (None, e.stream_id)]
 
 
-@pytest.fixture
-def bus() -> Bus:
-    return Bus()
+@pytest.fixture(params=["alone", "batched"])
+def bus(request: pytest.FixtureRequest) -> Bus:
+    return Bus(batched=request.param == "batched")

@@ -24,8 +24,9 @@ class FakeEventStore:
         self.found: list[str] = []
 
     async def load(self, stream_id: str) -> list[DomainEvent]:
+        """What is stored, as the real store gives it: staged events are not (yet)."""
         self.loaded.append(stream_id)
-        return [e for e in [*self.committed, *self.staged] if e.stream_id == stream_id]
+        return [e for e in self.committed if e.stream_id == stream_id]
 
     async def lock(self, shared: Iterable[str] = (), exclusive: Iterable[str] = ()) -> None:
         shared, exclusive = list(shared), list(exclusive)
@@ -91,12 +92,13 @@ class FakeUnitOfWork:
         self.idempotency.staged.clear()
 
     async def prepare(
-        self, reads: Reads, idempotency_key: ScopedKey | None
-    ) -> StoredResponse | None:
+        self, reads: Reads, idempotency_keys: Sequence[ScopedKey] = ()
+    ) -> dict[ScopedKey, StoredResponse]:
         self.prepared.append(reads)
         await self.events.lock(reads.shared, reads.exclusive)
         self.events.loaded, self.events.locked, self.events.found = [], [], []
-        return await self.idempotency.get(idempotency_key) if idempotency_key else None
+        kept = {key: await self.idempotency.get(key) for key in idempotency_keys}
+        return {key: answer for key, answer in kept.items() if answer is not None}
 
     async def commit(self) -> None:
         if taken := self.idempotency.staged.keys() & self.idempotency.committed.keys():

@@ -10,6 +10,7 @@ Both are exempt here."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -31,9 +32,9 @@ class Checked(FakeUnitOfWork):
         self.undeclared: list[tuple[str, str]] = []
         self._declared = Reads()
 
-    async def prepare(self, declared: Reads, idempotency_key: ScopedKey | None) -> Any:
+    async def prepare(self, declared: Reads, idempotency_keys: Sequence[ScopedKey] = ()) -> Any:
         self._declared = declared
-        return await super().prepare(declared, idempotency_key)
+        return await super().prepare(declared, idempotency_keys)
 
     async def commit(self) -> None:
         if SERIAL_LOCK not in self._declared.exclusive:

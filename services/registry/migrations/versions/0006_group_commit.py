@@ -1,0 +1,8 @@
+"""Group commit: a batch of commands read and appended in one statement each, and no NOTIFY on
+append (sql/0006_group_commit.sql)."""
+
+from services.common.migrations import sql_revision
+from services.registry.migrations import SQL
+
+revision, down_revision = "0006", "0005"
+upgrade, downgrade = sql_revision(SQL, "0006_group_commit")
