@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +17,7 @@ from services.projections import migrations as projections
 from services.registry import migrations as registry
 
 pytestmark = pytest.mark.integration
-KEYS = {"encryption_keys": [DEVELOPMENT_KEY]}
+KEYS: dict[str, Any] = {"encryption_keys": [DEVELOPMENT_KEY]}
 """What the notifier's revision 0004 (webhook secrets encrypted) needs, both ways; the other
 services' revisions ignore it."""
 
