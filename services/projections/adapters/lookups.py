@@ -16,15 +16,14 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from schemas.streams import PREFIXES
 from services.projections.adapters.schema import ARRAY_COLUMNS
 from services.projections.adapters.store import bound_sql, doc_class, facts_until
 from services.projections.domain.model import Doc, World
 from services.projections.domain.needs import ALL, Lookup
-from services.projections.domain.refs import STREAM_PREFIXES
 from services.projections.domain.views import Counts
 from services.projections.service_layer.ports import Bound, Facts
 
-PREFIXES = {kind: prefix for prefix, kind in STREAM_PREFIXES.items()}
 _EVENT_CONDITION = {
     ("organisations", "parent_id"): "org_ids && CAST(:{p} AS text[])",
     ("recommendations", "org_ids"): "org_ids && CAST(:{p} AS text[])",

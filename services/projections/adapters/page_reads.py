@@ -12,6 +12,7 @@ from datetime import datetime
 from pydantic_core import from_json
 from sqlalchemy import text
 
+from schemas.streams import organisation_stream
 from services.projections.adapters.snapshots import PostgresSnapshot
 from services.projections.adapters.store import FACTS, bound_sql
 from services.projections.domain.views import HistoryEntry
@@ -43,7 +44,7 @@ class PostgresPageReads:
             f"occurred_at, recorded_at, coalesce(fact, payload)::text FROM {self.schema}.events "
             f"WHERE stream_id = ANY(:streams) AND {FACTS}{where} ORDER BY position"
         )
-        streams = sorted(f"organisation-{i}" for i in org_ids)
+        streams = sorted(organisation_stream(i) for i in org_ids)
         rows = await self.conn.execute(text(sql), {"streams": streams, **params})
         return [HistoryEntry(r[0], r[1], r[2], r[3], r[4], r[5], from_json(r[6])) for r in rows]
 

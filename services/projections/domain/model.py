@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from schemas import streams
 from services.projections.domain.validity import Valid
 
 NO_RESPONSE = "no_response"
@@ -276,7 +277,7 @@ class World(BaseModel):
         return found.name if found else None
 
 
-KINDS = ("organisations", "reviews", "recommendations", "responsibilities", "actions")
+KINDS = streams.KINDS
 """The document collections of :class:`World`, in a fixed order (tables, checksums)."""
 
 DOC_CLASSES: dict[str, type[Doc]] = {

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas import streams
 from schemas.catalogue import corrected_events, named_ids
 from schemas.corrections import RecordsCorrected
 from schemas.envelope import DomainEvent
 
-STREAM_PREFIXES = {
-    "organisation-": "organisations",
-    "review-": "reviews",
-    "recommendation-": "recommendations",
-    "responsibility-": "responsibilities",
-    "action-": "actions",
-}
 RESPONSE_KINDS = {
     "RecommendationAccepted": "implement_in_full",
     "RecommendationAdapted": "partially_implement",
@@ -28,10 +22,7 @@ Refs = dict[str, set[str]]
 
 def stream_of(stream_id: str) -> tuple[str, str]:
     """(collection, entity id) of a stream id such as ``organisation-nhs-england``."""
-    for prefix, kind in STREAM_PREFIXES.items():
-        if stream_id.startswith(prefix):
-            return kind, stream_id.removeprefix(prefix)
-    raise ValueError(f"stream id {stream_id!r} has no known prefix")
+    return streams.parse(stream_id)
 
 
 def _value(event: DomainEvent, name: str) -> Any:
@@ -89,7 +80,7 @@ def refs(event: DomainEvent) -> Refs:
     """Every document the fold may read or write for ``event`` (for a correction: what the
     events it corrects name, too)."""
     kind, entity_id = stream_of(event.stream_id)
-    out: Refs = {k: set() for k in STREAM_PREFIXES.values()}
+    out: Refs = {k: set() for k in streams.KINDS}
     out[kind].add(entity_id)
     nested = corrected_events(event) if isinstance(event, RecordsCorrected) else []
     for one in (event, *nested):

@@ -35,6 +35,7 @@ from schemas.reviews import (
     RecommendationRejected,
     ReviewPublished,
 )
+from schemas.streams import parse
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.projections.domain.model import (
@@ -116,13 +117,12 @@ def _placeholders(world: World, event: DomainEvent) -> None:
 
 
 def _staged_doc(world: World, event: DomainEvent) -> Organisation | Responsibility | Action:
-    if event.stream_id.startswith("organisation-"):
-        return org(world, event.stream_id.removeprefix("organisation-"))
-    if event.stream_id.startswith("responsibility-"):
-        return _doc(
-            world.responsibilities, event.stream_id.removeprefix("responsibility-"), Responsibility
-        )
-    return _doc(world.actions, event.stream_id.removeprefix("action-"), Action)
+    kind, entity_id = parse(event.stream_id)
+    if kind == "organisations":
+        return org(world, entity_id)
+    if kind == "responsibilities":
+        return _doc(world.responsibilities, entity_id, Responsibility)
+    return _doc(world.actions, entity_id, Action)
 
 
 def _history(doc: Organisation | Responsibility | Action) -> list[Change]:

@@ -38,23 +38,3 @@ class Context:
             causation_id=self.causation_id,
             **fields,
         )
-
-
-def organisation_stream(organisation_id: str) -> str:
-    return f"organisation-{organisation_id}"
-
-
-def review_stream(review_id: str) -> str:
-    return f"review-{review_id}"
-
-
-def recommendation_stream(recommendation_id: str) -> str:
-    return f"recommendation-{recommendation_id}"
-
-
-def responsibility_stream(responsibility_id: str) -> str:
-    return f"responsibility-{responsibility_id}"
-
-
-def action_stream(action_id: str) -> str:
-    return f"action-{action_id}"

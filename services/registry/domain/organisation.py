@@ -16,6 +16,7 @@ from schemas.organisations import (
     OrganisationRegistered,
     OrganisationRenamed,
 )
+from schemas.streams import organisation_stream
 from services.registry.domain.commands import (
     AssignAccountability,
     DissolveOrganisation,
@@ -23,7 +24,7 @@ from services.registry.domain.commands import (
     RegisterOrganisation,
     RenameOrganisation,
 )
-from services.registry.domain.context import Context, organisation_stream
+from services.registry.domain.context import Context
 from services.registry.domain.history import fitting
 from services.registry.errors import (
     AlreadyExists,

@@ -19,13 +19,14 @@ from schemas.responsibilities import (
     ResponsibilityTransferred,
 )
 from schemas.reviews import ImplementationProgressRecorded
+from schemas.streams import action_stream, responsibility_stream
 from services.registry.domain.commands import (
     AssignResponsibility,
     CommitAction,
     TransferAction,
     TransferResponsibility,
 )
-from services.registry.domain.context import Context, action_stream, responsibility_stream
+from services.registry.domain.context import Context
 from services.registry.domain.history import fitting
 from services.registry.domain.organisation import Organisation, require, require_for
 from services.registry.errors import (

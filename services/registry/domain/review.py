@@ -17,12 +17,13 @@ from schemas.reviews import (
     ResponseKind,
     ReviewPublished,
 )
+from schemas.streams import recommendation_stream, review_stream
 from services.registry.domain.commands import (
     PublishReview,
     RecordGovernmentResponse,
     RecordRecommendation,
 )
-from services.registry.domain.context import Context, recommendation_stream, review_stream
+from services.registry.domain.context import Context
 from services.registry.domain.organisation import Organisation, OrganisationStatus, require
 from services.registry.errors import (
     AlreadyExists,

@@ -16,6 +16,7 @@ from schemas.catalogue import named_ids
 from schemas.changes import StagedChange
 from schemas.corrections import effective, effective_slots
 from schemas.envelope import DomainEvent
+from schemas.streams import organisation_stream, parse
 from services.registry.domain import settling
 from services.registry.domain.commands import (
     AnyCommand,
@@ -24,7 +25,7 @@ from services.registry.domain.commands import (
     RecordChangeInEffect,
     WithdrawChange,
 )
-from services.registry.domain.context import Context, organisation_stream
+from services.registry.domain.context import Context
 from services.registry.domain.correcting import StreamCorrection, corrections
 from services.registry.errors import DomainRuleViolated, UnknownEntity
 from services.registry.service_layer.ports import UnitOfWork
@@ -132,9 +133,9 @@ async def _replacement(
 async def _refuse_dangling(streams: Iterable[StreamCorrection], uow: UnitOfWork) -> None:
     """A body whose registration a correction takes away must not stay named elsewhere."""
     for stream in streams:
-        if not stream.stream_id.startswith("organisation-") or stream.after():
+        kind, body = parse(stream.stream_id)
+        if kind != "organisations" or stream.after():
             continue
-        body = stream.stream_id.removeprefix("organisation-")
         for other in await uow.events.streams_naming(body, ("",)):
             if other == stream.stream_id:
                 continue

@@ -2,8 +2,8 @@
 
 Streams are read as corrected (:func:`schemas.corrections.effective`) and folded by the
 aggregates' folds, which refuse a history that does not fit. Each handler returns the new
-events; ``messagebus.execute`` wraps it in a unit of work with idempotency and optimistic
-concurrency.
+events; :mod:`.command_runner` (alone) and :mod:`.group_commit` (in batches) wrap it in a unit
+of work with idempotency and optimistic concurrency.
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ from functools import partial
 from typing import Any
 
 from schemas.envelope import ChangeStage, DomainEvent
+from schemas.streams import (
+    action_stream,
+    organisation_stream,
+    recommendation_stream,
+    responsibility_stream,
+    review_stream,
+)
 from services.registry.domain import organisation as org
 from services.registry.domain import progress, responsibility, review
 from services.registry.domain.commands import (
@@ -34,14 +41,7 @@ from services.registry.domain.commands import (
     TransferResponsibility,
     WithdrawChange,
 )
-from services.registry.domain.context import (
-    Context,
-    action_stream,
-    organisation_stream,
-    recommendation_stream,
-    responsibility_stream,
-    review_stream,
-)
+from services.registry.domain.context import Context
 from services.registry.errors import DomainRuleViolated
 from services.registry.service_layer import amendments
 from services.registry.service_layer.ports import Reads, UnitOfWork

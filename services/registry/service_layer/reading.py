@@ -7,10 +7,10 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from schemas.corrections import effective
+from schemas.streams import PREFIXES, organisation_stream, recommendation_stream
 from services.registry.domain import organisation as org
 from services.registry.domain import responsibility, review
 from services.registry.domain.commands import AnyCommand, RecordRecommendation
-from services.registry.domain.context import organisation_stream, recommendation_stream
 from services.registry.domain.history import Fold
 from services.registry.service_layer.ports import UnitOfWork
 
@@ -78,11 +78,11 @@ async def holdings(uow: UnitOfWork, organisation_id: str) -> dict[str, Holding]:
 
 
 FOLDS: dict[str, Fold[Any]] = {
-    "organisation-": org.apply,
-    "responsibility-": responsibility.apply_responsibility,
-    "action-": responsibility.apply_action,
-    "recommendation-": review.apply_recommendation,
-    "review-": review.apply_review,
+    PREFIXES["organisations"]: org.apply,
+    PREFIXES["responsibilities"]: responsibility.apply_responsibility,
+    PREFIXES["actions"]: responsibility.apply_action,
+    PREFIXES["recommendations"]: review.apply_recommendation,
+    PREFIXES["reviews"]: review.apply_review,
 }
 
 

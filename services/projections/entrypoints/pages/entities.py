@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from schemas.catalogue import ORGANISATION_FIELDS, ORGANISATION_LIST_FIELDS
+from schemas.streams import recommendation_stream
 from services.projections.domain.views import Json
 from services.projections.entrypoints.pages import timeline
 from services.projections.entrypoints.pages.common import end_of, page
@@ -51,7 +52,7 @@ async def recommendation(request: Request, recommendation_id: str) -> Response:
         history = await snap.history("rec_ids", recommendation_id)
         rec = await snap.recommendation(recommendation_id, history)
         names = await reads.names(snap, mentioned(h.payload for h in history))
-        stream = f"recommendation-{recommendation_id}"
+        stream = recommendation_stream(recommendation_id)
         recorded = next(
             (h.payload for h in history if h.stream_id == stream and h.stream_version == 1), {}
         )

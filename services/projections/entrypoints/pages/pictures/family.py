@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.streams import PREFIXES
 from services.common.wording.events import describe
 from services.projections.domain.views import HistoryEntry, Json
 from services.projections.entrypoints.pages.pictures.axis import Axis
@@ -55,7 +56,7 @@ SETTLES = ("ChangeTookEffect", "ChangeWithdrawn")
 
 
 def _body(event: HistoryEntry) -> str:
-    return event.stream_id.removeprefix("organisation-")
+    return event.stream_id.removeprefix(PREFIXES["organisations"])
 
 
 def _effect(event: HistoryEntry, settles: dict[Any, HistoryEntry]) -> int | None:
