@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     env = environment(stack, args.quick)
     broken: list[str] = []
+    results: dict[str, dict[str, Any] | None] = {}
     try:
         for name in chosen:
             print(f"== {name}", flush=True)
@@ -70,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
                 result = {"workload": name, "broken": traceback.format_exc(limit=5)}
             result["elapsed_s"] = round(time.monotonic() - started, 1)
             write(name, args.quick, {"environment": env, **result})
+            results[name] = result
         memory = {"workload": "memory", "peak_rss_kib": services.PEAKS}
         write("memory", args.quick, {"environment": env, **memory})
     finally:
         stack.stop()
     if not args.quick:
         report.generate()
+    print("\n".join(["targets (same-run figures):", *report.targets(results)]), flush=True)
     print(f"bench: {time.monotonic() - began:.0f}s; broken: {', '.join(broken) or 'none'}")
     return 1 if broken else 0
 

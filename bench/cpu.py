@@ -27,7 +27,8 @@ def machine_ticks() -> tuple[int, int]:
 
 @dataclass
 class CpuWindow:
-    """Start with :meth:`begin`; :meth:`end` gives ``{"machine_busy", "<name>_cores"}``."""
+    """Start with :meth:`begin`; :meth:`end` gives ``{"machine_busy", "<name>_cores",
+    "<name>_cpu_s"}`` (cores: CPU seconds per second of the window)."""
 
     pids: dict[str, int]
     _t: float = 0.0
@@ -48,4 +49,12 @@ class CpuWindow:
         for name, pid in self.pids.items():
             used = process_cpu_s(pid) - (self._proc or {}).get(name, 0.0)
             out[f"{name}_cores"] = round(used / elapsed, 3) if elapsed else 0.0
+            out[f"{name}_cpu_s"] = round(used, 3)
         return out
+
+
+def ms_per_unit(cpu_s: float | None, count: int | float | None) -> float | None:
+    """CPU milliseconds per unit of work (cores × seconds ÷ count); None without a count."""
+    if cpu_s is None or not count:
+        return None
+    return round(1000 * cpu_s / count, 3)

@@ -58,7 +58,7 @@ def targets(results: dict[str, dict[str, Any] | None]) -> list[str]:
     for name, result in results.items():
         for key, t in ((result or {}).get("targets") or {}).items():
             met = {True: "met", False: "**missed**", None: "not measured"}[t["met"]]
-            rows.append([name, key, f(t["value"], 2), f(t["target"]), met])
+            rows.append([name, key, f(t["value"], 2), f(t["target"], 2), met])
     return table(["workload", "figure", "value", "target", ""], rows)
 
 
@@ -78,6 +78,7 @@ def append_section(r: dict[str, Any]) -> list[str]:
                 f(lv["remit_over_eventsourcing"], 2),
                 f(lv["remit_over_pgbench"], 3),
                 f(rm.get("registry_cores"), 2),
+                f(rm.get("registry_ms_per_command"), 2),
                 f(rm.get("machine_busy"), 2),
             ]
         )
@@ -105,6 +106,7 @@ def append_section(r: dict[str, Any]) -> list[str]:
             "Remit/es",
             "Remit/pgbench",
             "registry cores",
+            "registry CPU ms/command",
             "machine busy",
         ],
         rows,
@@ -159,29 +161,49 @@ def e2e_section(r: dict[str, Any]) -> list[str]:
                 *lat(p.get("c_response_to_webhook"), keys),
             ]
         )
-    return out + table(
-        [
-            "offered/s",
-            "s",
-            "answered/s",
-            "skipped",
-            "HTTP p50",
-            "HTTP p99",
-            "(a) Kafka p50",
-            "p95",
-            "p99",
-            "p99.9",
-            "(b) read model p50",
-            "p95",
-            "p99",
-            "p99.9",
-            "(c) webhook p50",
-            "p95",
-            "p99",
-            "p99.9",
-        ],
-        rows,
+    return (
+        out
+        + table(
+            [
+                "offered/s",
+                "s",
+                "answered/s",
+                "skipped",
+                "HTTP p50",
+                "HTTP p99",
+                "(a) Kafka p50",
+                "p95",
+                "p99",
+                "p99.9",
+                "(b) read model p50",
+                "p95",
+                "p99",
+                "p99.9",
+                "(c) webhook p50",
+                "p95",
+                "p99",
+                "p99.9",
+            ],
+            rows,
+        )
+        + cpu_per_unit_lines(r.get("cpu_per_unit"), r.get("cpu"))
     )
+
+
+def cpu_per_unit_lines(u: dict[str, Any] | None, cores: dict[str, Any] | None) -> list[str]:
+    if not u:
+        return []
+    cores = cores or {}
+    return [
+        f"CPU per unit over all phases ({f(u['commands'])} commands, {f(u['events'])} events, "
+        f"{f(u['matched_events'])} alerted events; machine busy "
+        f"{f(cores.get('machine_busy'), 2)}): registry "
+        f"**{f(u['registry_ms_per_command'], 2)} ms** per command, projections "
+        f"**{f(u['projections_ms_per_event'], 2)} ms** per event (its reads for the generator "
+        f"included), notifier **{f(u['notifier_ms_per_matched_event'], 2)} ms** per alerted "
+        "event.",
+        "",
+    ]
 
 
 def replay_section(r: dict[str, Any]) -> list[str]:
