@@ -70,7 +70,7 @@ async def test_smith_alerts_reach_nhsi_academy_and_email(
             assert call.headers["webhook-id"].startswith("msg_")
     rcpts, message = smtp.messages[0]
     assert rcpts == ["alerts@nhsi.test"]
-    assert "ActionCommitted" in message["Subject"]
+    assert message["Subject"].startswith("Action committed for NHS Improvement: ")
     kinds = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= kinds
 
