@@ -45,3 +45,16 @@ def test_the_cache_keeps_the_streams_used_last_and_forgets_on_reset() -> None:
     assert set(cache.found(["a", "b", "c"])) == {"a", "c"} and cache.position == 6
     cache.reset(9)
     assert cache.found(["a", "c"]) == {} and cache.position == 9
+
+
+def test_a_stream_known_to_have_no_row_is_cached_apart_from_one_not_cached() -> None:
+    cache = KnowledgeCache(max_streams=10)
+    cache.committed({"absent": None}, position=1)
+    assert cache.found(["absent", "never-read"]) == {"absent": None}
+
+
+def test_a_cache_of_no_streams_keeps_only_the_position() -> None:
+    cache = KnowledgeCache(max_streams=0)
+    log = tuple(EVENTS[:1])
+    cache.committed({"a": extended(None, log)}, position=3)
+    assert len(cache) == 0 and cache.found(["a"]) == {} and cache.position == 3
