@@ -97,10 +97,12 @@ class PostgresIngestBatch:
         cached = cache.found(wanted - self.rows.keys())
         checkpoint, read = await self._read(wanted - self.rows.keys() - cached.keys(), lock=True)
         if not self.trusted:
-            if checkpoint != cache.position:  # another consumer wrote: the cache is stale
+            if checkpoint != cache.position:
+                # Another consumer wrote: the cache is stale, and so may be what the locking
+                # statement read (its snapshot is older than the lock if it waited for a batch
+                # that held it). Read again, now that the lock is held.
                 cache.reset(checkpoint)
-                _, more = await self._read(cached.keys(), lock=False)
-                read.update(more)
+                _, read = await self._read(read.keys() | cached.keys(), lock=False)
                 cached = {}
             self.trusted = True
         self.rows.update(cached)
