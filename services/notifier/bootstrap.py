@@ -101,7 +101,12 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
     )
     dead_letters = DeadLetterStore(engine, settings.db_schema, settings.consumer_group)
     publisher = KafkaDeadLetterPublisher(settings, settings.dlq_topic)
-    store = PostgresIngestStore(engine, settings.db_schema, DeadLetterSink(dead_letters, publisher))
+    store = PostgresIngestStore(
+        engine,
+        settings.db_schema,
+        DeadLetterSink(dead_letters, publisher),
+        settings.knowledge_cache_streams,
+    )
     ingest = Ingest(store, settings.consumer_group, on_jobs=pool.poke)
     return Notifier(
         settings=settings,

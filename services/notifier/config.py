@@ -23,6 +23,13 @@ class NotifierSettings(ConsumerSettings):
         " when its lease ends), and the pool is renewed.",
     )
     consumer_group: str = "remit-notifier"
+    knowledge_cache_streams: int = Field(
+        default=10_000,
+        ge=0,
+        description="Streams whose knowledge logs the consumer keeps decoded in memory between"
+        " batches (least recently used out first; 0: read every log from the database each"
+        " batch)",
+    )
     run_workers: bool = True
 
     port: int = 8003

@@ -1,14 +1,15 @@
 """The consumer's side of PostgreSQL: :class:`~..service_layer.ports.IngestStore`.
 
-Round trips are what ingesting costs, so a batch reads the checkpoint and the knowledge of all
-its events in one statement (plus one per level of the organisations' closure), and writes
-knowledge, events, jobs and the checkpoint in one statement (``jsonb_to_recordset`` of each).
+Round trips are what ingesting costs, so a batch locks the checkpoint and reads the knowledge
+of all its events in one statement (plus one per level of the organisations' closure, for
+streams not read yet), and writes knowledge, events, jobs and the checkpoint in one statement
+(``unnest`` of arrays). Logs come from the :class:`~.knowledge_cache.KnowledgeCache` when it is
+true at the locked checkpoint, so a steady consumer reads only streams it has never seen.
 """
 
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
+from services.notifier.adapters.knowledge_cache import KnowledgeCache, Stored, StoredLog, extended
 from services.notifier.domain.filters import Filter, Rule
 from services.notifier.domain.knowledge import Knowledge, referenced_streams
 from services.notifier.domain.messages import webhook_id
@@ -43,22 +45,21 @@ FROM {schema}.knowledge WHERE stream_id = ANY(:streams)
 _WRITE = """
 WITH knowledge AS (
     INSERT INTO {schema}.knowledge
-    SELECT * FROM jsonb_to_recordset(CAST(:knowledge AS jsonb)) AS changed(
-        stream_id text, events jsonb)
+    SELECT * FROM unnest(CAST(:streams AS text[]), CAST(:logs AS jsonb[]))
     ON CONFLICT (stream_id) DO UPDATE SET events = excluded.events
 ), events AS (
     INSERT INTO {schema}.events
-    SELECT * FROM jsonb_to_recordset(CAST(:events AS jsonb))
-        AS alerted(event_id uuid, position bigint, type text, payload jsonb)
+    SELECT * FROM unnest(CAST(:event_ids AS uuid[]), CAST(:positions AS bigint[]),
+        CAST(:types AS text[]), CAST(:payloads AS jsonb[]))
     ON CONFLICT DO NOTHING
 ), jobs AS (
     INSERT INTO {schema}.jobs (id, event_id, subscription_id, webhook_id, position,
         organisation_id, reasons, status, next_attempt_at, created_at, updated_at)
-    SELECT id, event_id, subscription_id, webhook_id, position, organisation_id, reasons,
-        'pending', created_at, created_at, created_at
-    FROM jsonb_to_recordset(CAST(:jobs AS jsonb)) AS job(id uuid, event_id uuid,
-        subscription_id uuid, webhook_id text, position bigint, organisation_id text,
-        reasons text[], created_at timestamptz)
+    SELECT gen_random_uuid(), event_id, subscription_id, webhook_id, position, organisation_id,
+        reasons, 'pending', CAST(:now AS timestamptz), CAST(:now AS timestamptz),
+        CAST(:now AS timestamptz)
+    FROM jsonb_to_recordset(CAST(:jobs AS jsonb)) AS job(event_id uuid, subscription_id uuid,
+        webhook_id text, position bigint, organisation_id text, reasons text[])
     ON CONFLICT (event_id, subscription_id) DO NOTHING
 )
 UPDATE {schema}.checkpoint SET position = :checkpoint WHERE id = 1
@@ -75,48 +76,80 @@ _RULES = (
 class PostgresIngestBatch:
     """:class:`~..ports.IngestBatch` on one connection and transaction."""
 
-    def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
-        self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
-        self._absent: set[str] = set()
-        """Streams looked up and not found: not asked again within the batch."""
+    def __init__(self, conn: AsyncConnection, store: PostgresIngestStore) -> None:
+        self.conn, self.store = conn, store
+        self.rows: dict[str, Stored] = {}
+        """What this transaction knows the knowledge table holds (read, or written by it)."""
+        self.trusted = False
+        """The checkpoint is locked and the cache is true at it."""
+        self.checkpoint: int | None = None
+        """The checkpoint this transaction wrote last."""
 
     async def _rows(self, sql: str, **params: object) -> list[dict[str, Any]]:
-        result = await self.conn.execute(text(sql.format(schema=self.schema)), params)
+        result = await self.conn.execute(self.store.sql(sql), params)
         return [dict(r) for r in result.mappings()] if result.returns_rows else []
 
     async def checkpoint_and_knowledge(
         self, known: Knowledge, events: Iterable[PositionedEvent]
     ) -> int:
-        checkpoint = await self._load(known, events, lock_checkpoint=True)
+        wanted = _referenced(events)
+        cache = self.store.cache
+        cached = cache.found(wanted - self.rows.keys())
+        checkpoint, read = await self._read(wanted - self.rows.keys() - cached.keys(), lock=True)
+        if not self.trusted:
+            if checkpoint != cache.position:
+                # Another consumer wrote: the cache is stale, and so may be what the locking
+                # statement read (its snapshot is older than the lock if it waited for a batch
+                # that held it). Read again, now that the lock is held.
+                cache.reset(checkpoint)
+                _, read = await self._read(read.keys() | cached.keys(), lock=False)
+                cached = {}
+            self.trusted = True
+        self.rows.update(cached)
+        self.rows.update(read)
+        await self._closure(known, wanted)
         if checkpoint is None:
             raise LookupError("the checkpoint row is missing")
         return checkpoint
 
     async def knowledge(self, known: Knowledge, events: Iterable[PositionedEvent]) -> None:
-        await self._load(known, events, lock_checkpoint=False)
+        await self._closure(known, _referenced(events))
 
-    async def _load(
-        self, known: Knowledge, events: Iterable[PositionedEvent], lock_checkpoint: bool
-    ) -> int | None:
+    async def _closure(self, known: Knowledge, wanted: set[str]) -> None:
         """The logs of the streams the events name, then, level by level, of the bodies those
         are part of, accountable to or succeeded by, and of the parents of sub-points."""
-        wanted: set[str] = set()
-        for pe in events:
-            wanted |= referenced_streams(pe.event)
-        checkpoint = None
-        for level in range(MAX_DEPTH + 1):
-            wanted -= known.logs.keys() | self._absent
-            if not wanted and not (lock_checkpoint and level == 0):
-                break
-            sql = (_LOCK_CHECKPOINT if lock_checkpoint and level == 0 else "") + _KNOWLEDGE
-            for row in await self._rows(sql, streams=sorted(wanted)):
-                if row["kind"] == "checkpoint":
-                    checkpoint = int(row["id"])
-                else:
-                    known.logs[row["id"]] = tuple(decode(e) for e in json.loads(row["events"]))
-            self._absent |= wanted - known.logs.keys()
+        for _ in range(MAX_DEPTH + 1):
+            wanted = wanted - known.logs.keys()
+            missing = wanted - self.rows.keys()
+            if self.trusted:
+                self.rows.update(self.store.cache.found(missing))
+            _, read = await self._read(missing - self.rows.keys(), lock=False)
+            self.rows.update(read)
+            for stream in wanted:
+                row = self.rows.get(stream)
+                if row is not None:
+                    known.logs[stream] = row.log
             wanted = _related(known, wanted)
-        return checkpoint
+            if not wanted:
+                break
+
+    async def _read(
+        self, streams: Iterable[str], lock: bool
+    ) -> tuple[int | None, dict[str, Stored]]:
+        """The stored rows of ``streams`` (None for those without one); with ``lock``, also
+        lock and return the checkpoint."""
+        wanted = sorted(streams)
+        if not wanted and not lock:
+            return None, {}
+        checkpoint, found = None, dict.fromkeys(wanted, None)
+        sql = (_LOCK_CHECKPOINT if lock else "") + _KNOWLEDGE
+        for row in await self._rows(sql, streams=wanted):
+            if row["kind"] == "checkpoint":
+                checkpoint = int(row["id"])
+            else:
+                log = tuple(decode(e) for e in json.loads(row["events"]))
+                found[row["id"]] = StoredLog(log, row["events"])
+        return checkpoint, found
 
     async def rules_for(self, organisations: Iterable[str]) -> list[Rule]:
         wanted = sorted(organisations)
@@ -135,32 +168,71 @@ class PostgresIngestBatch:
     async def write(
         self, checkpoint: int, changes: Knowledge, alerts: Sequence[Alerted], now: datetime
     ) -> None:
-        self._absent.clear()  # what was missing may be written now
+        logs = {s: extended(self.rows.get(s), changes.log(s)) for s in sorted(changes.changed)}
+        alerted = [pe for pe, planned in alerts if planned]
         await self._rows(
             _WRITE,
             checkpoint=checkpoint,
-            **_knowledge_rows(changes, sorted(changes.changed)),
-            events=json.dumps([_event_row(pe) for pe, planned in alerts if planned]),
-            jobs=json.dumps([row for pe, planned in alerts for row in _job_rows(pe, planned, now)]),
+            now=now,
+            streams=list(logs),
+            logs=[row.text for row in logs.values()],
+            event_ids=[pe.event.event_id for pe in alerted],
+            positions=[pe.position for pe in alerted],
+            types=[pe.event.type for pe in alerted],
+            payloads=[pe.event.model_dump_json() for pe in alerted],
+            jobs=json.dumps([row for pe, planned in alerts for row in _job_rows(pe, planned)]),
         )
+        self.rows.update(logs)
+        self.checkpoint = checkpoint
 
     @asynccontextmanager
     async def isolated(self) -> AsyncIterator[None]:
-        async with self.conn.begin_nested():
-            yield
+        rows, written = dict(self.rows), self.checkpoint
+        try:
+            async with self.conn.begin_nested():
+                yield
+        except BaseException:
+            self.rows, self.checkpoint = rows, written
+            raise
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        return await self.dead_letters.keep(self.conn, letters)
+        return await self.store.dead_letters.keep(self.conn, letters)
+
+    def committed(self) -> None:
+        """After the commit: what this batch read and wrote is what the table holds."""
+        cache = self.store.cache
+        if self.trusted and self.checkpoint is not None:
+            cache.committed(self.rows, self.checkpoint)
+        elif self.checkpoint is not None:  # written without locking first: trust nothing
+            cache.reset(None)
 
 
 class PostgresIngestStore:
-    def __init__(self, engine: AsyncEngine, schema: str, dead_letters: DeadLetterSink) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        schema: str,
+        dead_letters: DeadLetterSink,
+        cache_streams: int = 10_000,
+    ) -> None:
         self.engine, self.schema, self.dead_letters = engine, schema, dead_letters
+        self.cache = KnowledgeCache(cache_streams)
+        self._statements: dict[str, Any] = {}
+
+    def sql(self, template: str) -> Any:
+        """``template`` in this schema, as a statement built once (SQLAlchemy caches its
+        compiled form by the object)."""
+        found = self._statements.get(template)
+        if found is None:
+            found = self._statements[template] = text(template.format(schema=self.schema))
+        return found
 
     @asynccontextmanager
     async def batch(self) -> AsyncIterator[PostgresIngestBatch]:
         async with self.engine.begin() as conn:
-            yield PostgresIngestBatch(conn, self.schema, self.dead_letters)
+            tx = PostgresIngestBatch(conn, self)
+            yield tx
+        tx.committed()
 
     async def knowledge_to_rebuild(self) -> int | None:
         sql = f"SELECT through_position FROM {self.schema}.knowledge_rebuild"
@@ -179,6 +251,14 @@ class PostgresIngestStore:
                 _knowledge_rows(known, sorted(known.logs)),
             )
             await conn.execute(text(f"DELETE FROM {self.schema}.knowledge_rebuild"))
+        self.cache.reset(None)
+
+
+def _referenced(events: Iterable[PositionedEvent]) -> set[str]:
+    wanted: set[str] = set()
+    for pe in events:
+        wanted |= referenced_streams(pe.event)
+    return wanted
 
 
 def _related(known: Knowledge, streams: set[str]) -> set[str]:
@@ -205,28 +285,16 @@ def _knowledge_rows(known: Knowledge, streams: Iterable[str]) -> dict[str, str]:
     return {"knowledge": json.dumps(rows)}
 
 
-def _event_row(pe: PositionedEvent) -> dict[str, object]:
-    e = pe.event
-    return {
-        "event_id": str(e.event_id),
-        "position": pe.position,
-        "type": e.type,
-        "payload": e.model_dump(mode="json"),
-    }
-
-
-def _job_rows(pe: PositionedEvent, planned: Alerts, now: datetime) -> list[dict[str, object]]:
+def _job_rows(pe: PositionedEvent, planned: Alerts) -> list[dict[str, object]]:
     event_id = str(pe.event.event_id)
     return [
         {
-            "id": str(uuid.uuid4()),
             "event_id": event_id,
             "subscription_id": rule.subscription_id,
             "webhook_id": webhook_id(pe.event.event_id, rule.subscription_id),
             "position": pe.position,
             "organisation_id": rule.organisation_id,
             "reasons": sorted(reasons),
-            "created_at": now.isoformat(),
         }
         for rule, reasons in planned.items()
     ]

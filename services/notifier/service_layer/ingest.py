@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from schemas.envelope import DomainEvent
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
+from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
 from services.common.consumer import Handled
 from services.common.database import connection_lost
 from services.common.dead_letters import APPLY_ERROR, UNDECODABLE, DeadLetter, dead_letter
@@ -73,7 +73,7 @@ class Ingest:
         for record in records:
             try:
                 batch.append(
-                    Consumed(decode_record(record.key, record.value, record.headers), record)
+                    Consumed(decode_record_fast(record.key, record.value, record.headers), record)
                 )
             except UndecodableRecord as exc:
                 log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))

@@ -3,8 +3,9 @@ adapters the notifier runs (ingest, subscriptions, jobs). Every test runs agains
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -24,15 +25,17 @@ from services.notifier.adapters.job_store import PostgresJobStore
 from services.notifier.adapters.secret_box import DEVELOPMENT_KEY, SecretBox
 from services.notifier.adapters.subscription_store import PostgresSubscriptionStore
 from services.notifier.domain.filters import plan
-from services.notifier.domain.knowledge import Knowledge, evolve
+from services.notifier.domain.knowledge import Knowledge, evolve, fold
 from services.notifier.domain.resolution import Affected, resolve
 from services.notifier.migrations import migrate
 from services.notifier.service_layer.ports import (
+    IngestBatch,
     IngestStore,
     JobStore,
     Result,
     SubscriptionStore,
 )
+from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 from tests.unit.notifier.fakes import (
     FakeDatabase,
@@ -55,6 +58,8 @@ class Stores:
     subscriptions: SubscriptionStore
     jobs: JobStore
     published: list[DeadLetter]
+    another_consumer: Callable[[], IngestStore]
+    """A second ingest store on the same database (another process of the consumer group)."""
 
 
 class Published(list[DeadLetter]):
@@ -66,18 +71,25 @@ class Published(list[DeadLetter]):
 async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIterator[Stores]:
     if request.param == "fake":
         db = FakeDatabase()
-        yield Stores(FakeIngestStore(db), FakeSubscriptionStore(db), FakeJobStore(db), db.published)
+        yield Stores(
+            FakeIngestStore(db),
+            FakeSubscriptionStore(db),
+            FakeJobStore(db),
+            db.published,
+            lambda: FakeIngestStore(db),
+        )
         return
     schema = f"notifier_{uuid.uuid4().hex[:10]}"
     await migrate(database_url, schema, "contract", [DEVELOPMENT_KEY])
     engine = create_async_engine(database_url)
     published = Published()
-    dead_letters = DeadLetterStore(engine, schema, "contract")
+    sink = DeadLetterSink(DeadLetterStore(engine, schema, "contract"), published)
     yield Stores(
-        PostgresIngestStore(engine, schema, DeadLetterSink(dead_letters, published)),
+        PostgresIngestStore(engine, schema, sink),
         PostgresSubscriptionStore(engine, schema, SecretBox([DEVELOPMENT_KEY])),
         PostgresJobStore(engine, schema, SecretBox([DEVELOPMENT_KEY])),
         published,
+        lambda: PostgresIngestStore(engine, schema, sink),
     )
     async with engine.begin() as conn:
         await conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
@@ -86,15 +98,33 @@ async def stores(request: pytest.FixtureRequest, database_url: str) -> AsyncIter
 
 async def _ingest_all(stores: Stores) -> None:
     """Every Smith event, planned against the stored subscriptions, in one batch."""
+    await _ingest(stores.ingest, EVENTS)
+
+
+async def _ingest(store: IngestStore, events: Sequence[PositionedEvent]) -> None:
+    """``events`` in one batch, as the ingest use case does it (resolved with what the
+    batch reads, in order)."""
+    async with store.batch() as batch:
+        await _apply(batch, events)
+
+
+async def _apply(
+    batch: IngestBatch,
+    events: Sequence[PositionedEvent],
+    locked: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Read (locking the checkpoint), then, after ``locked``, resolve and write ``events``."""
     known, changes, alerts = Knowledge(), Knowledge(), []
-    async with stores.ingest.batch() as batch:
-        await batch.checkpoint_and_knowledge(known, EVENTS)
-        rules = await batch.rules_for([NHSI])
-        for pe in EVENTS:
-            alerts.append((pe, plan(pe.event.type, resolve(pe.event, known), rules)))
-            known.merge(changed := evolve(known, pe.event))
-            changes.merge(changed)
-        await batch.write(len(EVENTS), changes, alerts, datetime.now(UTC))
+    await batch.checkpoint_and_knowledge(known, events)
+    if locked is not None:
+        await locked()
+    rules = await batch.rules_for([NHSI])
+    for pe in events:
+        await batch.knowledge(known, [pe])
+        alerts.append((pe, plan(pe.event.type, resolve(pe.event, known), rules)))
+        known.merge(changed := evolve(known, pe.event))
+        changes.merge(changed)
+    await batch.write(events[-1].position, changes, alerts, datetime.now(UTC))
 
 
 async def test_subscriptions_are_seen_by_their_organisation_only(stores: Stores) -> None:
@@ -123,6 +153,62 @@ async def test_what_a_batch_writes_the_next_one_knows(stores: Stores) -> None:
         assert await batch.checkpoint_and_knowledge(known, EVENTS) == len(EVENTS)
         for pe in EVENTS:  # enough to resolve each event as with all the knowledge
             assert resolve(pe.event, known) == resolve(pe.event, everything)
+
+
+async def test_what_another_consumer_wrote_the_next_batch_knows(stores: Stores) -> None:
+    """The partition moves to another process and back: the first store must not resolve
+    with what it knew before the other wrote (what it keeps in memory is stale)."""
+    third = len(EVENTS) // 3
+    await _ingest(stores.ingest, EVENTS[:third])
+    await _ingest(stores.another_consumer(), EVENTS[third : 2 * third])
+    stored = fold(pe.event for pe in EVENTS[: 2 * third])
+    async with stores.ingest.batch() as batch:
+        known = Knowledge()
+        assert await batch.checkpoint_and_knowledge(known, EVENTS) == 2 * third
+        assert known.logs and all(log == stored.log(s) for s, log in known.logs.items())
+
+
+async def test_a_batch_that_waited_for_the_checkpoint_reads_what_the_holder_wrote(
+    stores: Stores,
+) -> None:
+    """Two consumers at once (a rebalance): a batch that waited for the checkpoint lock while
+    another consumer's batch held it must resolve and write with what that batch committed, not
+    with what the table held when it began waiting (the snapshot of the statement that waited
+    for the lock)."""
+    first, second = stores.ingest, stores.another_consumer()
+    if not isinstance(first, PostgresIngestStore):
+        pytest.skip("waiting for a row lock is PostgreSQL's")
+    engine, schema = first.engine, first.schema
+    third = len(EVENTS) // 3
+    await _ingest(first, EVENTS[:third])
+
+    async def waiting_for_the_checkpoint() -> int:
+        sql = (
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE :like"
+        )
+        async with engine.connect() as conn:
+            found = await conn.execute(text(sql), {"like": f"%{schema}.checkpoint%FOR UPDATE%"})
+            return int(found.scalar_one())
+
+    waiting: asyncio.Task[None] | None = None
+
+    async def locked() -> None:
+        nonlocal waiting
+        waiting = asyncio.create_task(_ingest(second, EVENTS[2 * third :]))
+        await eventually(waiting_for_the_checkpoint)
+
+    async with first.batch() as holding:
+        await _apply(holding, EVENTS[third : 2 * third], locked)
+    assert waiting is not None
+    await waiting
+    stored = fold(pe.event for pe in EVENTS)
+    async with stores.another_consumer().batch() as batch:
+        known = Knowledge()
+        assert await batch.checkpoint_and_knowledge(known, EVENTS) == len(EVENTS)
+        await batch.knowledge(known, EVENTS)
+        assert known.logs.keys() == stored.logs.keys()
+        assert all(log == stored.log(s) for s, log in known.logs.items())
 
 
 async def test_alerts_become_pending_jobs_once(stores: Stores) -> None:
