@@ -30,8 +30,12 @@ from schemas.responsibilities import (
     ResponsibilityTransferred,
 )
 from schemas.reviews import GovernmentResponse, RecommendationRecorded
+from schemas.streams import PREFIXES, organisation_stream
 
-KNOWN_PREFIXES = ("organisation-", "recommendation-", "responsibility-", "action-")
+KNOWN_KINDS = ("organisations", "recommendations", "responsibilities", "actions")
+"""The streams whose events the notifier keeps: what alerts name and explain."""
+
+KNOWN_PREFIXES = tuple(PREFIXES[k] for k in KNOWN_KINDS)
 
 Log = tuple[DomainEvent, ...]
 
@@ -94,7 +98,7 @@ class Knowledge:
 
     def org(self, organisation_id: str) -> OrgFacts:
         facts = OrgFacts(organisation_id)
-        done, _ = in_effect(self.log(f"organisation-{organisation_id}"))
+        done, _ = in_effect(self.log(organisation_stream(organisation_id)))
         for change in done:
             if isinstance(change, OrganisationMerged):
                 facts = replace(facts, parent_id=change.parent_id)
