@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.common.settings import ConsumerSettings, SqlIdentifier
+from services.common.settings import ConsumerSettings, EventsAccess, SqlIdentifier
 
 
 class ProjectionsSettings(ConsumerSettings):
@@ -19,3 +19,4 @@ class ProjectionsSettings(ConsumerSettings):
     rebuild_batch_size: int = Field(default=5_000, ge=1)
 
     port: int = 8002
+    events_access: EventsAccess = "public"
