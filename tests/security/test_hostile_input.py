@@ -98,6 +98,7 @@ def test_a_nul_character_in_a_string_is_422_not_a_500(
         "email": "a@b.test",
         "description": "x\u0000y",
         "organisation_id": "o",
+        "await_registration": True,
     }
     assert_refused(http.post(services.notifier + "/v1/subscriptions", json=sub), 422)
 

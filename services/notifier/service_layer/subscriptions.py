@@ -95,6 +95,8 @@ class Subscriptions:
         org = org or caller.organisation_id
         if not org:
             raise InvalidSubscription("organisation_id is required for a token without 'org'")
+        if spec["channel"] == "webhook":
+            await self.check_url(spec["url"])
         position = await self.wait_for(min_position)
         if not spec.pop("await_registration", False) and not await self.known(org):
             raise UnknownOrganisation(
@@ -103,10 +105,7 @@ class Subscriptions:
                 "registration's position. To subscribe it before it is registered, send "
                 '"await_registration": true.'
             )
-        secret = None
-        if spec["channel"] == "webhook":
-            await self.check_url(spec["url"])
-            secret = new_secret()
+        secret = new_secret() if spec["channel"] == "webhook" else None
         now = datetime.now(UTC)
         row = {
             **spec,
