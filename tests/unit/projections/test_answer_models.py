@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterable
-from typing import get_args
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any, get_args
 
 import httpx
 import pytest
@@ -25,6 +25,7 @@ from services.projections.domain.model import NO_RESPONSE, STAGES
 from services.projections.domain.refs import RESPONSE_KINDS
 from services.projections.domain.rules import CHANGES
 from services.projections.domain.views import ROLE_ORDER
+from services.projections.config import ProjectionsSettings
 from services.projections.entrypoints import models
 from services.projections.entrypoints.app import create_app
 from services.projections.entrypoints.cache import AnswerCache
@@ -39,8 +40,10 @@ HISTORY_BOUNDS = ("", "as_of=2014-06-01", "as_of=2015-01-02T16:00:00", "at_posit
 """Current, and as of moments and positions where some facts are certain and others not."""
 
 
-async def client(events: Iterable[PositionedEvent]) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app()
+async def client(
+    events: Iterable[PositionedEvent], **settings: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(ProjectionsSettings(**settings))  # type: ignore[arg-type]
     app.state.reader = Reader(FakeReadStore(replay(events)), 0.1, 0.01)
     app.state.answers = AnswerCache()
     transport = httpx.ASGITransport(app=app)
@@ -155,3 +158,29 @@ def test_the_published_enumerations_are_the_domains() -> None:
     assert set(get_args(models.ResponseKind)) == {*RESPONSE_KINDS.values(), NO_RESPONSE}
     assert set(get_args(models.DeliveryStatus)) == {s.value for s in DeliveryStatus}
     assert list(models.RecommendationsByRole.model_fields) == list(ROLE_ORDER)
+
+
+def actors(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if key in ("actor", "correlation_id", "causation_id"):
+                yield inner
+            else:
+                yield from actors(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from actors(inner)
+
+
+async def test_actor_fields_are_withheld_when_events_are_not_public(
+    smith: httpx.AsyncClient,
+) -> None:
+    path = "/v1/organisations/nhs-improvement"
+    shown = (await smith.get(path)).json()
+    assert "smith-import" in set(actors(shown))
+    async for closed in client(smith_events(), events_access="token"):
+        withheld = (await closed.get(path)).json()
+        assert set(actors(withheld)) == {None}
+        models.OrganisationAnswer.model_validate(withheld)
+        timeline = (await closed.get("/v1/recommendations/smith-review:rec-9")).json()
+        assert set(actors(timeline)) == {None}
