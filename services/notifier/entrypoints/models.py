@@ -6,23 +6,30 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.notifier.domain.reasons import Reason
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionOptions(BaseModel):
+    """What every subscription may say, whatever its channel."""
+
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["webhook", "email"]
-    url: AnyHttpUrl | None = None
-    email: Email | None = None
     description: str | None = Field(default=None, max_length=500)
-    event_types: list[str] = Field(default_factory=list, max_length=50)
-    reasons: list[Reason] = Field(default_factory=list)
-    include_oversight: bool = False
+    event_types: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Only these event types (`*` wildcards, e.g. `Responsibility*`); none: all.",
+    )
+    reasons: list[Reason] = Field(
+        default_factory=list, description="Only alerts for these reasons; none: all."
+    )
+    include_oversight: bool = Field(
+        default=False, description="Also alerts about the bodies this one oversees."
+    )
     organisation_id: str | None = Field(
         default=None,
         description="The subscribing body; only an admin token may name another than its own.",
@@ -34,13 +41,25 @@ class SubscriptionCreate(BaseModel):
         "with 422, so that a mistyped id is not silently never alerted.",
     )
 
-    @model_validator(mode="after")
-    def _target(self) -> SubscriptionCreate:
-        if self.channel == "webhook" and (self.url is None or self.email is not None):
-            raise ValueError("a webhook subscription needs url (and no email)")
-        if self.channel == "email" and (self.email is None or self.url is not None):
-            raise ValueError("an email subscription needs email (and no url)")
-        return self
+
+class WebhookSubscriptionCreate(SubscriptionOptions):
+    channel: Literal["webhook"]
+    url: AnyHttpUrl = Field(
+        description="Where alerts are POSTed, signed (Standard Webhooks). Its host must resolve "
+        "to public addresses only; `https://` in production."
+    )
+    email: None = None
+
+
+class EmailSubscriptionCreate(SubscriptionOptions):
+    channel: Literal["email"]
+    email: Email
+    url: None = None
+
+
+SubscriptionCreate = Annotated[
+    WebhookSubscriptionCreate | EmailSubscriptionCreate, Field(discriminator="channel")
+]
 
 
 class SubscriptionProgress(BaseModel):

@@ -85,7 +85,6 @@ async def create(
     registering it, pass its `position` as `min_position`. Alerts are planned for every event
     after `starts_after`."""
     spec = body.model_dump(mode="json", exclude_none=False)
-    spec["reasons"] = [str(r) for r in body.reasons]
     if spec["organisation_id"] is None:
         spec.pop("organisation_id")
     row, secret = await n.subscriptions.create(caller, spec, min_position)
