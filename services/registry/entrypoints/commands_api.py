@@ -93,7 +93,7 @@ def add_command_route(router: APIRouter, route: CommandRoute, projections_url: s
         endpoint,
         methods=["POST"],
         summary=route.summary,
-        description=contract.describe(route.summary, route.stream),
+        description=contract.describe(route.stream),
         response_model=CommandAccepted,
         status_code=201,
         responses=contract.responses(route.reads, route.follows, projections_url),

@@ -89,9 +89,8 @@ def links(
     return found
 
 
-def describe(summary: str, stream: str) -> str:
+def describe(stream: str) -> str:
     return (
-        f"{summary}.\n\n"
         "**Concurrency.** `If-Match` (optional) is the version of "
         f"{stream} this command expects to find: the command is refused with 412 if that "
         "stream is at another version. Send the `ETag` of an earlier answer, or of `GET "
