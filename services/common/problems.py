@@ -74,7 +74,10 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
         async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
             status = int(getattr(exc, "status", 400))
             title = str(getattr(exc, "title", "Request refused"))
-            return problem(status, title, str(getattr(exc, "detail", exc)))
+            extra = dict(getattr(exc, "extra", None) or {})
+            response = problem(status, title, str(getattr(exc, "detail", exc)), **extra)
+            response.headers.update(getattr(exc, "headers", None) or {})
+            return response
 
         app.add_exception_handler(domain_error, on_domain_error)
 
