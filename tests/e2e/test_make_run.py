@@ -33,6 +33,7 @@ class Run:
     env: dict[str, str]
     registry: str
     notifier: str
+    pages: str
     mail: Path
     log: Path
 
@@ -67,6 +68,7 @@ def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         env,
         f"http://127.0.0.1:{ports['REGISTRY']}",
         f"http://127.0.0.1:{ports['NOTIFIER']}",
+        f"http://127.0.0.1:{ports['PAGES']}",
         state / "mail",
         log,
     )
@@ -118,10 +120,11 @@ async def test_the_readmes_email_subscription_receives_the_alert_of_a_command(
         return [m for m in found if m["To"] == ADDRESS]
 
     [message] = await eventually(delivered, within=120, step=0.5)
-    assert message["Subject"] == f"Remit: {event['event_type']} affects {ORG}"
-    assert message["From"] and message["X-Remit-Message-Id"]
+    assert message["Subject"] == f"In effect: NHS Improvement took the name “{new_name}”"
+    assert message["From"] and message["Date"] and message["X-Remit-Message-Id"]
+    assert message["Message-ID"].startswith(f"<{message['X-Remit-Message-Id']}@")
     plain = message.get_body(("plain",))
     assert isinstance(plain, EmailMessage)
     text = plain.get_content()
-    assert f"(position {event['position']})" in text
-    assert f"Organisation: {ORG}" in text
+    assert f"Position {event['position']} in the register (OrganisationRenamed)" in text
+    assert f"See it on Remit: {make_run.pages}/organisations/{ORG}" in text
