@@ -117,7 +117,8 @@ Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
 """
 
 
-async def import_smith(registry_url: str) -> str:
+async def import_smith(registry_url: str) -> tuple[str, int]:
+    """Import the Smith review; what to print, and the position the import reached."""
     from services.cli.main import CliSettings
     from services.common.auth import issue_token
     from services.registry.dataset import load_dataset
@@ -125,16 +126,42 @@ async def import_smith(registry_url: str) -> str:
 
     token = issue_token(CliSettings(), "make-run", ["registry:write"])
 
-    def run() -> str:
+    def run() -> tuple[str, int]:
         with httpx.Client(
             base_url=registry_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as client:
             summary = import_commands(client, load_dataset(DATASET))
         if summary.failures:
-            return "import failed: " + "; ".join(summary.failures)
-        return f"Smith review: {summary.appended} events appended, {summary.replayed} already there"
+            return "import failed: " + "; ".join(summary.failures), 0
+        said = f"Smith review: {summary.appended} events appended, {summary.replayed} already there"
+        return said, summary.position
 
     return await asyncio.to_thread(run)
+
+
+async def caught_up(specs: list[ServiceSpec], position: int, within_s: float = 300.0) -> None:
+    """Wait until the projections and the notifier have read up to ``position``, so that the
+    guide's examples (reads, subscriptions to the imported bodies) work as soon as it shows."""
+    from services.cli.main import CliSettings
+    from services.common.auth import issue_token
+
+    urls = {s.name: s.url for s in specs}
+    token = issue_token(CliSettings(), "make-run", ["subscriptions:read"])
+    reads: tuple[tuple[str, dict[str, str]], ...] = (
+        (f"{urls['projections']}/v1/reviews/smith-review/summary?min_position={position}", {}),
+        (
+            f"{urls['notifier']}/v1/subscriptions?min_position={position}",
+            {"Authorization": f"Bearer {token}"},
+        ),
+    )
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(timeout=30) as http:
+        for url, headers in reads:
+            while (await http.get(url, headers=headers)).status_code != 200:
+                if time.monotonic() > deadline:
+                    print(f"still catching up (not yet at position {position}): {url}")
+                    return
+                await asyncio.sleep(0.5)
 
 
 async def run(settings: Settings) -> None:
@@ -161,7 +188,10 @@ async def run(settings: Settings) -> None:
     supervisor.start()
     try:
         await supervisor.wait_healthy()
-        print(await import_smith(specs[0].url))
+        said, position = await import_smith(specs[0].url)
+        print(said, flush=True)
+        if position:
+            await caught_up(specs, position)
         print(guide(specs, mail_dir, hooks), flush=True)
         await stop.wait()
     finally:
