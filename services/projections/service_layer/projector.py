@@ -185,12 +185,12 @@ async def _write(
     touched: Refs,
     placed: list[tuple[PositionedEvent, Placement]],
 ) -> None:
-    """The documents touched, the stored events, and what dated facts tighten."""
+    """The documents touched, the stored events, and what dated facts tighten (at once)."""
     await writes.save(world, touched)
     await writes.store_events(placed)
-    for positioned, placement in placed:
-        if positioned.event.occurred_at is not None:
-            await writes.tighten(placement.depends_on, placement.hi)
+    await writes.tighten(
+        [(p.depends_on, p.hi) for e, p in placed if e.event.occurred_at is not None]
+    )
 
 
 async def apply_one(batch: ReadModelBatch, positioned: PositionedEvent) -> None:
@@ -227,7 +227,7 @@ async def fold_into_store(
         return False
     await writes.store_events([(positioned, placement)])
     if event.occurred_at is not None:
-        await writes.tighten(placement.depends_on, placement.hi)
+        await writes.tighten([(placement.depends_on, placement.hi)])
     return True
 
 
