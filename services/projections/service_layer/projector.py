@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from schemas.corrections import RecordsCorrected
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
+from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
 from services.common.consumer import Handled
 from services.common.database import connection_lost
 from services.common.dead_letters import (
@@ -116,7 +116,7 @@ class Projector:
                 continue
             cp.offset = record.offset
             try:
-                positioned = decode_record(record.key, record.value, record.headers)
+                positioned = decode_record_fast(record.key, record.value, record.headers)
             except UndecodableRecord as exc:
                 log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))
                 tally.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
