@@ -204,9 +204,11 @@ async def tighten(conn: Conn, schema: str, dated: Dated) -> None:
     depends on, directly or not, held by that ``hi`` too (``valid_hi`` lowered, as far back as
     it is higher), as :func:`~..domain.validity.lower` says.
 
-    One fact: one recursive statement. Several: the facts they may reach are read at once (a
-    superset: the walk from any of them goes on only past a fact higher than the lowest
-    ``hi``), walked in memory in order, and what changed is written in one statement.
+    One fact: one recursive statement. Several: what each may reach is read in one recursive
+    statement (from each fact's dependencies, on past a fact only while its stored bound is
+    higher than that fact's ``hi``, as the fact's own walk would go: bounds only fall, so the
+    walk in order never goes further), walked in memory in order, and what changed is written
+    in one statement.
     """
     dated = [(deps, hi) for deps, hi in dated if deps]
     if not dated:
@@ -215,9 +217,10 @@ async def tighten(conn: Conn, schema: str, dated: Dated) -> None:
     if len(dated) == 1:
         await db.execute(_TIGHTEN_ONE.format(schema=schema), list(dated[0][0]), dated[0][1])
         return
-    seeds = sorted({p for deps, _ in dated for p in deps})
-    lowest = min(hi for _, hi in dated)
-    rows = await db.fetch(_REACHABLE.format(schema=schema), seeds, lowest)
+    seeds = sorted({(p, hi) for deps, hi in dated for p in deps})
+    rows = await db.fetch(
+        _REACHABLE.format(schema=schema), [p for p, _ in seeds], [hi for _, hi in seeds]
+    )
     changed = lower({int(r[0]): [r[1], r[2]] for r in rows}, dated)
     if changed:
         await db.execute(
@@ -236,11 +239,11 @@ _TIGHTEN_ONE = """WITH RECURSIVE up(position) AS (
         WHERE e.valid_hi > $2)
     UPDATE {schema}.events SET valid_hi = $2
     WHERE position IN (SELECT position FROM up) AND valid_hi > $2"""
-_REACHABLE = """WITH RECURSIVE up(position) AS (
-        SELECT unnest($1::bigint[])
+_REACHABLE = """WITH RECURSIVE up(position, hi) AS (
+        SELECT * FROM unnest($1::bigint[], $2::timestamptz[])
         UNION
-        SELECT unnest(e.depends_on) FROM {schema}.events e JOIN up USING (position)
-        WHERE e.valid_hi > $2)
+        SELECT unnest(e.depends_on), up.hi FROM {schema}.events e JOIN up USING (position)
+        WHERE e.valid_hi > up.hi)
     SELECT position, valid_hi, depends_on FROM {schema}.events
     WHERE position IN (SELECT position FROM up)"""
 
