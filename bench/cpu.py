@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -58,3 +59,47 @@ def ms_per_unit(cpu_s: float | None, count: int | float | None) -> float | None:
     if cpu_s is None or not count:
         return None
     return round(1000 * cpu_s / count, 3)
+
+
+class CpuSampler:
+    """Each process's CPU seconds sampled every ``every_s`` on a thread, wall-clock stamped
+    (``time.time()``, as the load generator stamps its requests), so that the CPU a process
+    spent in any window of a run (one phase) can be read afterwards with :meth:`cpu_s`."""
+
+    def __init__(self, pids: dict[str, int], every_s: float = 0.25) -> None:
+        self.pids = pids
+        self.every_s = every_s
+        self.samples: list[tuple[float, dict[str, float]]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> CpuSampler:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append((time.time(), {n: process_cpu_s(p) for n, p in self.pids.items()}))
+            if self._stop.wait(self.every_s):
+                self.samples.append(
+                    (time.time(), {n: process_cpu_s(p) for n, p in self.pids.items()})
+                )
+                return
+
+    def cpu_s(self, name: str, begin: float, end: float) -> float | None:
+        """CPU seconds ``name`` spent between two wall-clock times (linear between samples);
+        None if the samples do not cover the window."""
+        if not self.samples or begin < self.samples[0][0] or end > self.samples[-1][0]:
+            return None
+        return self._at(name, end) - self._at(name, begin)
+
+    def _at(self, name: str, when: float) -> float:
+        for (t0, a), (t1, b) in zip(self.samples, self.samples[1:], strict=False):
+            if t0 <= when <= t1:
+                share = (when - t0) / (t1 - t0) if t1 > t0 else 0.0
+                return a[name] + share * (b[name] - a[name])
+        return self.samples[-1][1][name]

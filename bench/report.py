@@ -159,6 +159,14 @@ def e2e_section(r: dict[str, Any]) -> list[str]:
                 *lat(p["a_response_to_kafka"], keys),
                 *lat(p.get("b_response_to_read_model"), keys),
                 *lat(p.get("c_response_to_webhook"), keys),
+                *(
+                    f((p.get("cpu_per_unit") or {}).get(k), 2)
+                    for k in (
+                        "registry_ms_per_command",
+                        "projections_ms_per_event",
+                        "notifier_ms_per_matched_event",
+                    )
+                ),
             ]
         )
     return (
@@ -183,6 +191,9 @@ def e2e_section(r: dict[str, Any]) -> list[str]:
                 "p95",
                 "p99",
                 "p99.9",
+                "CPU ms: registry /command",
+                "projections /event",
+                "notifier /alerted event",
             ],
             rows,
         )
@@ -195,7 +206,8 @@ def cpu_per_unit_lines(u: dict[str, Any] | None, cores: dict[str, Any] | None) -
         return []
     cores = cores or {}
     return [
-        f"CPU per unit over all phases ({f(u['commands'])} commands, {f(u['events'])} events, "
+        "CPU per unit over all phases, the low ones included "
+        f"({f(u['commands'])} commands, {f(u['events'])} events, "
         f"{f(u['matched_events'])} alerted events; machine busy "
         f"{f(cores.get('machine_busy'), 2)}): registry "
         f"**{f(u['registry_ms_per_command'], 2)} ms** per command, projections "
