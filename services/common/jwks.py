@@ -80,8 +80,10 @@ class KeySet:
         return self._keys.get(kid)
 
     def publishes(self, kid: str) -> bool:
-        """Whether the key set as last read still has ``kid`` (no read: for trusted tokens)."""
-        return kid in self._keys
+        """Whether the key set, read no longer than ``max_age_s`` ago, has ``kid`` (no read:
+        for tokens already verified; False once the set is due to be read again)."""
+        fresh = self._loaded_at is not None and time.monotonic() - self._loaded_at <= self.max_age_s
+        return fresh and kid in self._keys
 
     async def _refresh(self, seen: float | None, floor: float) -> None:
         async with self._lock:

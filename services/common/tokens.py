@@ -92,7 +92,8 @@ class TokenVerifier:
         return caller
 
     def _still_published(self, kid: str | None) -> bool:
-        """A trusted token stops being trusted as soon as the key set drops its key."""
+        """A trusted token is checked again once the key set is due to be re-read, and stops
+        being trusted when the set drops its key."""
         return kid is None or self.keys is None or self.keys.publishes(kid)
 
     async def _verified_claims(self, token: str) -> tuple[dict[str, Any], str | None]:

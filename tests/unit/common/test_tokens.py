@@ -277,3 +277,16 @@ async def test_a_trusted_token_is_refused_once_the_key_set_drops_its_key(
     assert provider.reads == 2
     with pytest.raises(TokenRefused):
         await check.verify(retiring)  # its key is gone: no longer trusted
+
+
+async def test_a_trusted_token_is_checked_again_once_the_key_set_is_due_for_a_read(
+    keys: dict[str, devkeys.PrivateKey],
+) -> None:
+    provider = Provider([keys["ES256"]])
+    check = TokenVerifier(AuthSettings(), keyset(provider, max_age_s=0, min_refresh_s=0))
+    token = devkeys.sign(keys["ES256"], claims())
+    await check.verify(token)
+    provider.keys = [keys["EdDSA"]]  # withdrawn; the set is already due to be read again
+    with pytest.raises(TokenRefused):
+        await check.verify(token)
+    assert provider.reads >= 2
