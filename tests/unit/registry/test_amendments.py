@@ -29,19 +29,19 @@ def state(bus: Bus, stream_id: str) -> Any:
     return found
 
 
+async def announce(bus: Bus, command: type[Any], **fields: Any) -> Any:
+    """Run ``command`` as a change a source announces (``stage: announced``)."""
+    return await bus.run(cmd(command, **fields, stage="announced"))
+
+
 def at(stream_id: str, version: int) -> dict[str, Any]:
     return {"stream_id": stream_id, "stream_version": version}
 
 
 async def test_an_announced_dissolution_is_pending_until_it_takes_effect(bus: Bus) -> None:
     await register(bus, "nhsiq")
-    await bus.run(
-        cmd(
-            c.DissolveOrganisation,
-            organisation_id="nhsiq",
-            stage="announced",
-            scope="as a national organisation",
-        )
+    await announce(
+        bus, c.DissolveOrganisation, organisation_id="nhsiq", scope="as a national organisation"
     )
     body = state(bus, "organisation-nhsiq")
     assert body.status is organisation.OrganisationStatus.ACTIVE and len(body.pending) == 1
@@ -55,9 +55,7 @@ async def test_an_announced_dissolution_is_pending_until_it_takes_effect(bus: Bu
 
 async def test_a_withdrawn_announcement_never_takes_effect(bus: Bus) -> None:
     await register(bus, "scn")
-    await bus.run(
-        cmd(c.RenameOrganisation, organisation_id="scn", new_name="CN", stage="announced")
-    )
+    await announce(bus, c.RenameOrganisation, organisation_id="scn", new_name="CN")
     await bus.run(cmd(c.WithdrawChange, announcement=at("organisation-scn", 2), reason="dropped"))
     body = state(bus, "organisation-scn")
     assert (body.name, body.pending) == ("SCN", ())
@@ -68,22 +66,20 @@ async def test_a_withdrawn_announcement_never_takes_effect(bus: Bus) -> None:
 async def test_taking_effect_rechecks_the_world_as_it_is_then(bus: Bus) -> None:
     await register(bus, "academy", "nhsi")
     await assign(bus, "talent", "academy", "Talent")
-    await bus.run(cmd(c.DissolveOrganisation, organisation_id="academy", stage="announced"))
+    await announce(bus, c.DissolveOrganisation, organisation_id="academy")
     with pytest.raises(DomainRuleViolated, match="still holds talent"):
         await bus.run(cmd(c.RecordChangeInEffect, announcement=at("organisation-academy", 2)))
 
 
 async def test_an_announced_transfer_holds_nothing_until_it_takes_effect(bus: Bus) -> None:
     await register(bus, "nhsi")
-    await bus.run(
-        cmd(
-            c.TransferResponsibility,
-            responsibility_id="talent",
-            description="Talent",
-            to_id="nhsi",
-            stage="announced",
-            expected_on="2016-04-01",
-        )
+    await announce(
+        bus,
+        c.TransferResponsibility,
+        responsibility_id="talent",
+        description="Talent",
+        to_id="nhsi",
+        expected_on="2016-04-01",
     )
     assert state(bus, "responsibility-talent").holder_id is None
     [event] = bus.events("responsibility-talent")
@@ -92,27 +88,16 @@ async def test_an_announced_transfer_holds_nothing_until_it_takes_effect(bus: Bu
 
 
 async def test_an_announced_body_cannot_hold_until_established(bus: Bus) -> None:
-    await bus.run(
-        cmd(
-            c.RegisterOrganisation,
-            organisation_id="boards",
-            name="Boards",
-            kind="governing_board",
-            stage="announced",
-        )
+    await announce(
+        bus, c.RegisterOrganisation, organisation_id="boards", name="Boards", kind="governing_board"
     )
     await register(bus, "academy")
     with pytest.raises(DomainRuleViolated, match="not_established"):
         await bus.run(
             cmd(c.AssignAccountability, organisation_id="academy", accountable_to_id="boards")
         )
-    await bus.run(
-        cmd(
-            c.AssignAccountability,
-            organisation_id="academy",
-            accountable_to_id="boards",
-            stage="announced",
-        )
+    await announce(
+        bus, c.AssignAccountability, organisation_id="academy", accountable_to_id="boards"
     )
 
 
