@@ -1,8 +1,8 @@
 """``make run``: the whole system on this machine, no Docker needed.
 
 Starts PostgreSQL and Kafka (if not running), the three services under a supervisor, a local
-mail sink for the notifier's email, imports the Smith review (idempotent), prints where to look,
-and runs until Ctrl-C or ``make stop``.
+mail sink for the notifier's email and a local webhook receiver (``infra/sinks.py``), imports the
+Smith review (idempotent), prints where to look, and runs until Ctrl-C or ``make stop``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from infra import stack
+from infra import sinks, stack
 from infra.kafka import principals
 from infra.process import is_alive, read_pid
 from infra.settings import REPO_ROOT, Settings
@@ -25,16 +25,22 @@ from services.common.kafka import environment
 DATASET = REPO_ROOT / "data" / "smith-review.yaml"
 
 
+PORTS = (
+    ("registry", 8001),
+    ("projections", 8002),
+    ("notifier", 8003),
+    ("pages", 8004),
+    ("hooks", 8005),
+)
+"""Each local HTTP process and its default port (``REMIT_<NAME>_PORT`` overrides it)."""
+
+
+def ports() -> dict[str, int]:
+    return {name: int(os.environ.get(f"REMIT_{name.upper()}_PORT", d)) for name, d in PORTS}
+
+
 def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
-    port = {
-        name: int(os.environ.get(f"REMIT_{name.upper()}_PORT", default))
-        for name, default in (
-            ("registry", 8001),
-            ("projections", 8002),
-            ("notifier", 8003),
-            ("pages", 8004),
-        )
-    }
+    port = ports()
     common = {
         "REMIT_DATABASE_URL": settings.database_url,
         "REMIT_REGISTRY_URL": f"http://127.0.0.1:{port['registry']}",
@@ -45,10 +51,14 @@ def service_specs(settings: Settings, mail_port: int) -> list[ServiceSpec]:
         """Each service is its own Kafka principal, with only the ACLs it needs."""
         return {**common, **environment(principals.client(settings, name)), **extra}
 
+    # Alerts go to this machine's sinks: the mail sink, and the webhook receiver on loopback
+    # (which the SSRF guard refuses unless allow-listed; this stack only); their links point
+    # at the pages.
     mail = {
         "REMIT_SMTP_HOST": "127.0.0.1",
         "REMIT_SMTP_PORT": str(mail_port),
-        "REMIT_PAGES_BASE_URL": f"http://127.0.0.1:{port['pages']}",  # the alerts' links
+        "REMIT_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
+        "REMIT_PAGES_BASE_URL": f"http://127.0.0.1:{port['pages']}",
     }
     return [
         ServiceSpec("registry", "services.registry", port["registry"], ("serve",), env("registry")),
@@ -74,7 +84,12 @@ def pages_url(specs: list[ServiceSpec]) -> str:
     return f"http://127.0.0.1:{projections.env['REMIT_PAGES_PORT']}/"
 
 
-def guide(specs: list[ServiceSpec], mail_dir: Path) -> str:
+def hooks_spec(settings: Settings) -> ServiceSpec:
+    folder = str(settings.state_dir / "hooks")
+    return ServiceSpec("hooks", "infra.sinks", ports()["hooks"], ("hooks", folder))
+
+
+def guide(specs: list[ServiceSpec], mail_dir: Path, hooks: ServiceSpec) -> str:
     registry, projections, notifier = (s.url for s in specs)
     return f"""
 Remit is running.
@@ -82,25 +97,28 @@ Remit is running.
   registry     {registry}/docs      (commands, event feed: {registry}/v1/events)
   projections  {projections}/docs   (read models)
   notifier     {notifier}/docs      (subscriptions, deliveries)
-  mail         written to {mail_dir}
+  mail         alert e-mail lands in {mail_dir}/new
+  webhooks     POST {hooks.url}/<anything> lands in {hooks.args[1]}
 
 Try:
-  curl -s {projections}/v1/organisations/nhs-improvement | python -m json.tool
-  curl -s {projections}/v1/reviews/smith-review/summary | python -m json.tool
+  curl -s {projections}/v1/organisations/nhs-improvement | python3 -m json.tool
+  curl -s {projections}/v1/reviews/smith-review/summary | python3 -m json.tool
 
-Subscribe NHS Improvement to alerts (email lands in the mail folder above; a webhook URL must
-resolve to a public address, or be allow-listed in REMIT_WEBHOOK_ALLOW_HOSTS):
+Subscribe NHS Improvement to alerts by e-mail (it lands in the mail folder above):
   TOKEN=$(.venv/bin/remit token --scope subscriptions:write --org nhs-improvement)
   curl -s -X POST {notifier}/v1/subscriptions -H "Authorization: Bearer $TOKEN" \\
        -H 'Content-Type: application/json' \\
        -d '{{"channel": "email", "email": "alerts@nhs-improvement.example"}}'
-  .venv/bin/remit subscriptions add --org nhs-improvement --url https://hooks.example.org/remit
+or by webhook, to the local receiver (keep the secret it prints, to verify signatures):
+  .venv/bin/remit subscriptions add --org nhs-improvement --url {hooks.url}/nhs-improvement
 
+An integrator's first ten minutes, step by step: docs/integrators.md.
 Stop with Ctrl-C here, or 'make stop' from another terminal (data is kept).
 """
 
 
-async def import_smith(registry_url: str) -> str:
+async def import_smith(registry_url: str) -> tuple[str, int]:
+    """Import the Smith review; what to print, and the position the import reached."""
     from services.cli.main import CliSettings
     from services.common.auth import issue_token
     from services.registry.dataset import load_dataset
@@ -108,16 +126,42 @@ async def import_smith(registry_url: str) -> str:
 
     token = issue_token(CliSettings(), "make-run", ["registry:write"])
 
-    def run() -> str:
+    def run() -> tuple[str, int]:
         with httpx.Client(
             base_url=registry_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
         ) as client:
             summary = import_commands(client, load_dataset(DATASET))
         if summary.failures:
-            return "import failed: " + "; ".join(summary.failures)
-        return f"Smith review: {summary.appended} events appended, {summary.replayed} already there"
+            return "import failed: " + "; ".join(summary.failures), 0
+        said = f"Smith review: {summary.appended} events appended, {summary.replayed} already there"
+        return said, summary.position
 
     return await asyncio.to_thread(run)
+
+
+async def caught_up(specs: list[ServiceSpec], position: int, within_s: float = 300.0) -> None:
+    """Wait until the projections and the notifier have read up to ``position``, so that the
+    guide's examples (reads, subscriptions to the imported bodies) work as soon as it shows."""
+    from services.cli.main import CliSettings
+    from services.common.auth import issue_token
+
+    urls = {s.name: s.url for s in specs}
+    token = issue_token(CliSettings(), "make-run", ["subscriptions:read"])
+    reads: tuple[tuple[str, dict[str, str]], ...] = (
+        (f"{urls['projections']}/v1/reviews/smith-review/summary?min_position={position}", {}),
+        (
+            f"{urls['notifier']}/v1/subscriptions?min_position={position}",
+            {"Authorization": f"Bearer {token}"},
+        ),
+    )
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(timeout=30) as http:
+        for url, headers in reads:
+            while (await http.get(url, headers=headers)).status_code != 200:
+                if time.monotonic() > deadline:
+                    print(f"still catching up (not yet at position {position}): {url}")
+                    return
+                await asyncio.sleep(0.5)
 
 
 async def run(settings: Settings) -> None:
@@ -125,7 +169,7 @@ async def run(settings: Settings) -> None:
     print(f"PostgreSQL {endpoints.postgres_version}")
     print(f"Kafka {endpoints.kafka_version} at {endpoints.kafka_bootstrap}")
     mail_dir = settings.state_dir / "mail"
-    mail_dir.mkdir(parents=True, exist_ok=True)
+    sinks.maildir(mail_dir)
     mail_port = int(os.environ.get("REMIT_MAIL_PORT", 8025))
     specs = service_specs(settings, mail_port)
     mail = ServiceSpec(
@@ -134,7 +178,8 @@ async def run(settings: Settings) -> None:
         0,
         ("-n", "-l", f"127.0.0.1:{mail_port}", "-c", "aiosmtpd.handlers.Mailbox", str(mail_dir)),
     )
-    supervisor = Supervisor([*specs, mail])
+    hooks = hooks_spec(settings)
+    supervisor = Supervisor([*specs, mail, hooks])
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -143,8 +188,11 @@ async def run(settings: Settings) -> None:
     supervisor.start()
     try:
         await supervisor.wait_healthy()
-        print(await import_smith(specs[0].url))
-        print(guide(specs, mail_dir), flush=True)
+        said, position = await import_smith(specs[0].url)
+        print(said, flush=True)
+        if position:
+            await caught_up(specs, position)
+        print(guide(specs, mail_dir, hooks), flush=True)
         await stop.wait()
     finally:
         print("stopping services ...", flush=True)

@@ -75,7 +75,8 @@ async def subscribe(notifier_url: str, hook: str, orgs: Sequence[str]) -> None:
             )
             answer = await http.post(
                 "/v1/subscriptions",
-                json={"channel": "webhook", "url": hook},
+                # registered just before the notifier started: it may not have read them yet
+                json={"channel": "webhook", "url": hook, "await_registration": True},
                 headers={"Authorization": f"Bearer {token}"},
             )
             if answer.status_code != 201:

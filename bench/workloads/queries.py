@@ -42,6 +42,7 @@ from bench.context import Context
 from bench.cpu import CpuWindow
 from bench.services import Service
 from bench.stats import ratio, summarise
+from bench.targets import below
 from infra.settings import free_ports
 
 TOPIC = "bench.queries.events"
@@ -107,6 +108,12 @@ def load(
     rows = rows or [{"dropped_total": out["dropped"].get(str(measured), 0)}]
     rows[0]["cpu"] = used
     return rows, warmup
+
+
+def cold_p99(first: dict[str, Any]) -> float | None:
+    """The worst kind's p99 of the cold answers (the target is on every kind)."""
+    p99s = [v["p99_ms"] for v in first.values() if isinstance(v, dict) and v.get("p99_ms")]
+    return max(p99s) if p99s else None
 
 
 def first_answers(base_url: str, urls: list[list[str]]) -> dict[str, Any]:
@@ -259,7 +266,8 @@ def run(ctx: Context) -> dict[str, Any]:
         "p99_over_healthz_p99": ratio(p99, baseline["latency_from_schedule"]["p99_ms"]),
         "pages": pages,
         "targets": {
-            "p99_ms": {"value": p99, "target": 10, "met": None if p99 is None else p99 < 10},
+            "p99_ms": below(p99, 10),
+            "cold_render_p99_ms_worst_kind": below(cold_p99(first), 50),
             "pages_p99_ms": pages["target_p99"],
         },
     }

@@ -161,6 +161,12 @@ def subscriptions_add(
     event_type: Annotated[
         list[str] | None, typer.Option("--type", help="Event type filter (wildcards).")
     ] = None,
+    min_position: Annotated[
+        int | None, typer.Option(help="Wait until the notifier has read this position.")
+    ] = None,
+    await_registration: Annotated[
+        bool, typer.Option(help="Subscribe a body the notifier has not seen registered yet.")
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Subscribe an organisation by webhook or email; prints the signing secret once."""
@@ -169,9 +175,12 @@ def subscriptions_add(
     body: dict[str, object] = {
         "channel": "webhook" if url else "email",
         "event_types": event_type or [],
+        "await_registration": await_registration,
     }
     body["url" if url else "email"] = url or email
-    emit(_notifier_write(org, "POST", "/v1/subscriptions", json=body), as_json)
+    params = {"min_position": min_position} if min_position is not None else {}
+    answer = _notifier_write(org, "POST", "/v1/subscriptions", json=body, params=params)
+    emit(answer, as_json)
 
 
 @subscriptions_app.command("remove")
@@ -184,11 +193,18 @@ def subscriptions_remove(subscription_id: str, org: OrgOption = None) -> None:
 @deliveries_app.command("list")
 def deliveries_list(
     subscription_id: Annotated[str | None, typer.Option("--subscription")] = None,
+    position: Annotated[int | None, typer.Option(help="Only the event at this position.")] = None,
+    correlation_id: Annotated[str | None, typer.Option(help="Only events of this id.")] = None,
     org: OrgOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """List deliveries with their attempts."""
-    params = {"subscription_id": subscription_id} if subscription_id else {}
+    wanted = {
+        "subscription_id": subscription_id,
+        "event_position": position,
+        "correlation_id": correlation_id,
+    }
+    params = {k: v for k, v in wanted.items() if v is not None}
     with _client(_settings().notifier_url, ["subscriptions:read", "subscriptions:write"], org) as c:
         rows = check(c.get("/v1/deliveries", params=params))
     rows = rows.get("items", rows) if isinstance(rows, dict) else rows

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from typing import Literal, Protocol
 
 from fastapi import FastAPI
+from pydantic import BaseModel
 from starlette.middleware import Middleware
 
-from services.common import auth, observability, problems
+from services.common import auth, observability, openapi, problems
 from services.common.ratelimit import RateLimit
 
 
@@ -25,24 +26,38 @@ def service_app(
     limits: Iterable[RateLimit] = (),
     inner: Sequence[Middleware] = (),
     metrics_endpoint: bool = True,
+    description: str = "",
 ) -> FastAPI:
     """Callers are checked with ``settings`` (tokens) and ``limits`` (per-caller rates the
     routes name). ``inner`` middleware runs inside the request context (its answers get a
-    correlation id and are measured); the body limit runs outside everything."""
-    app = FastAPI(title=f"Remit {service}", version="1.0.0", summary=summary, lifespan=lifespan)
+    correlation id and are measured); the body limit runs outside everything. Each route's
+    name is its ``operationId`` (what generated clients call it), so names are unique."""
+    app = FastAPI(
+        title=f"Remit {service}",
+        version="1.0.0",
+        summary=summary,
+        description=description,
+        lifespan=lifespan,
+        generate_unique_id_function=lambda route: route.name,
+    )
     problems.install(app, errors)
     auth.install(app, settings, limits)
+    openapi.install(app)
 
-    @app.get("/healthz", tags=["ops"])
-    async def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["ops"], response_model=Alive)
+    async def healthz() -> Alive:
         """Alive."""
-        return {"status": "ok"}
+        return Alive()
 
     for middleware in inner:
         app.add_middleware(middleware.cls, *middleware.args, **middleware.kwargs)
     observability.install(app, service, metrics_endpoint=metrics_endpoint)
     app.add_middleware(problems.BodyLimit, max_bytes=max_body_bytes)
     return app
+
+
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
 
 
 class Service(Protocol):

@@ -20,6 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
+from services.common import openapi
 from services.common.jwks import KeySet, KeysUnavailable
 from services.common.ratelimit import RateLimit
 from services.common.tokens import HS256, Caller, TokenRefused, TokenVerifier, claims_for
@@ -152,11 +153,16 @@ async def authenticate(request: Request) -> Caller:
 def require_scope(scope: str, limit: str | None = None) -> Any:
     """A dependency that yields the :class:`Caller` if its token grants ``scope`` (or admin),
     within the per-caller rate limit named ``limit`` (429 beyond it)."""
+    return require_any_scope((scope,), limit)
+
+
+def require_any_scope(scopes: tuple[str, ...], limit: str | None = None) -> Any:
+    """:func:`require_scope` where any one of ``scopes`` will do (the first is named in a 403)."""
 
     async def dependency(request: Request) -> Caller:
         caller = await authenticate(request)
-        if scope not in caller.scopes and not caller.is_admin:
-            raise HTTPException(403, f"the token lacks the scope {scope!r}")
+        if not (caller.is_admin or caller.scopes & set(scopes)):
+            raise HTTPException(403, f"the token lacks the scope {scopes[0]!r}")
         if limit is not None:
             rate = request.app.state.auth.limits[limit]
             if wait := rate.take(caller.subject):
@@ -164,4 +170,5 @@ def require_scope(scope: str, limit: str | None = None) -> Any:
                 raise HTTPException(429, detail, headers={"Retry-After": rate.retry_after(wait)})
         return caller
 
+    openapi.mark(dependency, scopes, limit)
     return Depends(dependency)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from services.common.auth import Caller, require_scope
 from services.common.dead_letters import DeadLetterStore
+from services.common.openapi import problems
 
 LetterId = Annotated[int, Path(ge=1, le=2**63 - 1, description="A dead letter's id.")]
 
@@ -64,7 +65,12 @@ def dead_letter_router(store_of: Callable[[Request], DeadLetterStore]) -> APIRou
         items = [DeadLetterPublic.model_validate(row) for row in rows]
         return DeadLetters(degraded=open_count > 0, unacknowledged=open_count, items=items)
 
-    @router.post("/{letter_id}/acknowledge", response_model=DeadLetterAcknowledged)
+    @router.post(
+        "/{letter_id}/acknowledge",
+        response_model=DeadLetterAcknowledged,
+        responses=problems(404, s404="No dead letter with this id."),
+        name="acknowledge_dead_letter",
+    )
     async def acknowledge(
         letter_id: LetterId, caller: Admin, store: Store
     ) -> DeadLetterAcknowledged:

@@ -79,6 +79,10 @@ class KeySet:
             await self._refresh(self._tried_at, floor=self.min_refresh_s)
         return self._keys.get(kid)
 
+    def publishes(self, kid: str) -> bool:
+        """Whether the key set as last read still has ``kid`` (no read: for trusted tokens)."""
+        return kid in self._keys
+
     async def _refresh(self, seen: float | None, floor: float) -> None:
         async with self._lock:
             if self._tried_at != seen:

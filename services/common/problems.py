@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -34,9 +35,12 @@ UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
 
 
 def database_unavailable(exc: BaseException) -> bool:
-    """True if ``exc`` says the database cannot be reached now (not that the request was bad)."""
+    """True if ``exc`` says the database cannot be reached now (not that the request was bad).
+    ``exc`` is SQLAlchemy's, or asyncpg's from a statement sent to the driver directly."""
     if isinstance(exc, OSError):
         return True
+    if isinstance(exc, asyncpg.PostgresError):
+        return str(exc.sqlstate or "").startswith(UNAVAILABLE_SQLSTATES)
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated or isinstance(exc.orig, OSError):
@@ -74,7 +78,10 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
         async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
             status = int(getattr(exc, "status", 400))
             title = str(getattr(exc, "title", "Request refused"))
-            return problem(status, title, str(getattr(exc, "detail", exc)))
+            extra = dict(getattr(exc, "extra", None) or {})
+            response = problem(status, title, str(getattr(exc, "detail", exc)), **extra)
+            response.headers.update(getattr(exc, "headers", None) or {})
+            return response
 
         app.add_exception_handler(domain_error, on_domain_error)
 
@@ -126,6 +133,7 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(DBAPIError, on_database)
+    app.add_exception_handler(asyncpg.PostgresError, on_database)
     app.add_exception_handler(OSError, on_database)
     app.add_exception_handler(Exception, on_unexpected)
 

@@ -6,7 +6,7 @@ are for development; production refuses the unsafe ones (see :class:`AuthSetting
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, PostgresDsn, StringConstraints
 from pydantic_settings import SettingsConfigDict
@@ -18,6 +18,19 @@ from services.common.kafka import KafkaSettings
 SqlIdentifier = Annotated[str, StringConstraints(pattern=r"^[a-z_][a-z0-9_]{0,50}$")]
 """A lower-case PostgreSQL identifier, safe to splice into SQL unquoted (short enough for a
 ``_vNNN`` suffix)."""
+
+
+EventsAccess = Annotated[
+    Literal["public", "token"],
+    Field(
+        description="Who may read the events with their actors and correlation ids: `public`"
+        " (anyone: the register is open data, and who recorded a fact is part of its"
+        " provenance) or `token` (the registry's feed needs a token with `events:read`; the"
+        " projections withhold `actor`, `correlation_id` and `causation_id` from every answer)."
+        " Registry and projections must agree; see docs/configuration.md#decisions"
+    ),
+]
+"""``REMIT_EVENTS_ACCESS``, read by the registry (its feed) and the projections (actor fields)."""
 
 
 class ServiceSettings(AuthSettings, KafkaSettings):

@@ -74,23 +74,29 @@ class TokenVerifier:
         self.settings = settings
         self.keys = keys
         self._clock = clock
-        self._trusted: TLRUCache[str, tuple[Caller, float]] = TLRUCache(
+        self._trusted: TLRUCache[str, tuple[Caller, float, str | None]] = TLRUCache(
             TRUSTED_TOKENS, ttu=lambda _token, entry, _now: entry[1], timer=clock
         )
 
     async def verify(self, token: str) -> Caller:
         """The caller the token speaks for; :class:`TokenRefused` or :class:`KeysUnavailable`."""
-        if (trusted := self._trusted.get(token)) is not None:
+        trusted = self._trusted.get(token)
+        if trusted is not None and self._still_published(trusted[2]):
             return trusted[0]
-        claims = await self._verified_claims(token)
+        claims, kid = await self._verified_claims(token)
         caller = caller_of(claims)
         now = self._clock()
         until = min(now + TRUSTED_FOR_S, float(claims["exp"]) + self.settings.jwt_leeway_s)
         if until > now:
-            self._trusted[token] = (caller, until)
+            self._trusted[token] = (caller, until, kid)
         return caller
 
-    async def _verified_claims(self, token: str) -> dict[str, Any]:
+    def _still_published(self, kid: str | None) -> bool:
+        """A trusted token stops being trusted as soon as the key set drops its key."""
+        return kid is None or self.keys is None or self.keys.publishes(kid)
+
+    async def _verified_claims(self, token: str) -> tuple[dict[str, Any], str | None]:
+        """The token's claims and the JWKS key it was signed with (None for HS256)."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.InvalidTokenError as exc:
@@ -112,7 +118,8 @@ class TokenVerifier:
             raise TokenRefused("the bearer token has expired") from exc
         except jwt.InvalidTokenError as exc:
             raise TokenRefused(f"the bearer token is invalid: {exc}") from exc
-        return claims
+        kid = header.get("kid") if alg != HS256 else None
+        return claims, kid if isinstance(kid, str) else None
 
     async def _key(self, alg: str, kid: object) -> Any:
         if alg == HS256:

@@ -116,6 +116,8 @@ def bootstrap(settings: NotifierSettings) -> Notifier:
             subscriptions,
             functools.partial(check_target, allow=allow),
             settings.webhook_require_https,
+            settings.min_position_max_wait_s,
+            settings.min_position_poll_s,
         ),
         pool=pool,
         dead_letters=dead_letters,

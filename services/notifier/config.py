@@ -54,6 +54,9 @@ class NotifierSettings(ConsumerSettings):
     disable_after_s: float = Field(default=5 * 24 * 3600, gt=0)
     secret_overlap_default_s: float = Field(default=24 * 3600, ge=0)
 
+    min_position_max_wait_s: float = Field(default=5.0, ge=0)
+    min_position_poll_s: float = Field(default=0.05, gt=0)
+
     workers: int = Field(default=16, ge=1)
     max_in_flight_per_subscription: int = Field(default=2, ge=1)
     worker_poll_s: float = Field(default=1.0, gt=0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from services.common.settings import ConsumerSettings, SqlIdentifier
+from services.common.settings import ConsumerSettings, EventsAccess, SqlIdentifier
 
 
 class ProjectionsSettings(ConsumerSettings):
@@ -26,3 +26,4 @@ class ProjectionsSettings(ConsumerSettings):
         description="Port of the pages for people (HTML, served by `serve` beside the API "
         "from the same read model); 0: no pages",
     )
+    events_access: EventsAccess = "public"

@@ -5,9 +5,9 @@ The defaults point at the local stack started by ``python -m infra up``; they ar
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from services.common.settings import ServiceSettings, SqlIdentifier
+from services.common.settings import EventsAccess, ServiceSettings, SqlIdentifier
 
 
 class RegistrySettings(ServiceSettings):
@@ -62,4 +62,18 @@ class RegistrySettings(ServiceSettings):
 
     port: int = Field(default=8001, ge=1, le=65535)
     run_relay: bool = True
-    feed_requires_auth: bool = False
+    events_access: EventsAccess = "public"
+    feed_requires_auth: bool = Field(
+        default=False, description="Deprecated: `true` is `REMIT_EVENTS_ACCESS=token`"
+    )
+    projections_url: str = Field(
+        default="http://127.0.0.1:8002",
+        description="Where the projections service is published: the OpenAPI links from a"
+        " command's answer to the read resources it changes point there",
+    )
+
+    @model_validator(mode="after")
+    def _feed_closed_by_the_old_name(self) -> RegistrySettings:
+        if self.feed_requires_auth:
+            self.events_access = "token"
+        return self

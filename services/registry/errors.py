@@ -2,7 +2,7 @@
 
 RegistryError
 ├── DomainRuleViolated        422  a rule of the domain refuses the command
-│   ├── UnknownEntity         404/422  a named organisation, review, ... does not exist
+│   ├── UnknownEntity         422  a named organisation, review, ... does not exist
 │   ├── InconsistentHistory   422  a stream (as corrected) would not fold: an event no longer fits
 │   └── AlreadyExists         409  the id is taken
 ├── ConcurrencyConflict       409  the stream moved on since it was read

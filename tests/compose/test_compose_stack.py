@@ -118,6 +118,7 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     notifier = stack.url("REMIT_NOTIFIER_HOST_PORT")
     hook = httpx.post(
         f"{notifier}/v1/subscriptions",
+        params={"min_position": position},  # once the notifier has read the registration
         json={"channel": "webhook", "url": "https://webhook-receiver:8443/remit"},
         headers=bearer(subscriber),
     )
@@ -125,6 +126,7 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     mailbox = f"alerts@{org}.example.org"
     mail = httpx.post(
         f"{notifier}/v1/subscriptions",
+        params={"min_position": position},
         json={"channel": "email", "email": mailbox},
         headers=bearer(subscriber),
     )

@@ -160,7 +160,7 @@ async def mails(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> list[
             token = issue_token(AuthSettings(), "alerts-e2e", ["subscriptions:write"], org)
             answer = await http.post(
                 f"{stack.notifier}/v1/subscriptions",
-                json={"channel": "email", "email": _address(org)},
+                json={"channel": "email", "email": _address(org), "await_registration": True},
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert answer.status_code == 201, answer.text

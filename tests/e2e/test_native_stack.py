@@ -59,10 +59,11 @@ async def test_a_command_reaches_kafka_read_model_webhook_and_every_log(
     async with httpx.AsyncClient(timeout=30) as http:
         created = await http.post(
             f"{stack.notifier}/v1/subscriptions",
-            json={"channel": "webhook", "url": hook_url},
+            json={"channel": "webhook", "url": hook_url, "await_registration": True},
             headers=subscriber,
         )
         assert created.status_code == 201, created.text
+        assert created.json()["organisation_known"] is False  # registered below
         secret = created.json()["secret"]
 
         r = await http.post(

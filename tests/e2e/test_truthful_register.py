@@ -150,6 +150,7 @@ async def test_corrections_retract_replace_refuse_and_alert(
         token = issue_token(AuthSettings(), "e2e", ["subscriptions:write"], old)
         subscribed = await http.post(
             f"{stack.notifier}/v1/subscriptions",
+            params={"min_position": remit.position},  # the notifier has read the registration
             json={"channel": "webhook", "url": url},
             headers={"Authorization": f"Bearer {token}"},
         )

@@ -51,7 +51,7 @@ async def drill() -> AsyncIterator[Drill]:
         async with httpx.AsyncClient(base_url=stack.notifier.url, timeout=10) as http:
             created = await http.post(
                 "/v1/subscriptions",
-                json={"channel": "webhook", "url": receiver.url(HOOK)},
+                json={"channel": "webhook", "url": receiver.url(HOOK), "await_registration": True},
                 headers={"Authorization": f"Bearer {token}"},
             )
         assert created.status_code == 201, created.text

@@ -95,12 +95,15 @@ def running(database_url: str, kafka_bootstrap: str, **extra: str) -> Iterator[S
                 "REMIT_DB_SCHEMA": f"notifier_sec_{run}",
                 "REMIT_CONSUMER_GROUP": f"n-sec-{run}",
                 "REMIT_WEBHOOK_ALLOW_HOSTS": '["127.0.0.1"]',
+                "REMIT_MIN_POSITION_MAX_WAIT_S": "0.2",
             },
         ),
     }
     logdir = Path(tempfile.mkdtemp(prefix="remit-security-logs-"))
     procs: list[subprocess.Popen[bytes]] = []
-    urls, logs = {}, {}
+    urls = {name: f"http://127.0.0.1:{port}" for name, port in zip(each, ports, strict=True)}
+    each["registry"][1]["REMIT_PROJECTIONS_URL"] = urls["projections"]  # its links point there
+    logs = {}
     try:
         for (name, (args, env)), port in zip(each.items(), ports, strict=True):
             logs[name] = logdir / f"{name}.log"
@@ -115,7 +118,6 @@ def running(database_url: str, kafka_bootstrap: str, **extra: str) -> Iterator[S
                         stdin=subprocess.DEVNULL,
                     )
                 )
-            urls[name] = f"http://127.0.0.1:{port}"
         for proc, name in zip(procs, each, strict=True):
             _wait_healthy(urls[name], proc, logs[name])
         yield Services(urls["registry"], urls["projections"], urls["notifier"], topic, logs)
@@ -132,5 +134,8 @@ def running(database_url: str, kafka_bootstrap: str, **extra: str) -> Iterator[S
 
 @pytest.fixture(scope="package")
 def services(database_url: str, kafka_bootstrap: str) -> Iterator[Services]:
-    with running(database_url, kafka_bootstrap) as started:
+    # No per-caller limits: the fuzzing and stateful runs send hundreds of requests as admin.
+    with running(
+        database_url, kafka_bootstrap, REMIT_WRITE_RATE_PER_S="0", REMIT_SUBSCRIPTION_RATE_PER_S="0"
+    ) as started:
         yield started

@@ -165,7 +165,11 @@ async def test_secrets_never_show_again_in_answers_or_logs(services: Services) -
     async with httpx.AsyncClient(base_url=services.notifier, timeout=10) as http:
         created = await http.post(
             "/v1/subscriptions",
-            json={"channel": "webhook", "url": "http://127.0.0.1:9/hook"},
+            json={
+                "channel": "webhook",
+                "url": "http://127.0.0.1:9/hook",
+                "await_registration": True,
+            },
             headers=owner,
         )
         assert created.status_code == 201, created.text

@@ -8,6 +8,7 @@ decoder's fuzzing is in tests/unit/schemas/test_wire_malformed.py.)
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 
@@ -98,8 +99,35 @@ def test_a_nul_character_in_a_string_is_422_not_a_500(
         "email": "a@b.test",
         "description": "x\u0000y",
         "organisation_id": "o",
+        "await_registration": True,
     }
     assert_refused(http.post(services.notifier + "/v1/subscriptions", json=sub), 422)
+
+
+def test_a_lone_surrogate_in_a_valid_body_is_422_not_a_500(
+    services: Services, http: httpx.Client
+) -> None:
+    """JSON may escape half a UTF-16 pair (``"\\ud800"``); Python parses it into a string that
+    no UTF-8 store or answer can hold. Here the rest of the body is valid, so only the lone
+    surrogate can be what is refused."""
+    lone = "x\ud800y"
+    org = f"sur-{uuid.uuid4().hex[:6]}"
+    body = {"source": SOURCE, "organisation_id": org, "name": lone, "kind": "team"}
+    assert_refused(post(http, services.registry + "/v1/organisations", body), 422)
+    sub = {
+        "channel": "email",
+        "email": f"a{lone}@b.test",
+        "description": lone,
+        "organisation_id": "o",
+        "await_registration": True,
+    }
+    assert_refused(post(http, services.notifier + "/v1/subscriptions", sub), 422)
+    assert http.get(services.registry + "/healthz").status_code == 200
+
+
+def post(http: httpx.Client, url: str, body: object) -> httpx.Response:
+    """``body`` as JSON with every non-ASCII character escaped (httpx would encode it UTF-8)."""
+    return http.post(url, content=json.dumps(body), headers={"Content-Type": "application/json"})
 
 
 async def test_an_unknown_event_type_on_the_bus_is_dead_lettered_and_the_rest_goes_on(

@@ -88,7 +88,7 @@ async def test_subscription_management_is_limited_per_caller_and_reads_are_not(
     ) as h:
         org = f"rl-{uuid.uuid4().hex[:6]}"
         writer = h.token(org)
-        body = {"channel": "email", "email": "ops@rl.test"}
+        body = {"channel": "email", "email": "ops@rl.test", "await_registration": True}
         for _ in range(2):
             assert (
                 await h.api.post("/v1/subscriptions", json=body, headers=writer)

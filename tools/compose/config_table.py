@@ -173,6 +173,19 @@ development on one machine; `REMIT_ENVIRONMENT=production` refuses the unsafe on
 tokens, plain-HTTP webhooks, a plain-HTTP JWKS URL, test hooks). What each security setting
 defends: [security.md](security.md). `docker-compose.yml` sets the values a
 container needs; see [compose.md](compose.md).
+
+## Decisions
+
+**Who may read the event feed** (`REMIT_EVENTS_ACCESS`, registry and projections). Default
+`public`: the registry's `GET /v1/events` and `GET /v1/streams/{id}` need no token, and every
+event carries its `actor`, `correlation_id` and `causation_id`, in the feed and in the
+projections' answers. The register is open government data, and who recorded a fact, in which
+request, is part of that fact's provenance. A deployment where the actors are personal data,
+or where correlation ids must not leave the organisation, sets `token` on both services: the
+feed then needs a token with the `events:read` scope (401 without one, 403 without the scope),
+and the projections, which stay public, leave `actor`, `correlation_id` and `causation_id` out
+of every answer. The two services must agree; `REMIT_FEED_REQUIRES_AUTH=true` is the
+deprecated spelling of `token`.
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid, parseaddr
 
 import aiosmtplib
 
@@ -25,6 +26,11 @@ class SmtpSender:
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
+        message["Date"] = formatdate(usegmt=True)
+        # The delivery's id: a retried send is the same message to the receiving mail system.
+        _, at, domain = parseaddr(self.sender)[1].rpartition("@")
+        domain = domain if at and domain else "remit.invalid"
+        message["Message-ID"] = f"<{msg_id}@{domain}>" if msg_id else make_msgid(domain=domain)
         message["X-Remit-Message-Id"] = msg_id
         message.set_content(plain)
         if html:

@@ -4,15 +4,19 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from schemas.envelope import DomainEvent
+from schemas.upcasting import decode
 from services.notifier.adapters.secret_box import SecretBox
-from services.notifier.service_layer.ports import Row
+from services.notifier.service_layer.ports import DeliveryFilter, Row
 
 _PUBLIC = (
     "id, organisation_id, channel, url, email, description, event_types, reasons, "
@@ -39,11 +43,43 @@ class PostgresSubscriptionStore:
             row = {**row, "secret": self.box.seal(row["secret"])}
         columns = ", ".join(row)
         values = ", ".join(f":{k}" for k in row)
-        sql = (
-            f"INSERT INTO {{schema}}.subscriptions ({columns}) VALUES ({values})"
+        insert = (
+            f"INSERT INTO {self.schema}.subscriptions ({columns}) VALUES ({values})"
             f" RETURNING {_PUBLIC}"
         )
-        return (await self._rows(sql, **row))[0]
+        # FOR SHARE waits for a batch being ingested (it holds the row FOR UPDATE) and keeps
+        # the next from reading the subscriptions until this one is stored.
+        position = f"SELECT position FROM {self.schema}.checkpoint WHERE id = 1 FOR SHARE"
+        async with self.engine.begin() as conn:
+            starts_after = int((await conn.execute(text(position))).scalar_one())
+            stored = dict((await conn.execute(text(insert), row)).mappings().one())
+        return {**stored, "starts_after": starts_after}
+
+    async def position(self) -> int:
+        rows = await self._rows("SELECT position FROM {schema}.checkpoint WHERE id = 1")
+        return int(rows[0]["position"])
+
+    async def knowledge_of(self, stream_id: str) -> tuple[DomainEvent, ...]:
+        rows = await self._rows(
+            "SELECT CAST(events AS text) AS events FROM {schema}.knowledge"
+            " WHERE stream_id = :stream_id",
+            stream_id=stream_id,
+        )
+        return tuple(decode(e) for r in rows for e in json.loads(r["events"]))
+
+    async def progress(self, sub_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+        if not sub_ids:
+            return {}
+        rows = await self._rows(
+            "SELECT subscription_id,"
+            " min(position) FILTER (WHERE status <> 'delivered') AS first_undelivered,"
+            " count(*) FILTER (WHERE status IN ('pending', 'in_flight')) AS pending,"
+            " count(*) FILTER (WHERE status = 'dead') AS dead,"
+            " count(*) FILTER (WHERE status = 'delivered') AS delivered"
+            " FROM {schema}.jobs WHERE subscription_id = ANY(:ids) GROUP BY subscription_id",
+            ids=list(sub_ids),
+        )
+        return {r.pop("subscription_id"): r for r in rows}
 
     async def get(self, sub_id: uuid.UUID, org: str | None) -> Row | None:
         rows = await self._rows(
@@ -103,18 +139,33 @@ class PostgresSubscriptionStore:
             )
             return dict(result.mappings().one())
 
-    async def deliveries(self, sub_id: uuid.UUID | None, org: str | None, limit: int) -> list[Row]:
+    async def deliveries(
+        self,
+        sub_id: uuid.UUID | None,
+        org: str | None,
+        limit: int,
+        only: DeliveryFilter | None = None,
+    ) -> list[Row]:
+        only = only or DeliveryFilter()
         jobs = await self._rows(
             "SELECT j.id, j.subscription_id, j.webhook_id, j.event_id, j.position, "
             "j.organisation_id, j.reasons, j.status, j.next_attempt_at, j.last_error, "
-            "j.created_at, j.updated_at, e.type AS event_type FROM {schema}.jobs j "
+            "j.created_at, j.updated_at, e.type AS event_type, "
+            "e.payload ->> 'correlation_id' AS correlation_id FROM {schema}.jobs j "
             "JOIN {schema}.events e USING (event_id) "
             "WHERE (CAST(:subscription_id AS uuid) IS NULL"
             " OR j.subscription_id = :subscription_id) "
             "AND (CAST(:org AS text) IS NULL OR j.organisation_id = :org) "
+            "AND (CAST(:position AS bigint) IS NULL OR j.position = :position) "
+            "AND (CAST(:event_id AS uuid) IS NULL OR j.event_id = :event_id) "
+            "AND (CAST(:correlation_id AS text) IS NULL"
+            " OR e.payload ->> 'correlation_id' = :correlation_id) "
             "ORDER BY j.position, j.id LIMIT :limit",
             subscription_id=sub_id,
             org=org,
+            position=only.event_position,
+            event_id=only.event_id,
+            correlation_id=only.correlation_id,
             limit=limit,
         )
         if not jobs:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Query, Request
 
-from services.common.auth import Caller, authenticate, require_scope
+from services.common.auth import Caller, require_any_scope, require_scope
 from services.common.dead_letters import DeadLetterStore
 from services.notifier.bootstrap import Notifier
 
@@ -23,14 +23,19 @@ def dead_letter_store(request: Request) -> DeadLetterStore:
     return _notifier(request).dead_letters
 
 
-async def _reader(request: Request) -> Caller:
-    """``subscriptions:read`` or ``subscriptions:write`` (or admin) may read."""
-    caller = await authenticate(request)
-    if caller.is_admin or caller.scopes & {"subscriptions:read", "subscriptions:write"}:
-        return caller
-    raise HTTPException(403, "the token lacks the scope 'subscriptions:read'")
-
-
 NotifierDep = Annotated[Notifier, Depends(_notifier)]
 Writer = Annotated[Caller, require_scope("subscriptions:write", limit=SUBSCRIPTIONS_LIMIT)]
-Reader = Annotated[Caller, Depends(_reader)]
+Reader = Annotated[Caller, require_any_scope(("subscriptions:read", "subscriptions:write"))]
+"""``subscriptions:read`` or ``subscriptions:write`` (or admin) may read."""
+MinPosition = Annotated[
+    int | None,
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="Answer only once the notifier has read this global position (a "
+        "command's `position`): its alerts are then planned. 503 with `Retry-After` if not "
+        "within `REMIT_MIN_POSITION_MAX_WAIT_S`.",
+    ),
+]
+POSITION_HEADER = "Remit-Position"
+"""The notifier's position when it answered (every event up to it has been read)."""

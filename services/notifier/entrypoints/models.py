@@ -6,54 +6,107 @@ from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.notifier.domain.reasons import Reason
 
 Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$", max_length=254)]
 
 
-class SubscriptionCreate(BaseModel):
+class SubscriptionOptions(BaseModel):
+    """What every subscription may say, whatever its channel."""
+
     model_config = ConfigDict(extra="forbid")
 
-    channel: Literal["webhook", "email"]
-    url: AnyHttpUrl | None = None
-    email: Email | None = None
     description: str | None = Field(default=None, max_length=500)
-    event_types: list[str] = Field(default_factory=list, max_length=50)
-    reasons: list[Reason] = Field(default_factory=list)
-    include_oversight: bool = False
-    organisation_id: str | None = Field(default=None, description="Admin tokens only.")
+    event_types: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Only these event types (`*` wildcards, e.g. `Responsibility*`); none: all.",
+    )
+    reasons: list[Reason] = Field(
+        default_factory=list, description="Only alerts for these reasons; none: all."
+    )
+    include_oversight: bool = Field(
+        default=False, description="Also alerts about the bodies this one oversees."
+    )
+    organisation_id: str | None = Field(
+        default=None,
+        description="The subscribing body; only an admin token may name another than its own.",
+    )
+    await_registration: bool = Field(
+        default=False,
+        description="Subscribe a body the notifier has not read the registration of yet "
+        "(`organisation_known: false` until it has). Without it, such a request is refused "
+        "with 422, so that a mistyped id is not silently never alerted.",
+    )
 
-    @model_validator(mode="after")
-    def _target(self) -> SubscriptionCreate:
-        if self.channel == "webhook" and (self.url is None or self.email is not None):
-            raise ValueError("a webhook subscription needs url (and no email)")
-        if self.channel == "email" and (self.email is None or self.url is not None):
-            raise ValueError("an email subscription needs email (and no url)")
-        return self
+
+class WebhookSubscriptionCreate(SubscriptionOptions):
+    channel: Literal["webhook"]
+    url: AnyHttpUrl = Field(
+        description="Where alerts are POSTed, signed (Standard Webhooks). Its host must resolve "
+        "to public addresses only; `https://` in production."
+    )
+    email: None = None
+
+
+class EmailSubscriptionCreate(SubscriptionOptions):
+    channel: Literal["email"]
+    email: Email
+    url: None = None
+
+
+SubscriptionCreate = Annotated[
+    WebhookSubscriptionCreate | EmailSubscriptionCreate, Field(discriminator="channel")
+]
+
+
+class SubscriptionProgress(BaseModel):
+    """How far the subscription's alerts have gone, in global positions."""
+
+    considered_through: int = Field(
+        description="The notifier's position: every event up to it (and after the "
+        "subscription's `starts_after`) has been matched against the subscription."
+    )
+    delivered_through: int = Field(
+        description="Every delivery of this subscription for an event up to here is "
+        "delivered (the one after it is pending, or dead)."
+    )
+    pending: int = Field(description="Deliveries waiting for an attempt, or in flight.")
+    dead: int = Field(description="Deliveries given up on (see `recover`).")
+    delivered: int
 
 
 class SubscriptionPublic(BaseModel):
     id: UUID
     organisation_id: str
-    channel: str
+    organisation_known: bool = Field(
+        description="Whether the notifier has read the body's registration (false only for "
+        "a subscription made with `await_registration`)."
+    )
+    channel: Literal["webhook", "email"]
     url: str | None
     email: str | None
     description: str | None
     event_types: list[str]
     reasons: list[str]
     include_oversight: bool
-    status: str
+    status: Literal["active", "disabled"]
     disabled_reason: str | None
     failing_since: datetime | None
     previous_secret_until: datetime | None
     created_at: datetime
     updated_at: datetime
+    progress: SubscriptionProgress
 
 
 class SubscriptionCreated(SubscriptionPublic):
     secret: str | None = Field(description="Shown once: the webhook signing secret.")
+    starts_after: int = Field(
+        description="The notifier's position when the subscription was stored: alerts are "
+        "planned for every event after it."
+    )
 
 
 class RotateSecret(BaseModel):
@@ -79,13 +132,14 @@ class AttemptPublic(BaseModel):
 class DeliveryPublic(BaseModel):
     id: UUID
     subscription_id: UUID
-    webhook_id: str
+    webhook_id: str = Field(description="The `webhook-id` header (the same on every retry).")
     event_id: UUID
     event_type: str
-    position: int
+    position: int = Field(description="The event's global position.")
+    correlation_id: str | None = Field(description="The event's correlation id.")
     organisation_id: str
     reasons: list[str]
-    status: str
+    status: Literal["pending", "in_flight", "delivered", "dead"]
     next_attempt_at: datetime
     last_error: str | None
     attempts: list[AttemptPublic]
@@ -93,3 +147,8 @@ class DeliveryPublic(BaseModel):
 
 class Recovered(BaseModel):
     requeued: int
+
+
+class RetryQueued(BaseModel):
+    id: UUID
+    status: str

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+from schemas.envelope import DomainEvent
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
 from services.common.wording.alerts import Context
@@ -125,8 +126,35 @@ class JobStore(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class DeliveryFilter:
+    """Which deliveries a listing shows, by the event they carry (None: any)."""
+
+    event_position: int | None = None
+    event_id: uuid.UUID | None = None
+    correlation_id: str | None = None
+
+
 class SubscriptionStore(Protocol):
-    async def add(self, row: Row) -> Row: ...
+    async def add(self, row: Row) -> Row:
+        """Store a subscription; the row returned also has ``starts_after``: the notifier's
+        position when it was stored (every later event is matched against it; the check
+        waits for a batch being ingested to end, so none is missed)."""
+        ...
+
+    async def position(self) -> int:
+        """The notifier's position: every event up to it has been ingested."""
+        ...
+
+    async def knowledge_of(self, stream_id: str) -> tuple[DomainEvent, ...]:
+        """The log the notifier keeps of a stream, as stored (empty: no event of it read)."""
+        ...
+
+    async def progress(self, sub_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+        """Per subscription with any delivery: ``first_undelivered`` (the lowest position of
+        a delivery not delivered, or None), ``pending`` (pending or in flight), ``dead``,
+        ``delivered`` (counts)."""
+        ...
 
     async def get(self, sub_id: uuid.UUID, org: str | None) -> Row | None:
         """The subscription, if it exists and belongs to ``org`` (``None``: any, for admins)."""
@@ -149,8 +177,15 @@ class SubscriptionStore(Protocol):
         ...
 
     async def deliveries(
-        self, sub_id: uuid.UUID | None, org: str | None, limit: int
-    ) -> list[Row]: ...
+        self,
+        sub_id: uuid.UUID | None,
+        org: str | None,
+        limit: int,
+        only: DeliveryFilter | None = None,
+    ) -> list[Row]:
+        """Deliveries (oldest event first) with their attempts, ``event_type`` and
+        ``correlation_id``; of ``org`` (None: any), of ``sub_id`` and matching ``only``."""
+        ...
 
     async def retry(self, job_id: uuid.UUID, org: str | None, now: datetime) -> Row | None:
         """Requeue one delivery now with a fresh retry schedule (unless it is in flight)."""

@@ -10,34 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from services.projections.adapters.schema import DOC_COLUMNS
 from services.projections.adapters.store import EVENT_COLUMNS, doc_row
 from services.projections.domain.model import Doc
 
 
-async def _driver(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under ``conn``, inside ``conn``'s transaction."""
-    await conn.execute(text("SELECT 1"))  # SQLAlchemy begins its transaction lazily
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
-
-
-async def copy_events(conn: AsyncConnection, schema: str, rows: list[tuple[Any, ...]]) -> None:
-    """Append ``rows`` (:func:`store.event_row`; none of them stored yet) to ``<schema>.events``."""
+async def copy_events(db: Any, schema: str, rows: list[tuple[Any, ...]]) -> None:
+    """Append ``rows`` (:func:`store.event_row`; none of them stored yet) to ``<schema>.events``
+    on ``db``, an asyncpg connection (:mod:`.driver`)."""
     if not rows:
         return
-    driver = await _driver(conn)
-    await driver.copy_records_to_table(
+    await db.copy_records_to_table(
         "events", schema_name=schema, columns=list(EVENT_COLUMNS), records=rows
     )
 
 
-async def copy_documents(
-    conn: AsyncConnection, schema: str, kind: str, docs: Iterable[Doc]
-) -> None:
+async def copy_documents(db: Any, schema: str, kind: str, docs: Iterable[Doc]) -> None:
     """Insert ``docs`` (none of them stored yet) into ``<schema>.<kind>``, in id order.
 
     Rows are made as asyncpg sends them (a generator), not all at once: the documents' JSON
@@ -48,8 +36,7 @@ async def copy_documents(
         return
     columns = ("id", "version", "last_position", "doc", *DOC_COLUMNS[kind])
     rows = (doc_row(kind, doc) for doc in ordered)
-    driver = await _driver(conn)
-    await driver.copy_records_to_table(
+    await db.copy_records_to_table(
         kind,
         schema_name=schema,
         columns=list(columns),

@@ -15,7 +15,7 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.projections.adapters import store
+from services.projections.adapters import driver, store
 from services.projections.service_layer.ports import Head
 
 _SQL = (
@@ -51,12 +51,12 @@ class HeadSource:
     async def read(self) -> Head:
         if not self.keep:
             async with self.engine.connect() as conn:
-                found = await self._read(await _driver(conn), self._schema)
+                found = await self._read(await driver.under(conn), self._schema)
         else:
             if self._conn is None:
                 self._conn = await self.engine.connect()
             try:
-                found = await self._read(await _driver(self._conn), self._schema)
+                found = await self._read(await driver.under(self._conn), self._schema)
             except Exception:
                 await self.close()
                 raise
@@ -83,8 +83,3 @@ class HeadSource:
         if conn is not None:
             await conn.invalidate()  # not back to the pool: its state is unknown after an error
             await conn.close()
-
-
-async def _driver(conn: AsyncConnection) -> Any:
-    """The asyncpg connection under ``conn`` (no SQLAlchemy transaction is begun on it)."""
-    return (await conn.get_raw_connection()).driver_connection

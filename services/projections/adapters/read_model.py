@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
-from services.projections.adapters import store
+from services.projections.adapters import driver, store
 from services.projections.adapters.schema import SHAPE
 from services.projections.domain.fold import Placement
 from services.projections.domain.model import World
@@ -25,23 +25,48 @@ from services.projections.service_layer.ports import Checkpoint
 
 
 class SchemaWrites:
-    """:class:`~..ports.ReadModelWrites` on one connection and data schema."""
+    """:class:`~..ports.ReadModelWrites` on one connection and data schema. The statements of
+    every batch go straight to the asyncpg connection under ``conn`` (``db``; :mod:`.driver`),
+    inside the transaction SQLAlchemy began on it."""
 
-    def __init__(self, conn: AsyncConnection, schema: str, dead_letters: DeadLetterSink) -> None:
+    def __init__(
+        self,
+        conn: AsyncConnection,
+        schema: str,
+        dead_letters: DeadLetterSink,
+        db: Any = None,
+    ) -> None:
         self.conn, self.schema, self.dead_letters = conn, schema, dead_letters
+        self._db = db
+
+    @asynccontextmanager
+    async def _driver(self) -> AsyncIterator[Any]:
+        """The asyncpg connection; a lost connection is raised as SQLAlchemy would say it."""
+        if self._db is None:
+            self._db = await driver.raw(self.conn)
+        try:
+            yield self._db
+        except Exception as exc:
+            if (translated := driver.lost(exc, self._db)) is not exc:
+                raise translated from exc
+            raise
 
     async def save_checkpoint(self, checkpoint: Checkpoint) -> None:
-        await store.put_checkpoint(self.conn, self.schema, checkpoint)
+        async with self._driver() as db:
+            await store.put_checkpoint(db, self.schema, checkpoint)
 
     async def save(self, world: World, only: Refs | None = None) -> None:
-        await store.save(self.conn, self.schema, world, only)
+        async with self._driver() as db:
+            await store.save(db, self.schema, world, only)
 
     async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
         rows = [store.event_row(positioned, placement) for positioned, placement in placed]
-        await store.insert_events(self.conn, self.schema, rows)
+        async with self._driver() as db:
+            await store.insert_events(db, self.schema, rows)
 
-    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
-        await store.tighten(self.conn, self.schema, depends_on, hi)
+    async def tighten(self, dated: store.Dated) -> None:
+        async with self._driver() as db:
+            await store.tighten(db, self.schema, dated)
 
     async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
         return await store.stream_facts(self.conn, self.schema, stream_id)
@@ -60,10 +85,12 @@ class SchemaWrites:
 
 class PostgresBatch(SchemaWrites):
     async def checkpoint(self, topic: str, partition: int) -> Checkpoint:
-        return await store.get_checkpoint(self.conn, self.schema, topic, partition)
+        async with self._driver() as db:
+            return await store.get_checkpoint(db, self.schema, topic, partition)
 
     async def load(self, wanted: Refs) -> World:
-        return await store.load(self.conn, self.schema, wanted)
+        async with self._driver() as db:
+            return await store.load(db, self.schema, wanted)
 
     @asynccontextmanager
     async def isolated(self) -> AsyncIterator[None]:
@@ -84,4 +111,5 @@ class PostgresReadModelStore:
                 built = self._shapes[schema] = await store.shape(conn, schema)
             if built != SHAPE:
                 raise OutdatedReadModel(f"{schema} has shape {built}, not {SHAPE}: rebuild")
-            yield PostgresBatch(conn, schema, self.dead_letters)
+            # the pointer's statement began the transaction: the driver's run inside it
+            yield PostgresBatch(conn, schema, self.dead_letters, await driver.under(conn))

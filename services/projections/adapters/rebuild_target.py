@@ -27,11 +27,13 @@ class BulkWrites(SchemaWrites):
 
     async def store_events(self, placed: Sequence[tuple[PositionedEvent, Placement]]) -> None:
         rows = [store.event_row(positioned, placement) for positioned, placement in placed]
-        await bulk.copy_events(self.conn, self.schema, rows)
+        async with self._driver() as db:
+            await bulk.copy_events(db, self.schema, rows)
 
     async def insert_documents(self, world: World) -> None:
-        for kind in KINDS:
-            await bulk.copy_documents(self.conn, self.schema, kind, getattr(world, kind).values())
+        async with self._driver() as db:
+            for kind in KINDS:
+                await bulk.copy_documents(db, self.schema, kind, getattr(world, kind).values())
 
 
 class PostgresRebuildTarget:

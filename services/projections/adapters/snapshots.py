@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.projections.adapters import head, lookups, store
+from services.projections.adapters import driver, head, lookups, store
 from services.projections.domain.model import World
 from services.projections.domain.needs import Lookup
 from services.projections.domain.validity import Valid
@@ -21,8 +22,11 @@ from services.projections.service_layer.ports import Bound, Facts, Head
 
 
 class PostgresSnapshot:
-    def __init__(self, conn: AsyncConnection, head: Head) -> None:
-        self.conn, self.head = conn, head
+    """Reads in one transaction: ``conn``, and ``db``, the asyncpg connection under it
+    (:mod:`.driver`), for the statements every current answer sends."""
+
+    def __init__(self, conn: AsyncConnection, head: Head, db: Any) -> None:
+        self.conn, self.head, self.db = conn, head, db
 
     @property
     def schema(self) -> str:
@@ -35,7 +39,7 @@ class PostgresSnapshot:
         return await store.load(self.conn, self.schema)
 
     async def validity(self, positions: set[int]) -> dict[int, Valid]:
-        return await store.validity(self.conn, self.schema, positions)
+        return await store.validity(self.db, self.schema, positions)
 
     async def facts(self, bound: Bound) -> Facts:
         return await store.facts_until(self.conn, self.schema, bound)
@@ -71,7 +75,8 @@ class PostgresReadStore:
                 isolation_level="REPEATABLE READ", postgresql_readonly=True
             )
             async with conn.begin():
-                yield PostgresSnapshot(conn, await head.read(conn, self.control))
+                now = await head.read(conn, self.control)  # begins the transaction
+                yield PostgresSnapshot(conn, now, await driver.under(conn))
 
     async def close(self) -> None:
         """Close the kept head connection, if any (it is not the pool's to close)."""

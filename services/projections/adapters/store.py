@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
+from services.projections.adapters.driver import Conn, raw
 from services.projections.adapters.schema import DOC_COLUMNS, data_ddl, execute_all
 from services.projections.domain.fold import Placement
 from services.projections.domain.model import DOC_CLASSES, KINDS, Doc, World
@@ -26,7 +28,7 @@ from services.projections.domain.refs import (
     concerned_organisations,
     concerned_recommendations,
 )
-from services.projections.domain.validity import Valid
+from services.projections.domain.validity import Valid, lower
 from services.projections.domain.views import HistoryEntry
 from services.projections.migrations import migrate
 from services.projections.service_layer.ports import Bound, Checkpoint, Facts
@@ -75,21 +77,31 @@ async def shape(conn: AsyncConnection, schema: str) -> int:
     return int((await conn.execute(text(f"SELECT shape FROM {schema}.shape"))).scalar_one())
 
 
-async def load(conn: AsyncConnection, schema: str, wanted: Refs | None = None) -> World:
-    """The documents named by ``wanted``, or all of them."""
+def _load_sql(schema: str) -> str:
+    return " UNION ALL ".join(
+        f"SELECT {i}, doc::text FROM {schema}.{kind} WHERE id = ANY(${i + 1}::text[])"
+        for i, kind in enumerate(KINDS)
+    )
+
+
+async def load(conn: Conn, schema: str, wanted: Refs | None = None) -> World:
+    """The documents named by ``wanted`` (one statement, the same text whatever is named), or
+    all of them."""
+    db = await raw(conn)
     world = World()
-    for kind in KINDS:
-        if wanted is not None and not wanted.get(kind):
-            continue
-        sql = f"SELECT doc FROM {schema}.{kind}"
-        params: dict[str, Any] = {}
-        if wanted is not None:
-            sql += " WHERE id = ANY(:ids)"
-            params["ids"] = sorted(wanted[kind])
-        cls = doc_class(kind)
-        for (doc,) in await conn.execute(text(sql), params):
-            parsed = cls.model_validate(_json(doc))
-            getattr(world, kind)[parsed.id] = parsed
+    if wanted is None:
+        for kind in KINDS:
+            cls = doc_class(kind)
+            for (doc,) in await db.fetch(f"SELECT doc::text FROM {schema}.{kind}"):
+                parsed = cls.model_validate_json(doc)
+                getattr(world, kind)[parsed.id] = parsed
+        return world
+    if not any(wanted.get(kind) for kind in KINDS):
+        return world
+    ids = [sorted(wanted.get(kind, ())) for kind in KINDS]
+    for i, doc in await db.fetch(_load_sql(schema), *ids):
+        parsed = DOC_CLASSES[KINDS[i]].model_validate_json(doc)
+        getattr(world, KINDS[i])[parsed.id] = parsed
     return world
 
 
@@ -107,21 +119,31 @@ def doc_row(kind: str, doc: Doc) -> dict[str, Any]:
     return row
 
 
-async def save(conn: AsyncConnection, schema: str, world: World, only: Refs | None = None) -> None:
+def _upsert_sql(schema: str, kind: str) -> tuple[str, tuple[str, ...]]:
+    columns = ("id", "version", "last_position", "doc", *DOC_COLUMNS[kind])
+    values = ", ".join(
+        f"CAST(${i} AS jsonb)" if c == "doc" else f"${i}" for i, c in enumerate(columns, 1)
+    )
+    updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
+    sql = (
+        f"INSERT INTO {schema}.{kind} ({', '.join(columns)}) VALUES ({values}) "
+        f"ON CONFLICT (id) DO UPDATE SET {updates}"
+    )
+    return sql, columns
+
+
+async def save(conn: Conn, schema: str, world: World, only: Refs | None = None) -> None:
     """Upsert the documents of ``world`` (those named by ``only``, if given), in bulk."""
+    db = None
     for kind in KINDS:
         docs = getattr(world, kind)
         ids = sorted(docs) if only is None else sorted(i for i in only.get(kind, ()) if i in docs)
         if not ids:
             continue
-        columns = ("id", "version", "last_position", "doc", *DOC_COLUMNS[kind])
-        values = ", ".join("CAST(:doc AS jsonb)" if c == "doc" else f":{c}" for c in columns)
-        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in columns[1:])
-        sql = (
-            f"INSERT INTO {schema}.{kind} ({', '.join(columns)}) VALUES ({values}) "
-            f"ON CONFLICT (id) DO UPDATE SET {updates}"
-        )
-        await conn.execute(text(sql), [doc_row(kind, docs[i]) for i in ids])
+        db = db or await raw(conn)
+        sql, columns = _upsert_sql(schema, kind)
+        rows = [doc_row(kind, docs[i]) for i in ids]
+        await db.executemany(sql, [tuple(row[c] for c in columns) for row in rows])
 
 
 EVENT_COLUMNS = (
@@ -162,36 +184,68 @@ def event_row(p: PositionedEvent, placement: Placement | None) -> tuple[Any, ...
     )
 
 
-async def insert_events(conn: AsyncConnection, schema: str, rows: list[tuple[Any, ...]]) -> None:
+async def insert_events(conn: Conn, schema: str, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
-    params = [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows]
     values = ", ".join(
-        "CAST(:payload AS jsonb)" if c == "payload" else f":{c}" for c in EVENT_COLUMNS
+        f"CAST(${i} AS jsonb)" if c == "payload" else f"${i}"
+        for i, c in enumerate(EVENT_COLUMNS, 1)
     )
     sql = f"INSERT INTO {schema}.events ({', '.join(EVENT_COLUMNS)}) VALUES ({values})"
-    await conn.execute(text(sql), params)
+    await (await raw(conn)).executemany(sql, rows)
 
 
-async def tighten(
-    conn: AsyncConnection, schema: str, depends_on: tuple[int, ...], hi: datetime
-) -> None:
-    """A fact known to hold by ``hi`` was just placed: whatever it depends on, directly or not,
-    held by ``hi`` too (``valid_hi`` lowered, as far back as it is higher)."""
-    if not depends_on:
+Dated = Sequence[tuple[tuple[int, ...], datetime]]
+"""Dated facts just placed, in position order: what each depends on, and its upper bound."""
+
+
+async def tighten(conn: Conn, schema: str, dated: Dated) -> None:
+    """Facts known to hold by their ``hi`` were just placed (in position order): whatever each
+    depends on, directly or not, held by that ``hi`` too (``valid_hi`` lowered, as far back as
+    it is higher), as :func:`~..domain.validity.lower` says.
+
+    One fact: one recursive statement. Several: what each may reach is read in one recursive
+    statement (from each fact's dependencies, on past a fact only while its stored bound is
+    higher than that fact's ``hi``, as the fact's own walk would go: bounds only fall, so the
+    walk in order never goes further), walked in memory in order, and what changed is written
+    in one statement.
+    """
+    dated = [(deps, hi) for deps, hi in dated if deps]
+    if not dated:
         return
-    await conn.execute(
-        text(
-            f"""WITH RECURSIVE up(position) AS (
-                SELECT unnest(CAST(:deps AS bigint[]))
-                UNION
-                SELECT unnest(e.depends_on) FROM {schema}.events e JOIN up USING (position)
-                WHERE e.valid_hi > :hi)
-            UPDATE {schema}.events SET valid_hi = :hi
-            WHERE position IN (SELECT position FROM up) AND valid_hi > :hi"""
-        ),
-        {"deps": list(depends_on), "hi": hi},
+    db = await raw(conn)
+    if len(dated) == 1:
+        await db.execute(_TIGHTEN_ONE.format(schema=schema), list(dated[0][0]), dated[0][1])
+        return
+    seeds = sorted({(p, hi) for deps, hi in dated for p in deps})
+    rows = await db.fetch(
+        _REACHABLE.format(schema=schema), [p for p, _ in seeds], [hi for _, hi in seeds]
     )
+    changed = lower({int(r[0]): [r[1], r[2]] for r in rows}, dated)
+    if changed:
+        await db.execute(
+            f"UPDATE {schema}.events e SET valid_hi = c.hi FROM "
+            "unnest($1::bigint[], $2::timestamptz[]) AS c(position, hi) "
+            "WHERE e.position = c.position",
+            list(changed),
+            list(changed.values()),
+        )
+
+
+_TIGHTEN_ONE = """WITH RECURSIVE up(position) AS (
+        SELECT unnest($1::bigint[])
+        UNION
+        SELECT unnest(e.depends_on) FROM {schema}.events e JOIN up USING (position)
+        WHERE e.valid_hi > $2)
+    UPDATE {schema}.events SET valid_hi = $2
+    WHERE position IN (SELECT position FROM up) AND valid_hi > $2"""
+_REACHABLE = """WITH RECURSIVE up(position, hi) AS (
+        SELECT * FROM unnest($1::bigint[], $2::timestamptz[])
+        UNION
+        SELECT unnest(e.depends_on), up.hi FROM {schema}.events e JOIN up USING (position)
+        WHERE e.valid_hi > up.hi)
+    SELECT position, valid_hi, depends_on FROM {schema}.events
+    WHERE position IN (SELECT position FROM up)"""
 
 
 async def stream_facts(conn: AsyncConnection, schema: str, stream_id: str) -> list[PositionedEvent]:
@@ -267,57 +321,46 @@ async def record_correction(
             ),
             {"hi": placed.hi, "p": fact.position},
         )
-        await tighten(conn, schema, placed.depends_on, found.scalar_one())
+        await tighten(conn, schema, [(placed.depends_on, found.scalar_one())])
 
 
-async def validity(conn: AsyncConnection, schema: str, positions: set[int]) -> dict[int, Valid]:
+async def validity(conn: Conn, schema: str, positions: set[int]) -> dict[int, Valid]:
     """The valid time of the facts at ``positions`` (fact keys)."""
     if not positions:
         return {}
-    rows = await conn.execute(
-        text(
-            f"SELECT position, occurred_at, valid_lo, valid_hi FROM {schema}.events "
-            "WHERE position = ANY(:ps)"
-        ),
-        {"ps": sorted(positions)},
+    rows = await (await raw(conn)).fetch(
+        f"SELECT position, occurred_at, valid_lo, valid_hi FROM {schema}.events "
+        "WHERE position = ANY($1::bigint[])",
+        sorted(positions),
     )
     return {int(r[0]): Valid(r[1], r[2], r[3]) for r in rows}
 
 
-async def get_checkpoint(
-    conn: AsyncConnection, schema: str, topic: str, partition: int
-) -> Checkpoint:
+async def get_checkpoint(conn: Conn, schema: str, topic: str, partition: int) -> Checkpoint:
     """The partition's checkpoint, locked until the transaction ends: two consumers that
     overlap on a partition (a rebalance, two replicas) take turns instead of both applying the
     same batch and dead-lettering the loser's duplicates."""
-    row = (
-        await conn.execute(
-            text(
-                f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-                "VALUES (:topic, :partition, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
-                # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
-                "topic = EXCLUDED.topic RETURNING kafka_offset, position"
-            ),
-            {"topic": topic, "partition": partition},
-        )
-    ).one()
+    row = await (await raw(conn)).fetchrow(
+        f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
+        "VALUES ($1, $2, -1, 0) ON CONFLICT (topic, partition) DO UPDATE SET "
+        # a no-op update: it locks the row like FOR UPDATE and returns it, in one trip
+        "topic = EXCLUDED.topic RETURNING kafka_offset, position",
+        topic,
+        partition,
+    )
     return Checkpoint(topic, partition, int(row[0]), int(row[1]))
 
 
-async def put_checkpoint(conn: AsyncConnection, schema: str, cp: Checkpoint) -> None:
-    await conn.execute(
-        text(
-            f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
-            "VALUES (:topic, :partition, :offset, :position) ON CONFLICT (topic, partition) "
-            "DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, "
-            "updated_at = now()"
-        ),
-        {
-            "topic": cp.topic,
-            "partition": cp.partition,
-            "offset": cp.offset,
-            "position": cp.position,
-        },
+async def put_checkpoint(conn: Conn, schema: str, cp: Checkpoint) -> None:
+    await (await raw(conn)).execute(
+        f"INSERT INTO {schema}.checkpoint (topic, partition, kafka_offset, position) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT (topic, partition) "
+        "DO UPDATE SET kafka_offset = EXCLUDED.kafka_offset, position = EXCLUDED.position, "
+        "updated_at = now()",
+        cp.topic,
+        cp.partition,
+        cp.offset,
+        cp.position,
     )
 
 
@@ -373,8 +416,8 @@ async def facts_until(
         params,
     )
     facts, corrections, valid = [], [], {}
-    for pos, correction, occurred, lo, hi, raw in rows:
-        positioned = PositionedEvent(decode(from_json(raw)), int(pos))
+    for pos, correction, occurred, lo, hi, text_ in rows:
+        positioned = PositionedEvent(decode(from_json(text_)), int(pos))
         if correction:
             corrections.append(positioned)
         else:

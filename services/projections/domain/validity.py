@@ -75,16 +75,31 @@ def settle(
 ) -> dict[int, Valid]:
     """Bounds of every fact once later facts have tightened what they depend on: ``facts`` are
     (occurred_at, position, lower bound, own upper bound, dependencies) in position order. The
-    store does the same, fact by fact, as they arrive (``tighten``)."""
-    found: dict[int, list[Any]] = {}
+    store does the same as facts arrive, a batch at a time (``tighten``)."""
+    dated: dict[int, tuple[datetime | None, datetime | None]] = {}
+    bounds: dict[int, list[Any]] = {}
     for occurred_at, position, lo, hi, depends_on in facts:
-        found[position] = [occurred_at, lo, hi, depends_on]
-        if occurred_at is None:
-            continue
+        dated[position] = (occurred_at, lo)
+        bounds[position] = [hi, depends_on]
+        if occurred_at is not None:
+            lower(bounds, [(depends_on, hi)])
+    return {p: Valid(at, lo, bounds[p][0]) for p, (at, lo) in dated.items()}
+
+
+def lower(
+    bounds: dict[int, list[Any]], dated: Iterable[tuple[tuple[int, ...], datetime]]
+) -> dict[int, datetime]:
+    """Tighten ``bounds`` (position -> [not_after, dependencies], changed in place) for dated
+    facts (their dependencies and their own ``not_after``), in position order: whatever a fact
+    depends on, directly or not, held by its date, so each bound higher than that is lowered,
+    and the walk goes on past the facts lowered only. Returns the bounds changed."""
+    changed: dict[int, datetime] = {}
+    for depends_on, hi in dated:
         stack = list(depends_on)
         while stack:
-            earlier = found.get(stack.pop())
-            if earlier is not None and earlier[2] > hi:
-                earlier[2] = hi
-                stack.extend(earlier[3])
-    return {p: Valid(at, lo, hi) for p, (at, lo, hi, _) in found.items()}
+            position = stack.pop()
+            node = bounds.get(position)
+            if node is not None and node[0] > hi:
+                node[0] = changed[position] = hi
+                stack.extend(node[1])
+    return changed

@@ -58,6 +58,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastAPI:
         response.headers["Remit-Position"] = str(exc.position)
         return response
 
+    app.state.withhold_actors = settings.events_access == "token"
     app.add_exception_handler(NotCaughtUp, not_caught_up)
     for module in (organisations, recommendations, reviews, responsibilities):
         app.include_router(module.router)

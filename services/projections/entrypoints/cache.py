@@ -33,7 +33,10 @@ WAITS = ("min_position", "at_position")
 """Query parameters that make a request wait; ``min_position`` plays no part in the answer."""
 
 
-def wants_csv(accept: str) -> bool:
+def wants_csv(accept: str, format_: str | None = None) -> bool:
+    """CSV if ``?format=csv``; JSON if ``?format=json``; else as ``Accept`` prefers."""
+    if format_ is not None:
+        return format_ == "csv"
     return "text/csv" in accept and "application/json" not in accept
 
 
@@ -42,7 +45,9 @@ def answer_key(path: str, query: Iterable[tuple[str, str]], accept: str, head: H
     even one at a position already applied: a later correction applies at every position, and a
     later dated fact narrows the valid time of what it depends on."""
     kept = tuple(sorted(kv for kv in query if kv[0] != "min_position"))
-    return (path, kept, wants_csv(accept), head.schema, head.degraded, head.position)
+    format_ = next((v for k, v in kept if k == "format"), None)
+    as_csv = wants_csv(accept, format_)
+    return (path, kept, as_csv, head.schema, head.degraded, head.position)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ thread (two thread hops per request).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
@@ -50,10 +50,21 @@ def parse_as_of(raw: str) -> datetime:
 
 async def bound(
     as_of: Annotated[
-        str | None, Query(description="ISO date or datetime; by occurred_at, else recorded_at")
+        str | None,
+        Query(
+            description="Answer as of this moment: an ISO date (the end of that day, UTC) or "
+            "datetime. Facts count from when the source says they happened (`occurred_at`), "
+            "else within their bounds: `valid.uncertain` marks what may or may not hold then."
+        ),
     ] = None,
     at_position: Annotated[
-        int | None, Query(ge=1, le=2**63 - 1, description="Global position")
+        int | None,
+        Query(
+            ge=1,
+            le=2**63 - 1,
+            description="Answer as the register stood just after this global position (waits "
+            "for it, like `min_position`). Not with `as_of`.",
+        ),
     ] = None,
 ) -> Bound:
     if as_of is not None and at_position is not None:
@@ -66,7 +77,13 @@ ReadSide = Annotated[Reader, Depends(reader)]
 AsOf = Annotated[Bound, Depends(bound)]
 MinPosition = Annotated[
     int | None,
-    Query(ge=0, le=2**63 - 1, description="Wait until this position is applied (read your writes)"),
+    Query(
+        ge=0,
+        le=2**63 - 1,
+        description="Read your writes: answer only once this global position (a command's "
+        "`position`) is applied; 503 with `Retry-After` if it is not within "
+        "`REMIT_MIN_POSITION_MAX_WAIT_S`. It changes when, never what, the answer is.",
+    ),
 ]
 
 
@@ -77,3 +94,16 @@ async def view_request(
 
 
 View = Annotated[ViewRequest, Depends(view_request)]
+
+CsvOrJson = Annotated[
+    Literal["json", "csv"] | None,
+    Query(
+        alias="format",
+        description="`csv` or `json`; absent: as `Accept` prefers (`text/csv` or JSON).",
+    ),
+]
+"""``?format=`` of a route with a CSV variant (read by :func:`~.responses.wants_csv`)."""
+JsonOnly = Annotated[
+    Literal["json"] | None,
+    Query(alias="format", description="`json` only: this answer has no CSV variant."),
+]

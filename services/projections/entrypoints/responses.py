@@ -1,4 +1,6 @@
-"""Answers: JSON (default) or CSV on ``Accept: text/csv``; each carries ``Remit-Position``.
+"""Answers: JSON (default) or CSV (``?format=csv`` or ``Accept: text/csv``, where the route has
+a CSV variant); each carries ``Remit-Position``. With ``REMIT_EVENTS_ACCESS=token`` the actor
+fields are withheld from every answer (rendered once, so it costs nothing per request).
 
 Read routes go through :func:`cached`: the answer for the request at the current head is
 rendered once and then served as bytes (see :mod:`.cache`).
@@ -34,7 +36,21 @@ def _cell(value: Any) -> str:
 
 
 def wants_csv(request: Request) -> bool:
-    return cache.wants_csv(request.headers.get("accept", ""))
+    accept = request.headers.get("accept", "")
+    return cache.wants_csv(accept, request.query_params.get("format"))
+
+
+ACTOR_FIELDS = frozenset({"actor", "correlation_id", "causation_id"})
+"""What ``REMIT_EVENTS_ACCESS=token`` withholds (set to null) wherever it appears."""
+
+
+def withheld(value: Any) -> Any:
+    """``value`` with every actor field set to null, at any depth."""
+    if isinstance(value, dict):
+        return {k: None if k in ACTOR_FIELDS else withheld(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [withheld(v) for v in value]
+    return value
 
 
 def answer(
@@ -42,15 +58,18 @@ def answer(
     snap: Snapshot,
     body: dict[str, Any],
     csv_rows: Sequence[dict[str, Any]] | None = None,
+    csv_columns: Sequence[str] = (),
 ) -> Response:
+    """``body`` as JSON, or ``csv_rows`` as CSV with exactly ``csv_columns``."""
     headers = {POSITION_HEADER: str(snap.reflects)}
+    if getattr(request.app.state, "withhold_actors", False):
+        body = withheld(body)
     if csv_rows is not None and wants_csv(request):
         out = io.StringIO()
-        columns = list(csv_rows[0]) if csv_rows else ["position"]
-        writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(out, fieldnames=csv_columns, extrasaction="ignore")
         writer.writeheader()
         for row in csv_rows:
-            writer.writerow({k: _cell(row.get(k)) for k in columns})
+            writer.writerow({k: _cell(row.get(k)) for k in csv_columns})
         return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
     envelope = {
         "position": snap.reflects,

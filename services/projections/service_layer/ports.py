@@ -77,9 +77,10 @@ class ReadModelWrites(Protocol):
         as-of answers fold)."""
         ...
 
-    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
-        """A fact known to hold by ``hi`` was placed: what it depends on, directly or not,
-        held by ``hi`` too."""
+    async def tighten(self, dated: Sequence[tuple[tuple[int, ...], datetime]]) -> None:
+        """Dated facts were placed (in position order; each what it depends on and the time it
+        is known to hold by, ``hi``): what each depends on, directly or not, held by its ``hi``
+        too (:func:`~..domain.validity.lower`)."""
         ...
 
     async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 import structlog
 
 from schemas.corrections import RecordsCorrected
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record
+from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
 from services.common.consumer import Handled
 from services.common.database import connection_lost
 from services.common.dead_letters import (
@@ -116,7 +116,7 @@ class Projector:
                 continue
             cp.offset = record.offset
             try:
-                positioned = decode_record(record.key, record.value, record.headers)
+                positioned = decode_record_fast(record.key, record.value, record.headers)
             except UndecodableRecord as exc:
                 log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))
                 tally.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
@@ -185,12 +185,12 @@ async def _write(
     touched: Refs,
     placed: list[tuple[PositionedEvent, Placement]],
 ) -> None:
-    """The documents touched, the stored events, and what dated facts tighten."""
+    """The documents touched, the stored events, and what dated facts tighten (at once)."""
     await writes.save(world, touched)
     await writes.store_events(placed)
-    for positioned, placement in placed:
-        if positioned.event.occurred_at is not None:
-            await writes.tighten(placement.depends_on, placement.hi)
+    await writes.tighten(
+        [(p.depends_on, p.hi) for e, p in placed if e.event.occurred_at is not None]
+    )
 
 
 async def apply_one(batch: ReadModelBatch, positioned: PositionedEvent) -> None:
@@ -227,7 +227,7 @@ async def fold_into_store(
         return False
     await writes.store_events([(positioned, placement)])
     if event.occurred_at is not None:
-        await writes.tighten(placement.depends_on, placement.hi)
+        await writes.tighten([(placement.depends_on, placement.hi)])
     return True
 
 

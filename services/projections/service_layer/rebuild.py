@@ -121,9 +121,9 @@ class _Replay:
         for cp in self.checkpoints.values():
             await load.save_checkpoint(cp)
         await load.store_events(self.events)
-        for positioned, placement in self.events:
-            if positioned.event.occurred_at is not None:
-                await load.tighten(placement.depends_on, placement.hi)
+        await load.tighten(
+            [(p.depends_on, p.hi) for e, p in self.events if e.event.occurred_at is not None]
+        )
         await load.keep_dead_letters(self.dead)
         self.events, self.dead = [], []
         if not documents:

@@ -13,6 +13,7 @@ from services.common.ratelimit import RateLimit
 from services.registry.bootstrap import Registry, bootstrap, start_relay
 from services.registry.config import RegistrySettings
 from services.registry.entrypoints.deps import WRITES_LIMIT
+from services.registry.entrypoints.models import Readiness
 from services.registry.entrypoints.routers import feed, writes
 from services.registry.errors import RegistryError
 
@@ -43,11 +44,16 @@ def create_app(
         settings.max_body_bytes,
         limits=[RateLimit(WRITES_LIMIT, settings.write_rate_per_s, settings.write_burst)],
     )
-    for router in writes.build_routers():
+    for router in writes.build_routers(settings.projections_url):
         app.include_router(router)
-    app.include_router(feed.router)
+    app.include_router(feed.build_router(settings.events_access))
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: `problems` says why."}},
+    )
     async def readyz(request: Request) -> JSONResponse:
         """Ready: database reachable and migrated (the event tables answer)."""
         reasons = await request.app.state.registry.readiness()

@@ -8,14 +8,14 @@ appended (or 200 with the first answer when the key was seen before).
 from __future__ import annotations
 
 import inspect
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Path, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from schemas.envelope import Identifier
-from services.registry.domain.commands import Command
+from services.registry.entrypoints import contract
 from services.registry.entrypoints.deps import (
     CorrelationId,
     ExpectedVersion,
@@ -29,6 +29,9 @@ from services.registry.entrypoints.models import (
     request_body,
 )
 from services.registry.service_layer.command_runner import CommandResult
+
+if TYPE_CHECKING:
+    from services.registry.entrypoints.routers.writes import CommandRoute
 
 PathId = Annotated[Identifier, Path()]
 """Path ids obey the same rule as the command fields they fill (checked before the handler)."""
@@ -49,16 +52,12 @@ def accepted(result: CommandResult, response: Response) -> CommandAccepted:
     )
 
 
-def add_command_route(
-    router: APIRouter,
-    path: str,
-    command: type[Command],
-    summary: str,
-    path_fields: dict[str, str] | None = None,
-) -> None:
-    """``path_fields`` maps URL parameters to command fields, e.g. ``{"id": "organisation_id"}``."""
-    mapping = path_fields or {}
-    body_model = request_body(command, *mapping.values())
+def add_command_route(router: APIRouter, route: CommandRoute, projections_url: str) -> None:
+    """``route.path_fields`` maps URL parameters to command fields, e.g. ``{"id":
+    "organisation_id"}``; ``projections_url`` is where the read resources it links to are."""
+    command, mapping = route.command, route.path_fields
+    name = "".join(part.title() for part in route.operation_id.split("_"))
+    body_model = request_body(command, *mapping.values(), name=name)
 
     async def endpoint(**kwargs: Any) -> CommandAccepted:
         body: BaseModel = kwargs["body"]
@@ -88,14 +87,15 @@ def add_command_route(
         inspect.Parameter("correlation_id", keyword, annotation=CorrelationId, default=None),
     ]
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    endpoint.__name__ = command.__name__
+    endpoint.__name__ = route.operation_id
     router.add_api_route(
-        path,
+        route.path,
         endpoint,
         methods=["POST"],
-        summary=summary,
+        summary=route.summary,
+        description=contract.describe(route.stream),
         response_model=CommandAccepted,
         status_code=201,
-        responses={200: {"description": "Replay of an earlier request with this Idempotency-Key"}},
-        name=command.__name__,
+        responses=contract.responses(route.reads, route.follows, projections_url),
+        name=route.operation_id,
     )

@@ -19,7 +19,16 @@ async def registry(request: Request) -> Registry:
     return app_registry
 
 
-async def expected_version(if_match: Annotated[str | None, Header()] = None) -> int | None:
+IF_MATCH = (
+    "The version of the stream this command concerns (the route's description names it) that "
+    'the command expects: an `ETag` the registry gave (`"3"`) or a bare `3`; `*` or absent: '
+    "any version. Another version: 412."
+)
+
+
+async def expected_version(
+    if_match: Annotated[str | None, Header(alias="If-Match", description=IF_MATCH)] = None,
+) -> int | None:
     """``If-Match: "3"`` (an ETag the registry gave) or a bare ``3``; ``*`` means any."""
     if if_match is None or if_match.strip() == "*":
         return None
@@ -32,5 +41,21 @@ async def expected_version(if_match: Annotated[str | None, Header()] = None) -> 
 RegistryDep = Annotated[Registry, Depends(registry)]
 Writer = Annotated[Caller, require_scope("registry:write", limit=WRITES_LIMIT)]
 ExpectedVersion = Annotated[int | None, Depends(expected_version)]
-IdempotencyKey = Annotated[str | None, Header(max_length=200)]
-CorrelationId = Annotated[str | None, Header(alias="X-Correlation-Id", max_length=200)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Makes a retry safe: the same key with the same body appends nothing and "
+        "answers 200 with the first answer; with another body, 422. Kept for good.",
+    ),
+]
+CorrelationId = Annotated[
+    str | None,
+    Header(
+        alias="X-Correlation-Id",
+        max_length=200,
+        description="Carried by the events this command appends (`correlation_id`), and by the "
+        "alerts they cause; one is made up if absent.",
+    ),
+]

@@ -44,6 +44,9 @@ class Harness:
         return {"authorization": f"Bearer {jwt}"}
 
     async def subscribe(self, org: str, **body: Any) -> dict[str, Any]:
+        """Subscribe ``org`` (before the events that register it are published, hence
+        ``await_registration`` unless the test says otherwise)."""
+        body.setdefault("await_registration", True)
         response = await self.api.post("/v1/subscriptions", json=body, headers=self.token(org))
         assert response.status_code == 201, response.text
         return dict(response.json())

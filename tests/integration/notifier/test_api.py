@@ -145,3 +145,76 @@ async def _acknowledge_all(h: Any) -> list[dict[str, Any]]:
     acknowledged = everything.json()["items"]
     assert all(i["acknowledged_at"] and i["acknowledged_by"] for i in acknowledged)
     return list(listed["items"])
+
+
+async def test_a_body_is_subscribed_once_the_notifier_has_read_its_registration(
+    notifier: Any,
+) -> None:
+    events = list(smith_events())
+    registered = next(
+        pe.position
+        for pe in events
+        if pe.event.type == "OrganisationRegistered" and pe.event.stream_id == f"organisation-{A}"
+    )
+    body = {"channel": "email", "email": "alerts@a.test"}
+    async with notifier(min_position_max_wait_s=0.3, run_workers=False) as h:
+        unknown = await h.api.post("/v1/subscriptions", json=body, headers=h.token(A))
+        assert unknown.status_code == 422, unknown.text
+        assert unknown.json()["title"] == "Unknown organisation"
+        assert "min_position" in unknown.json()["detail"]
+        waited = await h.api.post(
+            "/v1/subscriptions", json=body, params={"min_position": 1}, headers=h.token(A)
+        )
+        assert waited.status_code == 503 and waited.headers["retry-after"] == "1"
+        assert waited.json()["position"] == 0
+        await h.publish(events)
+        created = await h.api.post(
+            "/v1/subscriptions",
+            json=body,
+            params={"min_position": registered},
+            headers=h.token(A),
+        )
+        assert created.status_code == 201, created.text
+        shown = created.json()
+        assert shown["organisation_known"] is True
+        assert shown["starts_after"] >= registered
+        assert int(created.headers["remit-position"]) == shown["starts_after"]
+        assert shown["progress"]["considered_through"] == shown["starts_after"]
+        typo = await h.api.post(
+            "/v1/subscriptions", json=body, params={"min_position": 1}, headers=h.token("nhs-x")
+        )
+        assert typo.status_code == 422
+
+
+async def test_deliveries_are_found_by_event_position_id_and_correlation(
+    notifier: Any, receiver: Receiver
+) -> None:
+    events = list(smith_events())
+    last = events[-1].position
+    async with notifier(run_workers=False) as h:
+        sub = await h.webhook(A, receiver.url("/a"))
+        await h.publish(events)
+        listed = await h.api.get(
+            "/v1/deliveries", params={"min_position": last}, headers=h.token(A)
+        )
+        assert int(listed.headers["remit-position"]) >= last
+        owed = listed.json()
+        assert len(owed) > 3
+        target = owed[2]
+        for params, field, value in (
+            ({"event_position": target["position"]}, "position", target["position"]),
+            ({"event_id": target["event_id"]}, "event_id", target["event_id"]),
+            (
+                {"correlation_id": target["correlation_id"]},
+                "correlation_id",
+                target["correlation_id"],
+            ),
+        ):
+            found = (await h.api.get("/v1/deliveries", params=params, headers=h.token(A))).json()
+            assert target["id"] in [d["id"] for d in found], params
+            assert all(d[field] == value for d in found), params
+        shown = await h.api.get(f"/v1/subscriptions/{sub['id']}", headers=h.token(A))
+    progress = shown.json()["progress"]
+    assert progress["considered_through"] >= last
+    assert progress["pending"] == len(owed)
+    assert progress["delivered_through"] == owed[0]["position"] - 1

@@ -109,6 +109,7 @@ async def test_sigkill_and_restart_loses_nothing(
                         "channel": "webhook",
                         "url": receiver.url("/hook"),
                         "include_oversight": True,
+                        "await_registration": True,
                     },
                 )
                 assert r.status_code == 201, r.text

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -29,6 +30,7 @@ from services.notifier.domain.knowledge import Knowledge, evolve, fold
 from services.notifier.domain.resolution import Affected, resolve
 from services.notifier.migrations import migrate
 from services.notifier.service_layer.ports import (
+    DeliveryFilter,
     IngestBatch,
     IngestStore,
     JobStore,
@@ -131,7 +133,7 @@ async def test_subscriptions_are_seen_by_their_organisation_only(stores: Stores)
     mine = await stores.subscriptions.add(subscription_row(NHSI))
     await stores.subscriptions.add(subscription_row("nhs-england", channel="email"))
     assert await stores.subscriptions.get(mine["id"], "nhs-england") is None
-    assert (await stores.subscriptions.get(mine["id"], NHSI)) == mine
+    assert (await stores.subscriptions.get(mine["id"], NHSI)) == _stored(mine)
     assert [r["id"] for r in await stores.subscriptions.all(NHSI)] == [mine["id"]]
     assert len(await stores.subscriptions.all(None)) == 2
     assert await stores.subscriptions.email_addresses("nhs-england") == ["nhs-england@x.test"]
@@ -140,6 +142,57 @@ async def test_subscriptions_are_seen_by_their_organisation_only(stores: Stores)
     assert (disabled["status"], disabled["disabled_reason"]) == ("disabled", "by ops")
     await stores.subscriptions.delete(mine["id"])
     assert await stores.subscriptions.get(mine["id"], None) is None
+
+
+def _stored(added: dict[str, object]) -> dict[str, object]:
+    """A row as ``get`` shows it: ``add`` also says from which position it is alerted."""
+    return {k: v for k, v in added.items() if k != "starts_after"}
+
+
+async def test_the_store_says_how_far_the_notifier_read_and_what_it_knows(
+    stores: Stores,
+) -> None:
+    assert await stores.subscriptions.position() == 0
+    before = await stores.subscriptions.add(subscription_row(NHSI))
+    assert before["starts_after"] == 0
+    await _ingest_all(stores)
+    assert await stores.subscriptions.position() == len(EVENTS)
+    after = await stores.subscriptions.add(subscription_row(NHSI))
+    assert after["starts_after"] == len(EVENTS)
+    log = await stores.subscriptions.knowledge_of(f"organisation-{NHSI}")
+    assert [e.type for e in log][:1] == ["OrganisationRegistered"]
+    assert await stores.subscriptions.knowledge_of("organisation-nobody") == ()
+
+
+async def test_progress_and_filters_follow_the_deliveries(stores: Stores) -> None:
+    sub = await stores.subscriptions.add(subscription_row(NHSI))
+    await _ingest_all(stores)
+    owed = await stores.subscriptions.deliveries(sub["id"], NHSI, 1000)
+    positions = [d["position"] for d in owed]
+    [progress] = (await stores.subscriptions.progress([sub["id"], uuid.uuid4()])).values()
+    assert progress == {
+        "first_undelivered": positions[0],
+        "pending": len(owed),
+        "dead": 0,
+        "delivered": 0,
+    }
+    began = datetime.now(UTC) + timedelta(seconds=1)
+    [first], _ = await stores.jobs.claim_some(began, LEASE, 1, 1)
+    await stores.jobs.finish(first, _result("delivered", "ok", began), LEASE)
+    [progress] = (await stores.subscriptions.progress([sub["id"]])).values()
+    assert (progress["first_undelivered"], progress["delivered"]) == (positions[1], 1)
+
+    def only(**wanted: object) -> Any:
+        filters = DeliveryFilter(**wanted)  # type: ignore[arg-type]
+        return stores.subscriptions.deliveries(None, NHSI, 1000, filters)
+
+    [at] = await only(event_position=positions[2])
+    assert at["id"] == owed[2]["id"]
+    assert [d["id"] for d in await only(event_id=owed[3]["event_id"])] == [owed[3]["id"]]
+    correlation = owed[4]["correlation_id"]
+    expected = [d["id"] for d in owed if d["correlation_id"] == correlation]
+    assert correlation and [d["id"] for d in await only(correlation_id=correlation)] == expected
+    assert await only(correlation_id="no-such-request") == []
 
 
 async def test_what_a_batch_writes_the_next_one_knows(stores: Stores) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
+from services.registry.entrypoints.app import create_app
 
 pytestmark = pytest.mark.integration
 SOURCE = {"document": "Test document", "passage": "A passage.", "locator": "p. 1"}
@@ -371,3 +372,55 @@ async def test_transfer_and_dissolution_racing_never_leave_a_dissolved_holder(
             transfer.text,
             dissolve.text,
         )
+
+
+async def test_a_stream_answers_its_version_as_etag_for_the_next_if_match(
+    client: httpx.AsyncClient,
+) -> None:
+    a = await org(client)
+    read = await client.get(f"/v1/streams/organisation-{a}")
+    assert read.headers["ETag"] == '"1"'
+    same = await client.get(
+        f"/v1/streams/organisation-{a}", headers={"If-None-Match": read.headers["ETag"]}
+    )
+    assert same.status_code == 304 and same.content == b""
+    renamed = await post(
+        client,
+        f"/v1/organisations/{a}/rename",
+        {"new_name": "A2"},
+        **{"If-Match": read.headers["ETag"]},
+    )
+    assert renamed.status_code == 201, renamed.text
+    assert renamed.headers["ETag"] == '"2"'
+    stale = await post(
+        client,
+        f"/v1/organisations/{a}/rename",
+        {"new_name": "A3"},
+        **{"If-Match": read.headers["ETag"]},
+    )
+    assert_problem(stale, 412)
+    changed = await client.get(
+        f"/v1/streams/organisation-{a}", headers={"If-None-Match": read.headers["ETag"]}
+    )
+    assert changed.status_code == 200 and changed.headers["ETag"] == '"2"'
+
+
+async def test_the_feed_needs_events_read_when_events_are_not_public(
+    registry_settings: RegistrySettings, client: httpx.AsyncClient
+) -> None:
+    a = await org(client)
+    closed = create_app(registry_settings.model_copy(update={"events_access": "token"}))
+    transport = httpx.ASGITransport(app=closed)
+    async with (
+        closed.router.lifespan_context(closed),
+        httpx.AsyncClient(transport=transport, base_url="http://registry") as http,
+    ):
+        for path in ("/v1/events", f"/v1/streams/organisation-{a}"):
+            assert_problem(await http.get(path), 401)
+            writer = issue_token(registry_settings, "w", ["registry:write"])
+            refused = await http.get(path, headers={"Authorization": f"Bearer {writer}"})
+            assert_problem(refused, 403)
+            reader = issue_token(registry_settings, "r", ["events:read"])
+            read = await http.get(path, headers={"Authorization": f"Bearer {reader}"})
+            assert read.status_code == 200, read.text
+    assert (await client.get("/v1/events")).status_code == 200  # public by default

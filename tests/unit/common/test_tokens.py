@@ -260,3 +260,20 @@ async def test_a_token_that_passed_is_trusted_for_a_minute_and_never_past_its_ex
     clock.now += 60  # the minute is over
     await check.verify(long_lived)
     assert signature_checks == 4
+
+
+async def test_a_trusted_token_is_refused_once_the_key_set_drops_its_key(
+    keys: dict[str, devkeys.PrivateKey],
+) -> None:
+    provider = Provider([keys["ES256"], keys["EdDSA"]])
+    check = TokenVerifier(AuthSettings(), keyset(provider, min_refresh_s=0))
+    retiring = devkeys.sign(keys["ES256"], claims())
+    await check.verify(retiring)
+    provider.keys = [keys["EdDSA"]]  # the provider withdraws the key
+    await check.verify(retiring)  # not seen yet: trusted as before
+    unknown = jwt.encode(claims(), keys["EdDSA"], algorithm="EdDSA", headers={"kid": "new"})
+    with pytest.raises(TokenRefused):
+        await check.verify(unknown)  # an unknown kid makes the verifier re-read the set
+    assert provider.reads == 2
+    with pytest.raises(TokenRefused):
+        await check.verify(retiring)  # its key is gone: no longer trusted

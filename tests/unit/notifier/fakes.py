@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from schemas.envelope import DomainEvent
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
 from services.notifier.domain.filters import Filter, Rule
@@ -20,7 +21,13 @@ from services.notifier.domain.knowledge import Knowledge
 from services.notifier.domain.messages import webhook_id
 from services.notifier.domain.outcome import Outcome
 from services.notifier.domain.reasons import Reason
-from services.notifier.service_layer.ports import Alerted, ClaimedJob, Result, Row
+from services.notifier.service_layer.ports import (
+    Alerted,
+    ClaimedJob,
+    DeliveryFilter,
+    Result,
+    Row,
+)
 
 PUBLIC = (
     "id organisation_id channel url email description event_types reasons include_oversight "
@@ -194,7 +201,29 @@ class FakeSubscriptionStore:
             **row,
         }
         self.db.subscriptions[row["id"]] = stored
-        return self._public(stored)
+        return {**self._public(stored), "starts_after": self.db.checkpoint}
+
+    async def position(self) -> int:
+        return self.db.checkpoint
+
+    async def knowledge_of(self, stream_id: str) -> tuple[DomainEvent, ...]:
+        return self.db.known.log(stream_id)
+
+    async def progress(self, sub_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Row]:
+        found: dict[uuid.UUID, Row] = {}
+        for job in self.db.jobs.values():
+            if job["subscription_id"] not in sub_ids:
+                continue
+            row = found.setdefault(
+                job["subscription_id"],
+                {"first_undelivered": None, "pending": 0, "dead": 0, "delivered": 0},
+            )
+            status = job["status"]
+            row["pending" if status == "in_flight" else status] += 1
+            if status != "delivered":
+                first = row["first_undelivered"]
+                row["first_undelivered"] = min(job["position"], first or job["position"])
+        return found
 
     async def get(self, sub_id: uuid.UUID, org: str | None) -> Row | None:
         row = self.db.subscriptions.get(sub_id)
@@ -240,17 +269,34 @@ class FakeSubscriptionStore:
         row.update(status=status, disabled_reason=reason, failing_since=None, updated_at=now)
         return self._public(row)
 
-    async def deliveries(self, sub_id: uuid.UUID | None, org: str | None, limit: int) -> list[Row]:
+    async def deliveries(
+        self,
+        sub_id: uuid.UUID | None,
+        org: str | None,
+        limit: int,
+        only: DeliveryFilter | None = None,
+    ) -> list[Row]:
+        only = only or DeliveryFilter()
+
+        def wanted(job: Row) -> bool:
+            payload = self.db.events[job["event_id"]]["payload"]
+            return (
+                only.event_position in (None, job["position"])
+                and only.event_id in (None, job["event_id"])
+                and only.correlation_id in (None, payload.get("correlation_id"))
+            )
+
         jobs = [
             j
             for j in self.db.jobs.values()
-            if sub_id in (None, j["subscription_id"]) and self._visible(j, org)
+            if sub_id in (None, j["subscription_id"]) and self._visible(j, org) and wanted(j)
         ]
         jobs = sorted(jobs, key=lambda j: (j["position"], str(j["id"])))[:limit]
         return [
             {
                 **{k: j[k] for k in j if k not in ("tries", "lease_until")},
                 "event_type": self.db.events[j["event_id"]]["type"],
+                "correlation_id": self.db.events[j["event_id"]]["payload"].get("correlation_id"),
                 "attempts": [
                     {k: a[k] for k in a if k != "job_id"}
                     for a in self.db.attempts

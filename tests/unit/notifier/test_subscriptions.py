@@ -1,16 +1,26 @@
 """Subscription use cases over the in-memory store (no I/O): organisations see only their own,
-webhook targets are checked, secrets rotate."""
+webhook targets are checked, secrets rotate, bodies must be known (or awaited), and a request
+may wait for the notifier to read a position."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 
 from services.common.auth import Caller
-from services.notifier.errors import Forbidden, NotFound, UnsafeWebhookTarget
+from services.notifier.domain.knowledge import fold
+from services.notifier.errors import (
+    Forbidden,
+    NotCaughtUp,
+    NotFound,
+    UnknownOrganisation,
+    UnsafeWebhookTarget,
+)
 from services.notifier.service_layer.subscriptions import Subscriptions
+from tests.support.smith import smith_events
 from tests.unit.notifier.fakes import FakeDatabase, FakeSubscriptionStore
 
 NHSI = Caller("user", "nhs-improvement", frozenset({"subscriptions:write"}))
@@ -25,8 +35,15 @@ async def refuse_private(url: str) -> None:
 
 
 @pytest.fixture
-def subscriptions() -> Subscriptions:
-    return Subscriptions(FakeSubscriptionStore(FakeDatabase()), refuse_private)
+def db() -> FakeDatabase:
+    """What the notifier knows after reading the Smith review (position 82)."""
+    events = smith_events()
+    return FakeDatabase(checkpoint=events[-1].position, known=fold(e.event for e in events))
+
+
+@pytest.fixture
+def subscriptions(db: FakeDatabase) -> Subscriptions:
+    return Subscriptions(FakeSubscriptionStore(db), refuse_private, max_wait_s=0.2, poll_s=0.01)
 
 
 async def test_a_webhook_gets_a_secret_once_and_each_organisation_sees_its_own(
@@ -63,3 +80,48 @@ async def test_rotating_keeps_the_old_secret_for_the_overlap(subscriptions: Subs
         await subscriptions.rotate(OTHER, row["id"], overlap=0)
     with pytest.raises(NotFound):
         await subscriptions.get(NHSI, uuid.uuid4())
+
+
+async def test_a_body_the_notifier_has_not_read_of_is_refused_unless_awaited(
+    subscriptions: Subscriptions,
+) -> None:
+    typo = Caller("user", "nhs-improvment", frozenset({"subscriptions:write"}))
+    with pytest.raises(UnknownOrganisation, match="min_position.*await_registration"):
+        await subscriptions.create(typo, dict(WEBHOOK))
+    row, _ = await subscriptions.create(typo, {**WEBHOOK, "await_registration": True})
+    [shown] = await subscriptions.shown([row])
+    assert shown["organisation_known"] is False
+    [known] = await subscriptions.shown([(await subscriptions.create(NHSI, dict(WEBHOOK)))[0]])
+    assert known["organisation_known"] is True
+
+
+async def test_a_request_waits_for_the_position_it_names(
+    subscriptions: Subscriptions, db: FakeDatabase
+) -> None:
+    with pytest.raises(NotCaughtUp) as refused:
+        await subscriptions.wait_for(db.checkpoint + 1)
+    assert refused.value.position == db.checkpoint
+    assert refused.value.headers["Retry-After"] == "1"
+
+    async def later() -> None:
+        await asyncio.sleep(0.05)
+        db.checkpoint += 1
+
+    arrives = asyncio.create_task(later())
+    assert await subscriptions.wait_for(db.checkpoint + 1) == db.checkpoint
+    await arrives
+
+
+async def test_a_new_subscription_says_from_where_it_is_alerted(
+    subscriptions: Subscriptions, db: FakeDatabase
+) -> None:
+    row, _ = await subscriptions.create(NHSI, dict(WEBHOOK))
+    [shown] = await subscriptions.shown([row])
+    assert row["starts_after"] == db.checkpoint
+    assert shown["progress"] == {
+        "considered_through": db.checkpoint,
+        "delivered_through": db.checkpoint,
+        "pending": 0,
+        "dead": 0,
+        "delivered": 0,
+    }

@@ -74,13 +74,14 @@ class FakeWrites:
             row = Row(positioned, positioned, placement, placement.hi)
             self.state.events[positioned.position] = row
 
-    async def tighten(self, depends_on: tuple[int, ...], hi: datetime) -> None:
-        stack = list(depends_on)
-        while stack:
-            row = self.state.events.get(stack.pop())
-            if row is not None and row.hi > hi:
-                row.hi = hi
-                stack.extend(row.placement.depends_on if row.placement else ())
+    async def tighten(self, dated: Sequence[tuple[tuple[int, ...], datetime]]) -> None:
+        for depends_on, hi in dated:
+            stack = list(depends_on)
+            while stack:
+                row = self.state.events.get(stack.pop())
+                if row is not None and row.hi > hi:
+                    row.hi = hi
+                    stack.extend(row.placement.depends_on if row.placement else ())
 
     async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
         rows = [
@@ -114,7 +115,7 @@ class FakeWrites:
                 if r.placement and fact.position in r.placement.depends_on and not r.retracted
             ]
             row.hi = min([placement.hi, *dependants])
-            await self.tighten(placement.depends_on, row.hi)
+            await self.tighten([(placement.depends_on, row.hi)])
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
         new = []

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from services.notifier import metrics
 from services.notifier.entrypoints.deps import NotifierDep
@@ -12,7 +13,19 @@ from services.notifier.entrypoints.deps import NotifierDep
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/readyz")
+class Readiness(BaseModel):
+    ready: bool
+    status: str
+    degraded: bool
+    reasons: list[str]
+    checks: dict[str, str]
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: `reasons` says why."}},
+)
 async def readyz(n: NotifierDep) -> JSONResponse:
     """Ready: database reachable, consumer polling (if it runs here), no unacknowledged dead
     letters (503 ``degraded`` until an operator acknowledges them, as the projections do)."""
@@ -43,7 +56,7 @@ async def readyz(n: NotifierDep) -> JSONResponse:
     return JSONResponse(body, status_code=200 if not reasons else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def prometheus() -> Response:
     """Prometheus metrics."""
     body = generate_latest(metrics.REGISTRY) + generate_latest()

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 
 from services.projections.adapters import store
 from services.projections.adapters.schema import SHAPE
@@ -13,7 +14,18 @@ from services.projections.entrypoints.deps import Wired
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/readyz")
+class Readiness(BaseModel):
+    ready: bool
+    degraded: bool
+    position: int
+    reasons: list[str]
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "Not ready: `reasons` says why."}},
+)
 async def readyz(wired: Wired) -> JSONResponse:
     """Ready: database reachable, read model of this code's shape, consumer running, no
     unacknowledged dead letters."""
@@ -36,7 +48,7 @@ async def readyz(wired: Wired) -> JSONResponse:
     return JSONResponse(body, status_code=200 if not reasons else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def prometheus() -> Response:
     """Prometheus metrics."""
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

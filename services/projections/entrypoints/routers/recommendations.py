@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from schemas.envelope import DeliveryStatus
 from services.projections.domain.model import NO_RESPONSE
 from services.projections.domain.refs import RESPONSE_KINDS
-from services.projections.entrypoints.deps import View
+from services.projections.entrypoints import contract
+from services.projections.entrypoints.csv_columns import COLUMNS
+from services.projections.entrypoints.deps import CsvOrJson, JsonOnly, View
+from services.projections.entrypoints.models import Board, RecommendationAnswer
 from services.projections.entrypoints.responses import answer, cached
 from services.projections.service_layer.queries import Snapshot
 
@@ -33,17 +36,21 @@ DeliveryFilter = Annotated[
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 
 
-@router.get("")
-async def board(
+@router.get("", responses=contract.read(Board, "board"))
+async def list_recommendations(
     view: View,
-    review: str | None = None,
+    review: Annotated[str | None, Query(description="Only this review's.")] = None,
     response: ResponseFilter = None,
     delivery: DeliveryFilter = None,
-    organisation: str | None = None,
+    organisation: Annotated[
+        str | None, Query(description="Only those naming this body (any role).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = DEFAULT_PAGE,
     offset: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
+    format_: CsvOrJson = None,
 ) -> Response:
-    """The board: recommendations with response and delivery, filtered, one page."""
+    """The board: top-level recommendations (sub-points nested) with response and delivery,
+    filtered, one page."""
     filters = {
         "review_id": review,
         "response_kind": response,
@@ -69,13 +76,24 @@ async def board(
             }
             for item in items
         ]
-        return answer(view.request, snap, {**page, "items": items}, rows)
+        return answer(view.request, snap, {**page, "items": items}, rows, COLUMNS["board"])
 
     return await cached(view, render)
 
 
-@router.get("/{recommendation_id}")
-async def get_recommendation(view: View, recommendation_id: str) -> Response:
+@router.get(
+    "/{recommendation_id}",
+    responses=contract.read(
+        RecommendationAnswer, s404="No recommendation with this id (at the bound asked for)."
+    ),
+)
+async def get_recommendation(
+    view: View,
+    recommendation_id: Annotated[
+        str, Path(description="A recommendation's id, e.g. `smith-review:rec-9`.")
+    ],
+    format_: JsonOnly = None,
+) -> Response:
     """One recommendation: text, sub-points, cross-references, response, delivery, timeline."""
 
     async def render(snap: Snapshot) -> Response:

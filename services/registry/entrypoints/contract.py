@@ -1,0 +1,136 @@
+"""What a command route publishes about itself beyond its body: statuses, concurrency headers and
+OpenAPI links from its answer to what it changes.
+
+Links go to the registry's own stream (``read_stream``), to the commands that may follow it here
+(``operationId``), and to the read resources in the projections' document (``operationRef``
+into ``<projections_url>/openapi.json``: a different service, so the reference is absolute).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from services.common.openapi import problems
+from services.registry.entrypoints.models import CommandAccepted
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link from a command's answer: the ``operation`` it leads to, with its path
+    parameters from runtime expressions (``$request.body#/organisation_id``)."""
+
+    name: str
+    operation: str
+    parameters: dict[str, str]
+
+
+class Read(Link):
+    """A read resource of the projections a command changes."""
+
+
+class Follow(Link):
+    """A command of the registry that may act on what this one made (with ``If-Match`` set
+    to this answer's ``ETag``)."""
+
+
+def read(name: str, operation: str, **parameters: str) -> Read:
+    return Read(name, operation, parameters)
+
+
+def follow(name: str, operation: str, **parameters: str) -> Follow:
+    return Follow(name, operation, parameters)
+
+
+READ_PATHS = {
+    "get_organisation": "/v1/organisations/{organisation_id}",
+    "get_recommendation": "/v1/recommendations/{recommendation_id}",
+    "get_responsibility": "/v1/responsibilities/{responsibility_id}",
+    "review_summary": "/v1/reviews/{review_id}/summary",
+}
+"""The projections' operations links point to, by operationId (a unit test holds these to
+the projections' document)."""
+
+
+def _pointer(path: str) -> str:
+    return path.replace("~", "~0").replace("/", "~1")
+
+
+def links(
+    reads: tuple[Read, ...], follows: tuple[Follow, ...], projections_url: str
+) -> dict[str, Any]:
+    found: dict[str, Any] = {
+        "stream": {
+            "operationId": "read_stream",
+            "parameters": {"stream_id": "$response.body#/events/0/stream_id"},
+            "description": "The stream this command appended to first, now (its `ETag` is "
+            "the version to send as `If-Match` next).",
+        }
+    }
+    base = projections_url.rstrip("/")
+    for read in reads:
+        pointer = _pointer(READ_PATHS[read.operation])
+        found[read.name] = {
+            "operationRef": f"{base}/openapi.json#/paths/{pointer}/get",
+            "parameters": {
+                **read.parameters,
+                "min_position": "$response.body#/position",
+            },
+            "description": f"Projections: `{read.operation}`, read with `min_position` set to "
+            "this answer's position (it then reflects this command).",
+        }
+    for follow in follows:
+        found[follow.name] = {
+            "operationId": follow.operation,
+            "parameters": {**follow.parameters, "header.If-Match": "$response.header.ETag"},
+            "description": f"`{follow.operation}` on what this command recorded, only if "
+            "nothing was recorded there since.",
+        }
+    return found
+
+
+def describe(stream: str) -> str:
+    return (
+        "**Concurrency.** `If-Match` (optional) is the version of "
+        f"{stream} this command expects to find: the command is refused with 412 if that "
+        "stream is at another version. Send the `ETag` of an earlier answer, or of `GET "
+        "/v1/streams/{stream_id}`. The answer's `ETag` is that stream's version after the "
+        "command (the stream is `events[0].stream_id`).\n\n"
+        "**Retries.** With the same `Idempotency-Key` and the same body, a retry appends "
+        "nothing and answers 200 with the first answer (`Idempotent-Replayed: true`).\n\n"
+        "**Read your writes.** `position` is the global position of the last event appended: "
+        "a read of the projections with `min_position` set to it reflects this command."
+    )
+
+
+HEADERS = {
+    "ETag": 'The version of `events[0].stream_id` after the command, quoted (`"3"`).',
+    "Remit-Position": "The global position of the last event appended (as `position`).",
+    "Idempotent-Replayed": "`true` on a replay of an earlier request (status 200).",
+}
+
+
+def responses(reads: tuple[Read, ...], follows: tuple[Follow, ...], url: str) -> dict[Any, Any]:
+    """``responses=`` of a command route."""
+    headers = {
+        name: {"description": text, "schema": {"type": "string"}} for name, text in HEADERS.items()
+    }
+    answer = {"model": CommandAccepted, "headers": headers, "links": links(reads, follows, url)}
+    return {
+        201: {"description": "Recorded: the events appended.", **answer},
+        200: {
+            "description": "A replay of an earlier request with this `Idempotency-Key`: its "
+            "answer, nothing appended.",
+            **answer,
+        },
+        **problems(
+            409,
+            412,
+            422,
+            s409="The id is taken, or a stream it reads moved on while it was decided (retry).",
+            s422="Malformed (`errors[]`); or a rule of the register refuses it, a body, review, "
+            "recommendation, responsibility, action or event it names included that does not "
+            "exist (`title` and `detail` say which); or this `Idempotency-Key` came with a "
+            "different request.",
+        ),
+    }
