@@ -95,20 +95,21 @@ class Mix:
         rec = f"{self.tag}-l{lane}-r{n}"
         rng = self.rng
         where = source(rng, f"Recommendation {n}")
+        url, body, name = self._operation(lane, n, op, rec)
+        return url, {**body, "source": where}, name
+
+    def _operation(self, lane: int, n: int, op: int, rec: str) -> tuple[str, dict[str, Any], str]:
+        """(url, body without its source, op) of lane's n-th round, operation ``op``."""
+        rng = self.rng
+        body: dict[str, Any]
         if op == 0:
-            body = {
-                "recommendation_id": rec,
-                "number": str(n),
-                "text": sentence(rng, 450),
-                "source": where,
-            }
+            body = {"recommendation_id": rec, "number": str(n), "text": sentence(rng, 450)}
             return f"/v1/reviews/{self.review}/recommendations", body, "record"
         if op == 1:
             body = {
                 "response": "implement_in_full",
                 "response_text": sentence(rng, 300),
                 "lead_ids": [self.org(lane)],
-                "source": where,
             }
             return f"/v1/recommendations/{rec}/response", body, "respond"
         if op == 2:
@@ -116,13 +117,12 @@ class Mix:
                 "status": "in_progress",
                 "evidence": sentence(rng, 200),
                 "claim": {"claimed_by": self.org(lane)},
-                "source": where,
             }
             return f"/v1/recommendations/{rec}/progress", body, "progress"
         rid = self.responsibility(lane, n)
         holder = self.holders[rid]
         target = self.org(lane, n + 1) if self.org(lane, n + 1) != holder else self.org(lane, n + 2)
-        body = {"from_id": holder, "to_id": target, "reason": sentence(rng, 120), "source": where}
+        body = {"from_id": holder, "to_id": target, "reason": sentence(rng, 120)}
         return f"/v1/responsibilities/{rid}/transfer", body, "transfer"
 
     def succeeded(self, url: str, body: dict[str, Any]) -> None:

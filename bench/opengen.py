@@ -27,6 +27,11 @@ from bench import mix
 from bench.rawhttp import RawHttp
 
 
+def _row(phase: int, scheduled: float, **label: Any) -> dict[str, Any]:
+    """The record of one request sent now: its phase, what it is, when it was due and sent."""
+    return {"phase": phase, **label, "scheduled": scheduled, "sent": time.time()}
+
+
 async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
     lanes = mix.Mix(tag=cfg["tag"], lanes=cfg["lanes"])
     rows: list[dict[str, Any]] = []
@@ -40,12 +45,7 @@ async def commands(cfg: dict[str, Any]) -> dict[str, Any]:
         async def fire(lane: int, phase: int, scheduled: float) -> None:
             k = step[lane]
             url, body, op = lanes.request(lane, k)
-            row: dict[str, Any] = {
-                "phase": phase,
-                "op": op,
-                "scheduled": scheduled,
-                "sent": time.time(),
-            }
+            row = _row(phase, scheduled, op=op)
             try:
                 result = await mix.post(http, url, body, f"{lanes.tag}-{lane}-{k}")
                 row["response"] = time.time()
@@ -136,12 +136,7 @@ async def queries(cfg: dict[str, Any]) -> dict[str, Any]:
     async def one(phase: int, scheduled: float) -> None:
         kind, url = urls[counter[0] % len(urls)]
         counter[0] += 1
-        row: dict[str, Any] = {
-            "phase": phase,
-            "kind": kind,
-            "scheduled": scheduled,
-            "sent": time.time(),
-        }
+        row = _row(phase, scheduled, kind=kind)
         try:
             row["status"], _ = await http.get(url)
         except Exception as exc:

@@ -243,6 +243,10 @@ def replay_section(r: dict[str, Any]) -> list[str]:
     return out + profile_lines(rb.get("profile"), "rebuild")
 
 
+LATENCY_COLUMNS = ("p50", "p95", "p99", "p99.9", "service p50", "service p99")
+"""The latency columns of the query and page tables (from the scheduled send, then service time)."""
+
+
 def queries_section(r: dict[str, Any]) -> list[str]:
     keys = ("p50", "p95", "p99", "p999")
     rows = [
@@ -273,12 +277,7 @@ def queries_section(r: dict[str, Any]) -> list[str]:
             "achieved/s",
             "errors",
             "dropped (all kinds)",
-            "p50",
-            "p95",
-            "p99",
-            "p99.9",
-            "service p50",
-            "service p99",
+            *LATENCY_COLUMNS,
         ],
         rows,
     )
@@ -311,12 +310,7 @@ def pages_section(r: dict[str, Any]) -> list[str]:
             "page",
             "achieved/s",
             "errors",
-            "p50",
-            "p95",
-            "p99",
-            "p99.9",
-            "service p50",
-            "service p99",
+            *LATENCY_COLUMNS,
         ],
         rows,
     )

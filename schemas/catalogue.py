@@ -2,57 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from pydantic import Field, TypeAdapter
 
-from schemas.changes import ChangeTookEffect, ChangeWithdrawn
 from schemas.corrections import Correctable, RecordsCorrected
 from schemas.envelope import DomainEvent
-from schemas.organisations import (
-    AccountabilityAssigned,
-    OrganisationDissolved,
-    OrganisationMerged,
-    OrganisationRegistered,
-    OrganisationRenamed,
-)
-from schemas.responsibilities import (
-    ActionCommitted,
-    ActionTransferred,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-)
-from schemas.reviews import (
-    ImplementationProgressRecorded,
-    RecommendationAccepted,
-    RecommendationAdapted,
-    RecommendationDeferred,
-    RecommendationRecorded,
-    RecommendationRejected,
-    ReviewPublished,
-)
 
-EVENT_CLASSES: tuple[type[DomainEvent], ...] = (
-    OrganisationRegistered,
-    OrganisationRenamed,
-    OrganisationMerged,
-    OrganisationDissolved,
-    AccountabilityAssigned,
-    ReviewPublished,
-    RecommendationRecorded,
-    RecommendationAccepted,
-    RecommendationAdapted,
-    RecommendationDeferred,
-    RecommendationRejected,
-    ImplementationProgressRecorded,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-    ActionCommitted,
-    ActionTransferred,
-    ChangeTookEffect,
-    ChangeWithdrawn,
-    RecordsCorrected,
-)
+EVENT_CLASSES: tuple[type[DomainEvent], ...] = (*get_args(Correctable), RecordsCorrected)
+"""Every current event class: those a correction can touch (in :data:`Correctable`'s order),
+and corrections."""
 
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.model_fields["type"].default: cls for cls in EVENT_CLASSES

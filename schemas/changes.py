@@ -15,7 +15,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from schemas.envelope import ChangeStage, DomainEvent, ShortText, Text
+from schemas.envelope import ChangeStage, DomainEvent, Identifier, ShortText, Text
 
 
 class StagedChange(DomainEvent):
@@ -39,25 +39,34 @@ class StagedChange(DomainEvent):
         return self.stage is ChangeStage.ANNOUNCED
 
 
-class ChangeTookEffect(DomainEvent):
+class JustifiedChange(StagedChange):
+    """A staged change that may say why (``reason``) and answer a recommendation."""
+
+    reason: Text | None = None
+    recommendation_id: Identifier | None = None
+
+
+class Settlement(DomainEvent):
+    """Base of the events that settle an announced change: which one they settle."""
+
+    announced_event_id: UUID = Field(description="The event that announced the change.")
+    announced_stream_version: int = Field(ge=1)
+    change_type: ShortText = Field(description="Type of the announced event.")
+
+
+class ChangeTookEffect(Settlement):
     """An announced change happened; ``occurred_at`` is when, if the source says."""
 
     type: Literal["ChangeTookEffect"] = "ChangeTookEffect"
     schema_version: Literal[1] = 1
-    announced_event_id: UUID = Field(description="The event that announced the change.")
-    announced_stream_version: int = Field(ge=1)
-    change_type: ShortText = Field(description="Type of the announced event.")
     note: Text | None = None
 
 
-class ChangeWithdrawn(DomainEvent):
+class ChangeWithdrawn(Settlement):
     """An announced change will not happen (as announced): it is closed without effect."""
 
     type: Literal["ChangeWithdrawn"] = "ChangeWithdrawn"
     schema_version: Literal[1] = 1
-    announced_event_id: UUID = Field(description="The event that announced the change.")
-    announced_stream_version: int = Field(ge=1)
-    change_type: ShortText = Field(description="Type of the announced event.")
     reason: Text
 
 

@@ -15,48 +15,27 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
+from schemas import organisations, responsibilities, reviews
 from schemas.changes import ChangeTookEffect, ChangeWithdrawn
 from schemas.envelope import Contract, DomainEvent, Text
-from schemas.organisations import (
-    AccountabilityAssigned,
-    OrganisationDissolved,
-    OrganisationMerged,
-    OrganisationRegistered,
-    OrganisationRenamed,
-)
-from schemas.responsibilities import (
-    ActionCommitted,
-    ActionTransferred,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-)
-from schemas.reviews import (
-    ImplementationProgressRecorded,
-    RecommendationAccepted,
-    RecommendationAdapted,
-    RecommendationDeferred,
-    RecommendationRecorded,
-    RecommendationRejected,
-    ReviewPublished,
-)
 
 Correctable = (
-    OrganisationRegistered
-    | OrganisationRenamed
-    | OrganisationMerged
-    | OrganisationDissolved
-    | AccountabilityAssigned
-    | ReviewPublished
-    | RecommendationRecorded
-    | RecommendationAccepted
-    | RecommendationAdapted
-    | RecommendationDeferred
-    | RecommendationRejected
-    | ImplementationProgressRecorded
-    | ResponsibilityAssigned
-    | ResponsibilityTransferred
-    | ActionCommitted
-    | ActionTransferred
+    organisations.OrganisationRegistered
+    | organisations.OrganisationRenamed
+    | organisations.OrganisationMerged
+    | organisations.OrganisationDissolved
+    | organisations.AccountabilityAssigned
+    | reviews.ReviewPublished
+    | reviews.RecommendationRecorded
+    | reviews.RecommendationAccepted
+    | reviews.RecommendationAdapted
+    | reviews.RecommendationDeferred
+    | reviews.RecommendationRejected
+    | reviews.ImplementationProgressRecorded
+    | responsibilities.ResponsibilityAssigned
+    | responsibilities.ResponsibilityTransferred
+    | responsibilities.ActionCommitted
+    | responsibilities.ActionTransferred
     | ChangeTookEffect
     | ChangeWithdrawn
 )

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from schemas.changes import StagedChange
+from schemas.changes import JustifiedChange, StagedChange
 from schemas.envelope import Identifier, OrganisationKind, ShortText, Text
 
 
@@ -30,7 +30,7 @@ class OrganisationRegistered(StagedChange):
     )
 
 
-class OrganisationRenamed(StagedChange):
+class OrganisationRenamed(JustifiedChange):
     """The body took a new name (or is to); the old one stays in its history."""
 
     type: Literal["OrganisationRenamed"] = "OrganisationRenamed"
@@ -38,11 +38,9 @@ class OrganisationRenamed(StagedChange):
     organisation_id: Identifier
     previous_name: ShortText
     new_name: ShortText
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
-class OrganisationMerged(StagedChange):
+class OrganisationMerged(JustifiedChange):
     """The body became (or is to become) part of another, keeping its own identity inside it
     or not."""
 
@@ -51,11 +49,9 @@ class OrganisationMerged(StagedChange):
     organisation_id: Identifier
     parent_id: Identifier
     keeps_identity: bool
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
-class OrganisationDissolved(StagedChange):
+class OrganisationDissolved(JustifiedChange):
     """The body ceased (or is to cease) to operate, wholly or in the capacity ``scope`` says;
     ``successor_ids`` may be empty, ``disposition`` says what happens to its resources."""
 
@@ -71,11 +67,9 @@ class OrganisationDissolved(StagedChange):
     disposition: Text | None = Field(
         default=None, description="What happens to its resources and functions."
     )
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
-class AccountabilityAssigned(StagedChange):
+class AccountabilityAssigned(JustifiedChange):
     """The body is (or is to be) accountable to another."""
 
     type: Literal["AccountabilityAssigned"] = "AccountabilityAssigned"
@@ -83,5 +77,3 @@ class AccountabilityAssigned(StagedChange):
     organisation_id: Identifier
     accountable_to_id: Identifier
     previous_accountable_to_id: Identifier | None = None
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None

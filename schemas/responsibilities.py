@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from schemas.changes import StagedChange
+from schemas.changes import JustifiedChange
 from schemas.envelope import DomainEvent, Identifier, Text
 
 
-class ResponsibilityAssigned(StagedChange):
+class ResponsibilityAssigned(JustifiedChange):
     """A body was (or is to be) given a responsibility."""
 
     type: Literal["ResponsibilityAssigned"] = "ResponsibilityAssigned"
@@ -16,11 +16,9 @@ class ResponsibilityAssigned(StagedChange):
     responsibility_id: Identifier
     description: Text
     holder_id: Identifier
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
-class ResponsibilityTransferred(StagedChange):
+class ResponsibilityTransferred(JustifiedChange):
     """A responsibility moved (or is to move) to another body.
 
     ``from_id`` is ``None`` when the source does not say who held it; ``instead_of_id`` names the
@@ -34,8 +32,6 @@ class ResponsibilityTransferred(StagedChange):
     from_id: Identifier | None = None
     to_id: Identifier
     instead_of_id: Identifier | None = None
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
 class ActionCommitted(DomainEvent):
@@ -53,7 +49,7 @@ class ActionCommitted(DomainEvent):
     recommendation_id: Identifier | None = None
 
 
-class ActionTransferred(StagedChange):
+class ActionTransferred(JustifiedChange):
     """An action moved (or is to move) to another owner."""
 
     type: Literal["ActionTransferred"] = "ActionTransferred"
@@ -61,5 +57,3 @@ class ActionTransferred(StagedChange):
     action_id: Identifier
     from_id: Identifier
     to_id: Identifier
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None

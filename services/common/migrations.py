@@ -9,7 +9,7 @@ the version table lives in the schema itself, so two schemas in one database nev
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -93,15 +93,26 @@ def setting(name: str, default: str) -> str:
     return str(context.config.attributes.get(name) or default)
 
 
-def sql_revision(folder: Path, name: str) -> tuple[Callable[[], None], Callable[[], None]]:
+def sql_revision(
+    folder: Path,
+    name: str,
+    *,
+    upgrade_then: Sequence[str] = (),
+    downgrade_then: Sequence[str] = (),
+) -> tuple[Callable[[], None], Callable[[], None]]:
     """``upgrade`` and ``downgrade`` of a revision written in SQL: ``<name>.sql`` and
-    ``<name>.down.sql`` in ``folder``."""
+    ``<name>.down.sql`` in ``folder``, each followed by the scripts named in ``upgrade_then``
+    or ``downgrade_then`` (e.g. a downgrade that creates the previous revision's functions
+    again runs the very files that revision created them from)."""
 
     def upgrade() -> None:
-        run_script(folder / f"{name}.sql")
+        for script in (name, *upgrade_then):
+            run_script(folder / f"{script}.sql")
 
     def downgrade() -> None:
         run_script(folder / f"{name}.down.sql")
+        for script in downgrade_then:
+            run_script(folder / f"{script}.sql")
 
     return upgrade, downgrade
 

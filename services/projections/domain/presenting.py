@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.catalogue import ORGANISATION_FIELDS
 from services.projections.domain.model import (
     ANNOUNCED,
     Change,
@@ -23,15 +24,9 @@ MAX_DEPTH = 3
 INVERSE_ROLES = {"member_of": "composed_of", "accountable_to": "oversees"}
 """The role a body has when another names it as ``related_id``."""
 
-ORG_DETAILS = (
-    "parent_id",
-    "accountable_to_id",
-    "previous_accountable_to_id",
-    "holder_id",
-    "from_id",
-    "to_id",
-    "instead_of_id",
-)
+ORG_DETAILS = tuple(f for f in ORGANISATION_FIELDS if f not in ("organisation_id", "owner_id"))
+"""The fields of a history entry's details shown as a body (id and name): those that name one
+organisation, but for the entry's own body and an action's owner."""
 
 
 def ref(world: World, org_id: str | None) -> Json | None:

@@ -68,6 +68,13 @@ class Change(Command):
         return self
 
 
+class JustifiedChange(Change):
+    """A change that may say why (``reason``) and answer a recommendation."""
+
+    reason: Text | None = None
+    recommendation_id: Identifier | None = None
+
+
 class RegisterOrganisation(Change):
     """``stage: announced``: the body is to be established."""
 
@@ -81,16 +88,14 @@ class RegisterOrganisation(Change):
     members_known: bool = True
 
 
-class RenameOrganisation(Change):
+class RenameOrganisation(JustifiedChange):
     command: Literal["RenameOrganisation"] = "RenameOrganisation"
     organisation_id: Identifier
     new_name: ShortText
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {"recommendation_id"}
 
 
-class MergeOrganisation(Change):
+class MergeOrganisation(JustifiedChange):
     """``keeps_identity`` has no default: absorbed without it, a body can hold nothing.
     ``move_holdings_to`` moves what it holds (responsibilities, actions) there first."""
 
@@ -100,15 +105,13 @@ class MergeOrganisation(Change):
     keeps_identity: bool = Field(
         description="True: it stays a body of its own inside the parent (and can hold duties)."
     )
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
     move_holdings_to: Identifier | None = Field(
         default=None, description="Move every responsibility and action it holds to this body."
     )
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {"move_holdings_to"}
 
 
-class DissolveOrganisation(Change):
+class DissolveOrganisation(JustifiedChange):
     command: Literal["DissolveOrganisation"] = "DissolveOrganisation"
     organisation_id: Identifier
     scope: Text | None = Field(
@@ -116,8 +119,6 @@ class DissolveOrganisation(Change):
     )
     successor_ids: tuple[Identifier, ...] = ()
     disposition: Text | None = None
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
     move_holdings_to: Identifier | None = Field(
         default=None, description="Move every responsibility and action it holds to this body."
     )
@@ -128,12 +129,10 @@ class DissolveOrganisation(Change):
     }
 
 
-class AssignAccountability(Change):
+class AssignAccountability(JustifiedChange):
     command: Literal["AssignAccountability"] = "AssignAccountability"
     organisation_id: Identifier
     accountable_to_id: Identifier
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
 class PublishReview(Command):
@@ -209,16 +208,14 @@ class RecordImplementationProgress(Command):
     claim: Claim
 
 
-class AssignResponsibility(Change):
+class AssignResponsibility(JustifiedChange):
     command: Literal["AssignResponsibility"] = "AssignResponsibility"
     responsibility_id: Identifier
     description: Text
     holder_id: Identifier
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
-class TransferResponsibility(Change):
+class TransferResponsibility(JustifiedChange):
     """``from_id`` ``None`` means the source does not say who held it."""
 
     command: Literal["TransferResponsibility"] = "TransferResponsibility"
@@ -229,8 +226,6 @@ class TransferResponsibility(Change):
     from_id: Identifier | None = None
     to_id: Identifier
     instead_of_id: Identifier | None = None
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
 class CommitAction(Command):
@@ -242,15 +237,13 @@ class CommitAction(Command):
     recommendation_id: Identifier | None = None
 
 
-class TransferAction(Change):
+class TransferAction(JustifiedChange):
     """Move an action to another owner (``from_id``: its owner now)."""
 
     command: Literal["TransferAction"] = "TransferAction"
     action_id: Identifier
     from_id: Identifier
     to_id: Identifier
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
 class EventRef(Contract):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
 from schemas.envelope import ChangeStage, DomainEvent
@@ -19,6 +19,7 @@ from schemas.organisations import (
 from schemas.streams import organisation_stream
 from services.registry.domain.commands import (
     AssignAccountability,
+    Command,
     DissolveOrganisation,
     MergeOrganisation,
     RegisterOrganisation,
@@ -161,15 +162,32 @@ def rename(state: Organisation | None, cmd: RenameOrganisation, ctx: Context) ->
             f"organisation {cmd.organisation_id!r} is already {cmd.new_name!r}, or that name "
             "is announced"
         )
-    event = ctx.stamp(
+    return _next(
         OrganisationRenamed,
-        organisation_stream(org.organisation_id),
-        org.version + 1,
+        state,
+        org,
+        cmd,
+        ctx,
+        leave_out={"organisation_id"},
         organisation_id=org.organisation_id,
         previous_name=org.name,
-        **cmd.model_dump(exclude={"command", "source", "occurred_at", "organisation_id"}),
     )
-    return fitting(apply, state, event)
+
+
+def _next(
+    cls: type[DomainEvent],
+    state: Organisation | None,
+    org: Organisation,
+    cmd: Command,
+    ctx: Context,
+    leave_out: set[str] | frozenset[str] = frozenset(),
+    **extra: Any,
+) -> list[DomainEvent]:
+    """The event ``cls`` that records ``cmd`` (its fields but ``leave_out``, and ``extra``)
+    next on ``org``'s stream, if it fits the fold."""
+    fields = cmd.model_dump(exclude={"command", "source", "occurred_at", *leave_out})
+    stream = organisation_stream(org.organisation_id)
+    return fitting(apply, state, ctx.stamp(cls, stream, org.version + 1, **extra, **fields))
 
 
 def refuse_if_holding(organisation_id: str, holdings: list[str], what: str) -> None:
@@ -206,11 +224,7 @@ def merge(
         )
     if not cmd.keeps_identity and cmd.stage is ChangeStage.IN_EFFECT:
         refuse_if_holding(cmd.organisation_id, holdings, "absorbed")
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
-    event = ctx.stamp(
-        OrganisationMerged, organisation_stream(org.organisation_id), org.version + 1, **fields
-    )
-    return fitting(apply, state, event)
+    return _next(OrganisationMerged, state, org, cmd, ctx, leave_out={"move_holdings_to"})
 
 
 def dissolve(
@@ -231,11 +245,7 @@ def dissolve(
         require_for(successor, successor_id, "a successor", cmd.stage is ChangeStage.ANNOUNCED)
     if cmd.organisation_id in successors:
         raise DomainRuleViolated("an organisation cannot succeed itself")
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at", "move_holdings_to"})
-    event = ctx.stamp(
-        OrganisationDissolved, organisation_stream(org.organisation_id), org.version + 1, **fields
-    )
-    return fitting(apply, state, event)
+    return _next(OrganisationDissolved, state, org, cmd, ctx, leave_out={"move_holdings_to"})
 
 
 def assign_accountability(
@@ -255,12 +265,5 @@ def assign_accountability(
             f"{cmd.organisation_id!r} is already (or is announced to be) accountable to "
             f"{cmd.accountable_to_id!r}"
         )
-    fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
-    event = ctx.stamp(
-        AccountabilityAssigned,
-        organisation_stream(org.organisation_id),
-        org.version + 1,
-        previous_accountable_to_id=org.accountable_to_id,
-        **fields,
-    )
-    return fitting(apply, state, event)
+    previous = org.accountable_to_id
+    return _next(AccountabilityAssigned, state, org, cmd, ctx, previous_accountable_to_id=previous)

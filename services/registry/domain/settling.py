@@ -74,28 +74,31 @@ def take_effect(
     emptied = leaves_nothing_held(announcement)
     if emptied is not None:
         refuse_if_holding(emptied, holdings, "dissolved or absorbed")
-    event = ctx.stamp(
-        ChangeTookEffect,
-        announcement.stream_id,
-        state.version + 1,
-        announced_event_id=announcement.event_id,
-        announced_stream_version=announcement.stream_version,
-        change_type=announcement.type,
-        note=cmd.note,
-    )
-    return fitting(fold, state, event)
+    return _settle(ChangeTookEffect, fold, state, announcement, ctx, note=cmd.note)
 
 
 def withdraw(
     fold: Fold[Any], state: Any, announcement: StagedChange, cmd: WithdrawChange, ctx: Context
 ) -> list[DomainEvent]:
+    return _settle(ChangeWithdrawn, fold, state, announcement, ctx, reason=cmd.reason)
+
+
+def _settle(
+    settled: type[ChangeTookEffect | ChangeWithdrawn],
+    fold: Fold[Any],
+    state: Any,
+    announcement: StagedChange,
+    ctx: Context,
+    **fields: Any,
+) -> list[DomainEvent]:
+    """The event that settles ``announcement`` (next on its stream), if it fits the fold."""
     event = ctx.stamp(
-        ChangeWithdrawn,
+        settled,
         announcement.stream_id,
         state.version + 1,
         announced_event_id=announcement.event_id,
         announced_stream_version=announcement.stream_version,
         change_type=announcement.type,
-        reason=cmd.reason,
+        **fields,
     )
     return fitting(fold, state, event)

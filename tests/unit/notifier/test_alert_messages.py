@@ -35,6 +35,20 @@ def _event(kind: str, stream: str, version: int, **fields: Any) -> DomainEvent:
     )
 
 
+def _settling(kind: str, announced: DomainEvent, **fields: Any) -> DomainEvent:
+    """A ChangeTookEffect or ChangeWithdrawn of ``announced`` (version 2 of its stream)."""
+    assert announced.stream_version == 2
+    return _event(
+        kind,
+        announced.stream_id,
+        4,
+        announced_event_id=announced.event_id,
+        announced_stream_version=2,
+        change_type=announced.type,
+        **fields,
+    )
+
+
 @pytest.fixture(scope="module")
 def smith() -> dict[int, DomainEvent]:
     return {p.position: p.event for p in smith_events()}
@@ -102,14 +116,7 @@ def test_took_effect_and_withdrawn_say_the_change_they_settle(
     smith: dict[int, DomainEvent], known: knowledge.Knowledge
 ) -> None:
     announced = smith[62].replaced[0].replacement  # type: ignore[attr-defined]
-    took = _event(
-        "ChangeTookEffect",
-        "responsibility-talent-management",
-        4,
-        announced_event_id=announced.event_id,
-        announced_stream_version=2,
-        change_type="ResponsibilityTransferred",
-    )
+    took = _settling("ChangeTookEffect", announced)
     found = _message(took, known, "nhs-improvement", "responsibility_gained")
     assert found.body["data"]["stage"] == "took_effect"
     assert found.alert.summary == (
@@ -117,15 +124,7 @@ def test_took_effect_and_withdrawn_say_the_change_they_settle(
         "NHS Improvement is told because it gained talent management."
     )
     dissolution = smith[66].replaced[0].replacement  # type: ignore[attr-defined]
-    withdrawn = _event(
-        "ChangeWithdrawn",
-        "organisation-nhs-improving-quality",
-        4,
-        announced_event_id=dissolution.event_id,
-        announced_stream_version=2,
-        change_type="OrganisationDissolved",
-        reason="The plan changed.",
-    )
+    withdrawn = _settling("ChangeWithdrawn", dissolution, reason="The plan changed.")
     found = _message(withdrawn, known, "nhs-improving-quality", "organisation_changed")
     assert found.alert.headline == (
         "Withdrawn: NHS Improving Quality will not cease to operate as a national "

@@ -183,6 +183,14 @@ def _settle(known: Knowledge, stream_id: str, kind: Any, **extra: object) -> Any
     """A ChangeTookEffect / ChangeWithdrawn of the pending announcement of ``stream_id``."""
     _, pending = in_effect(known.log(stream_id))
     (announced,) = pending
+    return _settle_one(known, stream_id, announced, kind, **extra)
+
+
+def _settle_one(
+    known: Knowledge, stream_id: str, announced: Any, kind: Any = ChangeTookEffect, **extra: object
+) -> Any:
+    """A ChangeTookEffect (or ``kind``) of ``announced``, one of the announcements pending on
+    ``stream_id``."""
     return kind(
         event_id=uuid4(),
         stream_id=stream_id,
@@ -241,21 +249,6 @@ def test_oversight_only_when_asked_and_only_once_in_effect(asks: bool) -> None:
     expected = {R.OVERSIGHT} if asks else set()
     assert affected.for_subscriber(BOARDS, include_oversight=asks) == expected
     assert affected.for_subscriber(NHSI, include_oversight=asks) == {R.DELIVERY_UPDATED}
-
-
-def _settle_one(known: Knowledge, stream_id: str, announced: Any) -> ChangeTookEffect:
-    return ChangeTookEffect(
-        event_id=uuid4(),
-        stream_id=stream_id,
-        stream_version=len(known.log(stream_id)) + 5,
-        recorded_at=datetime(2026, 12, 1, tzinfo=UTC),
-        source=Source(document="d", passage="p"),
-        actor="t",
-        correlation_id="c",
-        announced_event_id=announced.event_id,
-        announced_stream_version=announced.stream_version,
-        change_type=announced.type,
-    )
 
 
 def test_successors_of_a_dissolved_body_are_told() -> None:

@@ -181,6 +181,14 @@ def _event(position: int, kind: str, stream: str, **payload: object) -> HistoryE
     return HistoryEntry(position, kind, f"organisation-{stream}", 1, None, recorded, payload)
 
 
+def _announced(
+    position: int, kind: str, body: str, event_id: str, **payload: object
+) -> HistoryEntry:
+    """The announced change ``event_id`` of ``body`` (its stream and organisation_id)."""
+    fields = {"organisation_id": body, **payload, "stage": "announced", "event_id": event_id}
+    return _event(position, kind, body, **fields)
+
+
 def test_an_announced_merger_is_marked_and_drawn_where_it_took_effect() -> None:
     bodies: list[dict[str, Any]] = [
         {"id": "a", "name": "A", "parent": {"id": "p", "name": "P"}},
@@ -189,16 +197,7 @@ def test_an_announced_merger_is_marked_and_drawn_where_it_took_effect() -> None:
     events = [
         _event(1, "OrganisationRegistered", "a", organisation_id="a", name="A"),
         _event(2, "OrganisationRegistered", "p", organisation_id="p", name="P"),
-        _event(
-            3,
-            "OrganisationMerged",
-            "a",
-            organisation_id="a",
-            parent_id="p",
-            keeps_identity=False,
-            stage="announced",
-            event_id="m1",
-        ),
+        _announced(3, "OrganisationMerged", "a", "m1", parent_id="p", keeps_identity=False),
         _event(
             5, "ChangeTookEffect", "a", announced_event_id="m1", change_type="OrganisationMerged"
         ),
@@ -215,15 +214,7 @@ def test_a_withdrawn_announcement_changes_nothing() -> None:
     bodies: list[dict[str, Any]] = [{"id": "a", "name": "A", "parent": None}]
     events = [
         _event(1, "OrganisationRegistered", "a", organisation_id="a", name="A"),
-        _event(
-            2,
-            "OrganisationDissolved",
-            "a",
-            organisation_id="a",
-            stage="announced",
-            event_id="d1",
-            successor_ids=[],
-        ),
+        _announced(2, "OrganisationDissolved", "a", "d1", successor_ids=[]),
         _event(4, "ChangeWithdrawn", "a", announced_event_id="d1", reason="Kept after all."),
     ]
     picture = family.picture("F", bodies, events, "now")

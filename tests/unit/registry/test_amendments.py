@@ -12,7 +12,14 @@ from services.registry.domain import organisation
 from services.registry.errors import DomainRuleViolated, UnknownEntity
 from services.registry.service_layer.reading import fold_for
 from tests.unit.registry.conftest import Bus
-from tests.unit.registry.test_handlers import cmd, register, review_with
+from tests.unit.registry.test_handlers import (
+    assign,
+    cmd,
+    recommend,
+    register,
+    respond,
+    review_with,
+)
 
 
 def state(bus: Bus, stream_id: str) -> Any:
@@ -22,19 +29,19 @@ def state(bus: Bus, stream_id: str) -> Any:
     return found
 
 
+async def announce(bus: Bus, command: type[Any], **fields: Any) -> Any:
+    """Run ``command`` as a change a source announces (``stage: announced``)."""
+    return await bus.run(cmd(command, **fields, stage="announced"))
+
+
 def at(stream_id: str, version: int) -> dict[str, Any]:
     return {"stream_id": stream_id, "stream_version": version}
 
 
 async def test_an_announced_dissolution_is_pending_until_it_takes_effect(bus: Bus) -> None:
     await register(bus, "nhsiq")
-    await bus.run(
-        cmd(
-            c.DissolveOrganisation,
-            organisation_id="nhsiq",
-            stage="announced",
-            scope="as a national organisation",
-        )
+    await announce(
+        bus, c.DissolveOrganisation, organisation_id="nhsiq", scope="as a national organisation"
     )
     body = state(bus, "organisation-nhsiq")
     assert body.status is organisation.OrganisationStatus.ACTIVE and len(body.pending) == 1
@@ -48,9 +55,7 @@ async def test_an_announced_dissolution_is_pending_until_it_takes_effect(bus: Bu
 
 async def test_a_withdrawn_announcement_never_takes_effect(bus: Bus) -> None:
     await register(bus, "scn")
-    await bus.run(
-        cmd(c.RenameOrganisation, organisation_id="scn", new_name="CN", stage="announced")
-    )
+    await announce(bus, c.RenameOrganisation, organisation_id="scn", new_name="CN")
     await bus.run(cmd(c.WithdrawChange, announcement=at("organisation-scn", 2), reason="dropped"))
     body = state(bus, "organisation-scn")
     assert (body.name, body.pending) == ("SCN", ())
@@ -60,30 +65,21 @@ async def test_a_withdrawn_announcement_never_takes_effect(bus: Bus) -> None:
 
 async def test_taking_effect_rechecks_the_world_as_it_is_then(bus: Bus) -> None:
     await register(bus, "academy", "nhsi")
-    await bus.run(
-        cmd(
-            c.AssignResponsibility,
-            responsibility_id="talent",
-            description="Talent",
-            holder_id="academy",
-        )
-    )
-    await bus.run(cmd(c.DissolveOrganisation, organisation_id="academy", stage="announced"))
+    await assign(bus, "talent", "academy", "Talent")
+    await announce(bus, c.DissolveOrganisation, organisation_id="academy")
     with pytest.raises(DomainRuleViolated, match="still holds talent"):
         await bus.run(cmd(c.RecordChangeInEffect, announcement=at("organisation-academy", 2)))
 
 
 async def test_an_announced_transfer_holds_nothing_until_it_takes_effect(bus: Bus) -> None:
     await register(bus, "nhsi")
-    await bus.run(
-        cmd(
-            c.TransferResponsibility,
-            responsibility_id="talent",
-            description="Talent",
-            to_id="nhsi",
-            stage="announced",
-            expected_on="2016-04-01",
-        )
+    await announce(
+        bus,
+        c.TransferResponsibility,
+        responsibility_id="talent",
+        description="Talent",
+        to_id="nhsi",
+        expected_on="2016-04-01",
     )
     assert state(bus, "responsibility-talent").holder_id is None
     [event] = bus.events("responsibility-talent")
@@ -92,35 +88,22 @@ async def test_an_announced_transfer_holds_nothing_until_it_takes_effect(bus: Bu
 
 
 async def test_an_announced_body_cannot_hold_until_established(bus: Bus) -> None:
-    await bus.run(
-        cmd(
-            c.RegisterOrganisation,
-            organisation_id="boards",
-            name="Boards",
-            kind="governing_board",
-            stage="announced",
-        )
+    await announce(
+        bus, c.RegisterOrganisation, organisation_id="boards", name="Boards", kind="governing_board"
     )
     await register(bus, "academy")
     with pytest.raises(DomainRuleViolated, match="not_established"):
         await bus.run(
             cmd(c.AssignAccountability, organisation_id="academy", accountable_to_id="boards")
         )
-    await bus.run(
-        cmd(
-            c.AssignAccountability,
-            organisation_id="academy",
-            accountable_to_id="boards",
-            stage="announced",
-        )
+    await announce(
+        bus, c.AssignAccountability, organisation_id="academy", accountable_to_id="boards"
     )
 
 
 async def test_a_correction_replaces_an_assignment_the_text_never_states(bus: Bus) -> None:
     await register(bus, "academy", "nhsi")
-    await bus.run(
-        cmd(c.AssignResponsibility, responsibility_id="tm", description="TM", holder_id="academy")
-    )
+    await assign(bus, "tm", "academy", "TM")
     await bus.run(
         cmd(c.TransferResponsibility, responsibility_id="tm", from_id="academy", to_id="nhsi")
     )
@@ -158,9 +141,7 @@ async def test_a_correction_replaces_an_assignment_the_text_never_states(bus: Bu
 
 async def test_a_correction_cannot_leave_a_body_named_but_unregistered(bus: Bus) -> None:
     await register(bus, "a", "b")
-    await bus.run(
-        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="b")
-    )
+    await assign(bus, "r", "b", "R")
     with pytest.raises(DomainRuleViolated, match="still names it"):
         await bus.run(cmd(c.CorrectRecords, reason="r", retract=[at("organisation-b", 1)]))
     await bus.run(cmd(c.CorrectRecords, reason="r", retract=[at("organisation-a", 1)]))
@@ -195,9 +176,7 @@ async def test_a_replacement_must_record_one_event_in_the_same_stream(bus: Bus) 
 
 async def test_absorbing_a_body_can_move_its_holdings_in_the_same_command(bus: Bus) -> None:
     await register(bus, "academy", "hee")
-    await bus.run(
-        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="academy")
-    )
+    await assign(bus, "r", "academy", "R")
     await bus.run(cmd(c.CommitAction, action_id="act", owner_id="academy", description="A"))
     merge = {"organisation_id": "academy", "parent_id": "hee", "keeps_identity": False}
     with pytest.raises(DomainRuleViolated, match="move_holdings_to"):
@@ -217,45 +196,18 @@ async def test_a_sub_point_may_answer_for_itself_and_roles_name_registered_bodie
 ) -> None:
     await register(bus, "ahsns", "cn")
     await review_with(bus, "7")
-    await bus.run(
-        cmd(
-            c.RecordRecommendation,
-            recommendation_id="rv:7a",
-            review_id="rv",
-            number="7a",
-            text="t",
-            parent_id="rv:7",
-        )
-    )
+    await recommend(bus, "7a", text="t", parent_id="rv:7")
     roles = [
         {"organisation_id": "ahsns", "role": "not_leading", "quote": "will not lead"},
         {"organisation_id": "cn", "role": "named", "quote": "along with"},
     ]
-    await bus.run(
-        cmd(
-            c.RecordGovernmentResponse,
-            recommendation_id="rv:7",
-            response="not_implement",
-            response_text="t",
-            roles=roles,
-        )
-    )
-    await bus.run(
-        cmd(
-            c.RecordGovernmentResponse,
-            recommendation_id="rv:7a",
-            response="implement_in_full",
-            response_text="t",
-        )
-    )
+    await respond(bus, "7", "not_implement", roles=roles)
+    await respond(bus, "7a", "implement_in_full")
     with pytest.raises(UnknownEntity, match="nobody"):
-        await bus.run(
-            cmd(
-                c.RecordGovernmentResponse,
-                recommendation_id="rv:7",
-                response="not_implement",
-                response_text="t",
-                revision_reason="r",
-                roles=[{"organisation_id": "nobody", "role": "subject"}],
-            )
+        await respond(
+            bus,
+            "7",
+            "not_implement",
+            revision_reason="r",
+            roles=[{"organisation_id": "nobody", "role": "subject"}],
         )

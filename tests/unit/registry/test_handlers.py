@@ -34,15 +34,29 @@ async def register(bus: Bus, *ids: str) -> None:
 async def review_with(bus: Bus, *numbers: str) -> None:
     await bus.run(cmd(c.PublishReview, review_id="rv", title="Review", recommendation_count=16))
     for n in numbers:
-        await bus.run(
-            cmd(
-                c.RecordRecommendation,
-                recommendation_id=f"rv:{n}",
-                review_id="rv",
-                number=n,
-                text=n,
-            )
-        )
+        await recommend(bus, n)
+
+
+async def recommend(bus: Bus, point: str, /, **fields: Any) -> Any:
+    """Record recommendation ``rv:<point>`` of review ``rv``, its number and text ``point``
+    unless ``fields`` say otherwise."""
+    defaults = {"recommendation_id": f"rv:{point}", "review_id": "rv", "number": point}
+    return await bus.run(cmd(c.RecordRecommendation, **{**defaults, "text": point, **fields}))
+
+
+async def respond(bus: Bus, point: str, response: str, /, **fields: Any) -> Any:
+    """Record the government's ``response`` to ``rv:<point>`` (``response_text`` "t" unless
+    ``fields`` say otherwise)."""
+    answer = {"recommendation_id": f"rv:{point}", "response": response, "response_text": "t"}
+    return await bus.run(cmd(c.RecordGovernmentResponse, **{**answer, **fields}))
+
+
+async def assign(
+    bus: Bus, responsibility_id: str, holder_id: str, description: str, **fields: Any
+) -> Any:
+    """Assign responsibility ``responsibility_id`` to ``holder_id``."""
+    duty = {"responsibility_id": responsibility_id, "description": description}
+    return await bus.run(cmd(c.AssignResponsibility, **duty, holder_id=holder_id, **fields))
 
 
 async def test_register_returns_events_with_versions_and_positions(bus: Bus) -> None:
@@ -73,14 +87,7 @@ async def test_rename_keeps_name_history(bus: Bus) -> None:
 
 async def test_transfer_only_from_the_holder(bus: Bus) -> None:
     await register(bus, "academy", "nhsi", "hee")
-    await bus.run(
-        cmd(
-            c.AssignResponsibility,
-            responsibility_id="talent",
-            description="Talent",
-            holder_id="academy",
-        )
-    )
+    await assign(bus, "talent", "academy", "Talent")
     with pytest.raises(DomainRuleViolated, match="held by 'academy', not 'hee'"):
         await bus.run(
             cmd(c.TransferResponsibility, responsibility_id="talent", from_id="hee", to_id="nhsi")
@@ -118,9 +125,7 @@ async def test_dissolved_body_receives_nothing(bus: Bus) -> None:
     await register(bus, "nhsiq", "nhsi")
     await bus.run(cmd(c.DissolveOrganisation, organisation_id="nhsiq"))
     with pytest.raises(DomainRuleViolated, match="dissolved"):
-        await bus.run(
-            cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="nhsiq")
-        )
+        await assign(bus, "r", "nhsiq", "R")
     with pytest.raises(DomainRuleViolated, match="already dissolved"):
         await bus.run(cmd(c.DissolveOrganisation, organisation_id="nhsiq"))
 
@@ -130,119 +135,43 @@ async def test_merged_body_keeping_identity_can_still_hold(bus: Bus) -> None:
     await bus.run(
         cmd(c.MergeOrganisation, organisation_id="academy", parent_id="hee", keeps_identity=True)
     )
-    await bus.run(
-        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="academy")
-    )
+    await assign(bus, "r", "academy", "R")
     await register(bus, "absorbed")
     await bus.run(
         cmd(c.MergeOrganisation, organisation_id="absorbed", parent_id="hee", keeps_identity=False)
     )
     with pytest.raises(DomainRuleViolated):
-        await bus.run(
-            cmd(
-                c.AssignResponsibility, responsibility_id="s", description="S", holder_id="absorbed"
-            )
-        )
+        await assign(bus, "s", "absorbed", "S")
 
 
 async def test_unknown_body_is_named_in_the_error(bus: Bus) -> None:
     with pytest.raises(UnknownEntity, match="'ghost'"):
-        await bus.run(
-            cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="ghost")
-        )
+        await assign(bus, "r", "ghost", "R")
 
 
 async def test_sub_points_belong_to_a_parent_of_the_same_review(bus: Bus) -> None:
     await review_with(bus, "11")
-    await bus.run(
-        cmd(
-            c.RecordRecommendation,
-            recommendation_id="rv:11a",
-            review_id="rv",
-            number="11a",
-            text="a",
-            parent_id="rv:11",
-        )
-    )
+    await recommend(bus, "11a", text="a", parent_id="rv:11")
     with pytest.raises(DomainRuleViolated, match="sub-points"):
-        await bus.run(
-            cmd(
-                c.RecordRecommendation,
-                recommendation_id="rv:11a1",
-                review_id="rv",
-                number="x",
-                text="x",
-                parent_id="rv:11a",
-            )
-        )
+        await recommend(bus, "11a1", number="x", text="x", parent_id="rv:11a")
     with pytest.raises(UnknownEntity):
-        await bus.run(
-            cmd(
-                c.RecordRecommendation,
-                recommendation_id="rv:12a",
-                review_id="rv",
-                number="x",
-                text="x",
-                parent_id="rv:12",
-            )
-        )
+        await recommend(bus, "12a", number="x", text="x", parent_id="rv:12")
 
 
 async def test_cross_references_must_be_real(bus: Bus) -> None:
     await review_with(bus, "3")
     with pytest.raises(UnknownEntity, match="rv:99"):
-        await bus.run(
-            cmd(
-                c.RecordRecommendation,
-                recommendation_id="rv:14",
-                review_id="rv",
-                number="14",
-                text="t",
-                cross_references=["rv:99"],
-            )
-        )
-    await bus.run(
-        cmd(
-            c.RecordRecommendation,
-            recommendation_id="rv:14",
-            review_id="rv",
-            number="14",
-            text="t",
-            cross_references=["rv:3"],
-        )
-    )
+        await recommend(bus, "14", text="t", cross_references=["rv:99"])
+    await recommend(bus, "14", text="t", cross_references=["rv:3"])
 
 
 async def test_one_response_then_only_explicit_re_decisions(bus: Bus) -> None:
     await register(bus, "nhse")
     await review_with(bus, "8")
-    await bus.run(
-        cmd(
-            c.RecordGovernmentResponse,
-            recommendation_id="rv:8",
-            response="future_discussion",
-            response_text="later",
-            lead_ids=["nhse"],
-        )
-    )
+    await respond(bus, "8", "future_discussion", response_text="later", lead_ids=["nhse"])
     with pytest.raises(DomainRuleViolated, match="re-decision"):
-        await bus.run(
-            cmd(
-                c.RecordGovernmentResponse,
-                recommendation_id="rv:8",
-                response="implement_in_full",
-                response_text="now",
-            )
-        )
-    await bus.run(
-        cmd(
-            c.RecordGovernmentResponse,
-            recommendation_id="rv:8",
-            response="implement_in_full",
-            response_text="now",
-            revision_reason="decided",
-        )
-    )
+        await respond(bus, "8", "implement_in_full", response_text="now")
+    await respond(bus, "8", "implement_in_full", response_text="now", revision_reason="decided")
     first, second = bus.events("recommendation-rv:8")[1:]
     assert (first.type, second.type) == ("RecommendationDeferred", "RecommendationAccepted")
     assert second.supersedes_event_id == str(first.event_id)
@@ -251,14 +180,7 @@ async def test_one_response_then_only_explicit_re_decisions(bus: Bus) -> None:
 async def test_partial_implementation_says_what_changed(bus: Bus) -> None:
     await review_with(bus, "9")
     with pytest.raises(DomainRuleViolated, match="changes"):
-        await bus.run(
-            cmd(
-                c.RecordGovernmentResponse,
-                recommendation_id="rv:9",
-                response="partially_implement",
-                response_text="t",
-            )
-        )
+        await respond(bus, "9", "partially_implement")
 
 
 async def test_progress_needs_a_response_and_a_reason_for_moving_dates(bus: Bus) -> None:
@@ -271,14 +193,7 @@ async def test_progress_needs_a_response_and_a_reason_for_moving_dates(bus: Bus)
     }
     with pytest.raises(DomainRuleViolated, match="response"):
         await bus.run(cmd(c.RecordImplementationProgress, **progress))
-    await bus.run(
-        cmd(
-            c.RecordGovernmentResponse,
-            recommendation_id="rv:1",
-            response="implement_in_full",
-            response_text="t",
-        )
-    )
+    await respond(bus, "1", "implement_in_full")
     await bus.run(cmd(c.RecordImplementationProgress, **progress, target_date="2026-06-01"))
     with pytest.raises(DomainRuleViolated, match="give a reason"):
         await bus.run(cmd(c.RecordImplementationProgress, **progress, target_date="2026-09-01"))
@@ -304,15 +219,7 @@ async def test_progress_needs_a_response_and_a_reason_for_moving_dates(bus: Bus)
 async def test_cited_recommendation_must_exist(bus: Bus) -> None:
     await register(bus, "nhsi")
     with pytest.raises(UnknownEntity, match="rv:404"):
-        await bus.run(
-            cmd(
-                c.AssignResponsibility,
-                responsibility_id="r",
-                description="R",
-                holder_id="nhsi",
-                recommendation_id="rv:404",
-            )
-        )
+        await assign(bus, "r", "nhsi", "R", recommendation_id="rv:404")
 
 
 async def test_idempotent_retry_appends_nothing(bus: Bus) -> None:
@@ -413,9 +320,7 @@ async def test_merging_into_ones_own_part_is_a_cycle(bus: Bus) -> None:
 
 async def test_a_body_that_holds_something_cannot_be_dissolved_or_absorbed(bus: Bus) -> None:
     await register(bus, "x", "y")
-    await bus.run(
-        cmd(c.AssignResponsibility, responsibility_id="r", description="R", holder_id="x")
-    )
+    await assign(bus, "r", "x", "R")
     with pytest.raises(DomainRuleViolated, match="'x' still holds r"):
         await bus.run(cmd(c.DissolveOrganisation, organisation_id="x"))
     with pytest.raises(DomainRuleViolated, match="still holds"):

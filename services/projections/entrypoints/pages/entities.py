@@ -99,7 +99,7 @@ async def organisation(request: Request, organisation_id: str) -> Response:
         names = await reads.names(snap, mentioned(h.payload for h in history))
         return "organisation.html", {
             "org": org,
-            "picture": {"svg": draw.svg(picture, "family"), "model": picture},
+            "picture": draw.shown(picture, "family"),
             "names": names,
             "timeline": timeline.entries(org["history"], names),
         }
@@ -125,7 +125,7 @@ async def responsibility(request: Request, responsibility_id: str) -> Response:
         return "responsibility.html", {
             "lineage": found,
             "names": names,
-            "picture": {"svg": draw.svg(picture, "lineage"), "model": picture},
+            "picture": draw.shown(picture, "lineage"),
         }
 
     return await page(request, build)

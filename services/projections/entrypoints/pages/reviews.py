@@ -90,7 +90,7 @@ async def review_bodies(request: Request, review_id: str) -> Response:
         return "review_bodies.html", {
             "summary": summary,
             "bodies": bodies,
-            "picture": {"svg": draw.svg(picture, "family"), "model": picture},
+            "picture": draw.shown(picture, "family"),
         }
 
     return await page(request, build)

@@ -1,4 +1,5 @@
--- Sequencing in one round trip, and the append notification in a trigger.
+-- Sequencing in one round trip (the append notification, in a trigger, is in
+-- 0002_notify_appended.sql).
 
 -- One sequencer batch: under the sequencer's lock, give the committed events without a
 -- position the next positions in insertion order, move last_position, and tell listeners.
@@ -51,13 +52,3 @@ BEGIN
         WHERE e.event_id = ANY(ids) AND e.position IS NOT NULL;
 END
 $$;
-
-CREATE FUNCTION {schema}.notify_appended() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_notify('remit_appended', TG_TABLE_SCHEMA);
-    RETURN NULL;
-END
-$$;
-
-CREATE TRIGGER events_notify_appended AFTER INSERT ON {schema}.events
-    FOR EACH STATEMENT EXECUTE FUNCTION {schema}.notify_appended();

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import textwrap
 from html import escape
+from typing import Any
 
 from services.projections.entrypoints.pages.pictures.model import Bar, Link, Mark, Picture
 
@@ -76,6 +77,11 @@ class Layout:
 
     def y(self, lane: str) -> float:
         return self.top[lane] + (LANE_PAD + LINE_H * len(self.lines[lane])) / 2
+
+
+def shown(picture: Picture, ident: str) -> dict[str, Any]:
+    """A picture as a page's template takes it: the SVG (see :func:`svg`) and the model."""
+    return {"svg": svg(picture, ident), "model": picture}
 
 
 def svg(picture: Picture, ident: str) -> str:

@@ -4,6 +4,7 @@ part of another body, made accountable to one, merged away, dissolved with its s
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from schemas.streams import PREFIXES
@@ -178,9 +179,9 @@ def _change(out: Picture, col: int, event: HistoryEntry, names: dict[str, str]) 
         sentence = f"{p['previous_name']} was renamed {p['new_name']}."
         out.marks.append(Mark(body, col, "renamed", f"renamed “{p['new_name']}”", sentence))
     elif event.type == "OrganisationMerged":
-        _merged(out, col, body, who, p, names, lanes)
+        _merged(_Scene(out, col, body, who, names, lanes), p)
     elif event.type == "OrganisationDissolved":
-        _dissolved(out, col, body, who, p, names, lanes)
+        _dissolved(_Scene(out, col, body, who, names, lanes), p)
     elif event.type == "AccountabilityAssigned":
         target = p["accountable_to_id"]
         sentence = f"{who} became accountable to {names.get(target, target)}."
@@ -191,46 +192,43 @@ def _change(out: Picture, col: int, event: HistoryEntry, names: dict[str, str]) 
             out.marks.append(Mark(body, col, "changed", label, sentence))
 
 
-def _merged(
-    out: Picture,
-    col: int,
-    body: str,
-    who: str,
-    p: dict[str, Any],
-    names: dict[str, str],
-    lanes: set[str],
-) -> None:
+@dataclass(frozen=True)
+class _Scene:
+    """Where a change of ``body`` (named ``who``) is drawn: ``out`` at column ``col``;
+    ``lanes``, the bodies that have a lane in it."""
+
+    out: Picture
+    col: int
+    body: str
+    who: str
+    names: dict[str, str]
+    lanes: set[str]
+
+
+def _merged(s: _Scene, p: dict[str, Any]) -> None:
     parent = p["parent_id"]
-    name = names.get(parent, parent)
+    name = s.names.get(parent, parent)
     kept = p["keeps_identity"]
-    sentence = f"{who} became part of {name}" + (", keeping its identity." if kept else ".")
+    sentence = f"{s.who} became part of {name}" + (", keeping its identity." if kept else ".")
     kind: LinkKind = "part_of" if kept else "merged_into"
     if not kept:
-        out.marks.append(Mark(body, col, "merged", "", sentence))
-    if parent in lanes:
+        s.out.marks.append(Mark(s.body, s.col, "merged", "", sentence))
+    if parent in s.lanes:
         label = "part of" if kept else "merged into"
-        out.links.append(Link(body, parent, col, kind, label, sentence))
+        s.out.links.append(Link(s.body, parent, s.col, kind, label, sentence))
     elif kept:
-        out.marks.append(Mark(body, col, "changed", f"part of {name}", sentence))
+        s.out.marks.append(Mark(s.body, s.col, "changed", f"part of {name}", sentence))
 
 
-def _dissolved(
-    out: Picture,
-    col: int,
-    body: str,
-    who: str,
-    p: dict[str, Any],
-    names: dict[str, str],
-    lanes: set[str],
-) -> None:
+def _dissolved(s: _Scene, p: dict[str, Any]) -> None:
     successors = list(p.get("successor_ids") or [])
-    named = ", ".join(names.get(s, s) for s in successors) or "no successor named"
+    named = ", ".join(s.names.get(b, b) for b in successors) or "no successor named"
     what = f" {p['disposition']}." if p.get("disposition") else ""
-    sentence = f"{who} was dissolved ({named}).{what}"
-    out.marks.append(Mark(body, col, "dissolved", "dissolved", sentence))
-    for successor in (s for s in successors if s in lanes):
-        text = f"{who} was succeeded by {names.get(successor, successor)}."
-        out.links.append(Link(body, successor, col, "successor", "succeeded by", text))
+    sentence = f"{s.who} was dissolved ({named}).{what}"
+    s.out.marks.append(Mark(s.body, s.col, "dissolved", "dissolved", sentence))
+    for successor in (b for b in successors if b in s.lanes):
+        text = f"{s.who} was succeeded by {s.names.get(successor, successor)}."
+        s.out.links.append(Link(s.body, successor, s.col, "successor", "succeeded by", text))
 
 
 def _summary(bodies: list[Json]) -> str:
