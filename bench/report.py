@@ -341,7 +341,8 @@ def generate() -> None:
         "a temporary directory, run the services as child processes, and write "
         "`bench/results/<workload>.json` (`quick-*.json` for the smoke run, not committed). "
         "`python -m bench --only append,e2e --no-profile` runs a subset. These are not "
-        "tests: nothing asserts a figure.",
+        "tests: nothing asserts a figure. Both print the targets table below at the end, from "
+        "their own run, so a regression shows in every CI log.",
         "",
     ]
     out += environment(env) + ["## Targets", ""] + targets(results)
