@@ -47,9 +47,8 @@ class Run:
 @pytest.fixture(scope="module")
 def make_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     state = tmp_path_factory.mktemp("make-run")
-    names = ["PG", "KAFKA", "KAFKA_CONTROLLER", "REGISTRY", "PROJECTIONS", "NOTIFIER", "PAGES"]
-    names.append("HOOKS")
-    ports = dict(zip((*names, "MAIL"), free_ports(len(names) + 1), strict=True))
+    names = "PG KAFKA KAFKA_CONTROLLER REGISTRY PROJECTIONS NOTIFIER PAGES HOOKS MAIL".split()
+    ports = dict(zip(names, free_ports(len(names)), strict=True))
     # Only what a new user's shell has: none of the suite's REMIT_ settings leak in.
     env = {k: v for k, v in os.environ.items() if not k.startswith("REMIT_")}
     env |= {f"REMIT_{name}_PORT": str(port) for name, port in ports.items()}
