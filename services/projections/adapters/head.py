@@ -38,9 +38,10 @@ class HeadSource:
     """The head outside a transaction, in one round trip while the active schema is the one
     seen last; for callers that take turns (one read at a time).
 
-    With ``keep``, on a connection kept for it (opened on first use, dropped on any error and
-    opened again on the next read; the owner must :meth:`close` it); otherwise on one checked
-    out per read. Either way autocommit: no transaction, so a failed statement poisons nothing.
+    With ``keep``, on a connection kept for it (opened on first use; dropped on any error and
+    the read tried once more on a new one; the owner must :meth:`close` it); otherwise on one
+    checked out per read. Either way autocommit: no transaction, so a failed statement poisons
+    nothing.
     """
 
     def __init__(self, engine: AsyncEngine, control: str, keep: bool = False) -> None:
@@ -53,15 +54,26 @@ class HeadSource:
             async with self.engine.connect() as conn:
                 found = await self._read(await driver.under(conn), self._schema)
         else:
-            if self._conn is None:
-                self._conn = await self.engine.connect()
+            reused = self._conn is not None
             try:
-                found = await self._read(await driver.under(self._conn), self._schema)
+                found = await self._read_kept()
             except Exception:
-                await self.close()
-                raise
+                if not reused:
+                    raise
+                # PostgreSQL may have closed the kept connection while it sat idle (a restart,
+                # a timeout): once more, on a new connection, before calling it an outage.
+                found = await self._read_kept()
         self._schema = found.schema
         return found
+
+    async def _read_kept(self) -> Head:
+        if self._conn is None:
+            self._conn = await self.engine.connect()
+        try:
+            return await self._read(await driver.under(self._conn), self._schema)
+        except Exception:
+            await self.close()
+            raise
 
     async def _read(self, driver: Any, expected: str | None) -> Head:
         pointer = f"SELECT data_schema FROM {self.control}.active"

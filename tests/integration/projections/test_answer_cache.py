@@ -172,3 +172,24 @@ async def test_the_head_follows_the_pointer_even_to_a_schema_made_after_the_last
             await source.close()
             async with model.engine.begin() as conn:
                 await conn.execute(text(f"DROP SCHEMA IF EXISTS {model.control}_v9 CASCADE"))
+
+
+async def test_a_kept_head_connection_the_server_closed_is_opened_again(
+    database_url: str,
+) -> None:
+    events = generated(20)
+    async with loaded(database_url, events) as model:
+        source = HeadSource(model.engine, model.control, keep=True)
+        try:
+            first = await source.read()
+            async with model.engine.begin() as conn:  # what a PostgreSQL restart does to it
+                await conn.execute(
+                    text(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE pid <> pg_backend_pid() AND datname = current_database() "
+                        "AND query LIKE '%checkpoint%' AND application_name = ''"
+                    )
+                )
+            assert await source.read() == first
+        finally:
+            await source.close()
