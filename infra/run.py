@@ -141,12 +141,14 @@ async def import_smith(registry_url: str) -> tuple[str, int]:
 
 async def caught_up(specs: list[ServiceSpec], position: int, within_s: float = 300.0) -> None:
     """Wait until the projections and the notifier have read up to ``position``, so that the
-    guide's examples (reads, subscriptions to the imported bodies) work as soon as it shows."""
+    guide's examples (reads, subscriptions to the imported bodies) work as soon as it shows.
+    Each read waits server-side (``min_position``) and answers 503 until then."""
     from services.cli.main import CliSettings
     from services.common.auth import issue_token
 
     urls = {s.name: s.url for s in specs}
-    token = issue_token(CliSettings(), "make-run", ["subscriptions:read"])
+    # The notifier lists an organisation's subscriptions: the token names the guide's body.
+    token = issue_token(CliSettings(), "make-run", ["subscriptions:read"], "nhs-improvement")
     reads: tuple[tuple[str, dict[str, str]], ...] = (
         (f"{urls['projections']}/v1/reviews/smith-review/summary?min_position={position}", {}),
         (
@@ -157,11 +159,14 @@ async def caught_up(specs: list[ServiceSpec], position: int, within_s: float = 3
     deadline = time.monotonic() + within_s
     async with httpx.AsyncClient(timeout=30) as http:
         for url, headers in reads:
-            while (await http.get(url, headers=headers)).status_code != 200:
+            while (answer := await http.get(url, headers=headers)).status_code == 503:
                 if time.monotonic() > deadline:
                     print(f"still catching up (not yet at position {position}): {url}")
                     return
                 await asyncio.sleep(0.5)
+            if answer.status_code != 200:
+                print(f"could not check how far {url} has read: {answer.status_code}")
+                return
 
 
 async def run(settings: Settings) -> None:
@@ -186,18 +191,33 @@ async def run(settings: Settings) -> None:
         loop.add_signal_handler(signum, stop.set)
     supervisor_pid_file(settings).write_text(str(os.getpid()))
     supervisor.start()
+    # Start-up (health, import, catching up) runs beside the wait for a stop, so that Ctrl-C or
+    # `make stop` ends make run at any moment, not only once it has shown its guide.
+    starting = asyncio.create_task(start_up(supervisor, specs, mail_dir, hooks))
+    stopping = asyncio.create_task(stop.wait())
     try:
-        await supervisor.wait_healthy()
-        said, position = await import_smith(specs[0].url)
-        print(said, flush=True)
-        if position:
-            await caught_up(specs, position)
-        print(guide(specs, mail_dir, hooks), flush=True)
-        await stop.wait()
+        done, _ = await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if starting in done:
+            starting.result()  # a failed start-up ends make run with its error
+            await stopping
     finally:
+        for task in (starting, stopping):
+            task.cancel()
         print("stopping services ...", flush=True)
         await supervisor.stop()
         supervisor_pid_file(settings).unlink(missing_ok=True)
+
+
+async def start_up(
+    supervisor: Supervisor, specs: list[ServiceSpec], mail_dir: Path, hooks: ServiceSpec
+) -> None:
+    """Wait for the services, import the Smith review, wait until it is read, show the guide."""
+    await supervisor.wait_healthy()
+    said, position = await import_smith(specs[0].url)
+    print(said, flush=True)
+    if position:
+        await caught_up(specs, position)
+    print(guide(specs, mail_dir, hooks), flush=True)
 
 
 def stop_all(settings: Settings) -> None:
