@@ -9,38 +9,32 @@ from __future__ import annotations
 import asyncio
 import re
 from email.message import Message
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
 
-from services.cli.main import CliSettings
 from services.common.auth import AuthSettings, issue_token
-from services.registry.dataset import Dataset, load_dataset
-from services.registry.importer import import_commands
 from tests.e2e.conftest import Stack
+from tests.support.datasets import MadeUpDocument, import_smith_then
 from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = {"document": "A later notice", "passage": "Quoted from a later notice."}
 SUBSCRIBERS = (
     "nhs-improvement",
     "nhs-england",
     "nhs-leadership-academy",
     "nhs-improving-quality",
 )
-LATER = {
-    "dataset": "alerts-e2e",
-    "document": {"title": "A later notice", "file": "none"},
-    "commands": [
+LATER = MadeUpDocument(
+    "alerts-e2e",
+    "A later notice",
+    "Quoted from a later notice.",
+    [
         {
             "key": "took-effect",
             "command": "RecordChangeInEffect",
             "announcement": {"stream_id": "responsibility-talent-management", "stream_version": 2},
-            "source": SOURCE,
         },
         {
             "key": "withdrawn",
@@ -50,7 +44,6 @@ LATER = {
                 "stream_version": 2,
             },
             "reason": "The plan for NHS Improving Quality changed.",
-            "source": SOURCE,
         },
         {
             "key": "progress",
@@ -58,7 +51,6 @@ LATER = {
             "recommendation_id": "smith-review:rec-8",
             "status": "in_progress",
             "claim": {"claimed_by": "nhs-england"},
-            "source": SOURCE,
         },
         {
             "key": "assign",
@@ -66,7 +58,6 @@ LATER = {
             "responsibility_id": "leadership-data",
             "description": "Publishing leadership data",
             "holder_id": "nhs-england",
-            "source": SOURCE,
         },
         {
             "key": "announce",
@@ -75,10 +66,9 @@ LATER = {
             "from_id": "nhs-england",
             "to_id": "nhs-improvement",
             "stage": "announced",
-            "source": SOURCE,
         },
     ],
-}
+)
 
 LEADERSHIP_DATA = "Leadership data"
 """The page's heading for leadership-data: the read model's lineage carries no description
@@ -130,15 +120,6 @@ def _address(org: str) -> str:
     return f"alerts@{org}.example.org"
 
 
-def _import(registry: str, dataset: Dataset) -> int:
-    token = issue_token(CliSettings(), "alerts-e2e", ["registry:write"])
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=registry, headers=headers, timeout=30) as client:
-        summary = import_commands(client, dataset)
-    assert not summary.failures, summary.failures
-    return summary.position
-
-
 def _parts(message: Message) -> tuple[str, str]:
     """The text and HTML parts, decoded."""
     found = {"text/plain": "", "text/html": ""}
@@ -164,11 +145,8 @@ async def mails(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> list[
                 headers={"Authorization": f"Bearer {token}"},
             )
             assert answer.status_code == 201, answer.text
-    smith = load_dataset(ROOT / "data" / "smith-review.yaml")
-    await asyncio.to_thread(_import, stack.registry, smith)
-    later = tmp_path_factory.mktemp("later") / "later.yaml"
-    later.write_text(yaml.safe_dump(LATER), encoding="utf-8")
-    await asyncio.to_thread(_import, stack.registry, load_dataset(later))
+    folder = tmp_path_factory.mktemp("later")
+    await asyncio.to_thread(import_smith_then, stack.registry, LATER, folder)
     sink = stack.mail
 
     def found() -> list[dict[str, Any]]:

@@ -10,37 +10,31 @@ import asyncio
 import csv
 import io
 import re
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from services.cli.main import CliSettings
-from services.common.auth import issue_token
-from services.registry.dataset import Dataset, load_dataset
-from services.registry.importer import import_commands
 from tests.e2e.conftest import Stack
 from tests.support.browser import FLAGS, check, chromium
+from tests.support.datasets import MadeUpDocument, import_smith_then
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.e2e
-ROOT = Path(__file__).resolve().parents[2]
-SOURCE = {"document": "A test review", "passage": "Quoted from the test review."}
 
-OTHER_REVIEW = {
-    "dataset": "pages-e2e",
-    "document": {"title": "A test review", "file": "none"},
-    "commands": [
+OTHER_REVIEW = MadeUpDocument(
+    "pages-e2e",
+    "A test review",
+    "Quoted from the test review.",
+    [
         {
             "key": "org/a",
             "command": "RegisterOrganisation",
             "organisation_id": "pages-body-a",
             "name": "Body A",
             "kind": "other",
-            "source": SOURCE,
         },
         {
             "key": "org/b",
@@ -48,7 +42,6 @@ OTHER_REVIEW = {
             "organisation_id": "pages-body-b",
             "name": "Body B",
             "kind": "other",
-            "source": SOURCE,
         },
         {
             "key": "review",
@@ -57,7 +50,6 @@ OTHER_REVIEW = {
             "title": "A review recorded through the API",
             "author": "A Tester",
             "recommendation_count": 1,
-            "source": SOURCE,
         },
         {
             "key": "rec/1",
@@ -66,7 +58,6 @@ OTHER_REVIEW = {
             "review_id": "pages-review",
             "number": "1",
             "text": "Body A should do a thing.",
-            "source": SOURCE,
         },
         {
             "key": "response/1",
@@ -76,7 +67,6 @@ OTHER_REVIEW = {
             "response_text": "Accepted.",
             "lead_ids": ["pages-body-a"],
             "supporting_ids": ["pages-body-b"],
-            "source": SOURCE,
         },
         {
             "key": "progress/1",
@@ -85,7 +75,6 @@ OTHER_REVIEW = {
             "status": "in_progress",
             "target_date": "2027-03-31",
             "claim": {"claimed_by": "pages-body-a", "verified_by": "pages-body-b"},
-            "source": SOURCE,
         },
         {
             "key": "progress/2",
@@ -95,44 +84,26 @@ OTHER_REVIEW = {
             "target_date": "2027-09-30",
             "target_date_change_reason": "Funding came late.",
             "claim": {"claimed_by": "pages-body-a"},
-            "source": SOURCE,
         },
     ],
-}
+)
 
 
-def _import(registry: str, dataset: Dataset) -> int:
-    token = issue_token(CliSettings(), "pages-e2e", ["registry:write"])
-    headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=registry, headers=headers, timeout=30) as client:
-        summary = import_commands(client, dataset)
-    assert not summary.failures, summary.failures
-    return summary.position
-
-
-async def _wait_ok(url: str, within_s: float = 60) -> None:
-    deadline = time.monotonic() + within_s
+async def _wait_ok(url: str) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
-        while True:
-            try:
-                if (await http.get(url)).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{url} did not answer 200")
-            await asyncio.sleep(0.2)
+        await eventually(
+            lambda: http.get(url),
+            lambda answer: answer.status_code == 200,
+            within=60,
+            tolerate=(httpx.HTTPError,),
+        )
 
 
 @pytest.fixture(scope="module")
 async def pages(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The pages' base URL, once the Smith review and another review are applied."""
-    other = tmp_path_factory.mktemp("dataset") / "other.yaml"
-    other.write_text(yaml.safe_dump(OTHER_REVIEW), encoding="utf-8")
-    await asyncio.to_thread(
-        _import, stack.registry, load_dataset(ROOT / "data" / "smith-review.yaml")
-    )
-    last = await asyncio.to_thread(_import, stack.registry, load_dataset(other))
+    folder = tmp_path_factory.mktemp("dataset")
+    last = await asyncio.to_thread(import_smith_then, stack.registry, OTHER_REVIEW, folder)
     await _wait_ok(f"{stack.projections}/v1/reviews/pages-review/summary?min_position={last}")
     await _wait_ok(f"{stack.pages}/healthz")
     return stack.pages
