@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         memory = {"workload": "memory", "peak_rss_kib": services.PEAKS}
         write("memory", args.quick, {"environment": env, **memory})
     finally:
-        stack.stop()
+        stack.down()
     if not args.quick:
         report.generate()
     print("\n".join(["targets (same-run figures):", *report.targets(results)]), flush=True)

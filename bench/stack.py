@@ -6,16 +6,12 @@ import asyncio
 import datetime as dt
 import os
 import platform
-import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from infra import kafka, postgres, stack
-from infra.kafka import principals
-from infra.settings import Settings
-from services.common.kafka import KafkaSettings, environment
+from infra import kafka, postgres
+from infra.stack import PrivateStack
+from services.common.kafka import environment
 
 PG_SETTINGS = (
     "fsync",
@@ -29,29 +25,23 @@ PG_SETTINGS = (
 
 
 @dataclass
-class BenchStack:
-    settings: Settings
+class BenchStack(PrivateStack):
     postgres_version: str = ""
     kafka_version: str = ""
     pg_settings: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def start(cls) -> BenchStack:
-        state = Path(tempfile.mkdtemp(prefix="remit-bench-"))
-        settings = Settings.ephemeral(state)
-        endpoints = stack.up(settings)
-        self = cls(settings, endpoints.postgres_version, endpoints.kafka_version)
-        self.kafka_version = self.kafka_version or kafka.KAFKA_VERSION
+        self = cls.create("remit-bench-")
+        endpoints = self.up()
+        self.postgres_version = endpoints.postgres_version
+        self.kafka_version = endpoints.kafka_version or kafka.KAFKA_VERSION
         rows = self.psql(
             "SELECT name || '=' || setting || coalesce(unit, '') FROM pg_settings "
             f"WHERE name IN ({', '.join(repr(s) for s in PG_SETTINGS)}) ORDER BY name"
         )
         self.pg_settings = dict(line.split("=", 1) for line in rows.splitlines() if line)
         return self
-
-    def stop(self) -> None:
-        stack.down(self.settings)
-        shutil.rmtree(self.settings.state_dir, ignore_errors=True)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
         return postgres.psql(self.settings, sql, database)
@@ -73,14 +63,10 @@ class BenchStack:
         return self.settings.kafka_bootstrap
 
     @property
-    def kafka(self) -> KafkaSettings:
-        """The broker's administrator: what the benchmark's own clients connect as."""
-        return principals.client(self.settings)
-
-    @property
     def kafka_env(self) -> dict[str, str]:
-        """``REMIT_KAFKA_*`` for the services the benchmark starts (as the administrator: the
-        workloads use topics and groups of their own, which the service principals may not)."""
+        """``REMIT_KAFKA_*`` for the services the benchmark starts, as the administrator (the
+        benchmark's own clients connect as it too): the workloads use topics and groups of
+        their own, which the service principals may not."""
         return environment(self.kafka)
 
     def fresh_topic(self, name: str, partitions: int = 1) -> str:

@@ -45,8 +45,8 @@ def _status(settings: Settings) -> int:
     pg, broker = postgres.status(settings), kafka.status(settings)
     pg_version = postgres.version(settings) if pg.pid else ""
     for name, pid, where, version in (
-        ("postgres", pg.pid, pg.url, pg_version),
-        ("kafka", broker.pid, broker.bootstrap, f"Apache Kafka {broker.version}"),
+        ("postgres", pg.pid, pg.address, pg_version),
+        ("kafka", broker.pid, broker.address, f"Apache Kafka {broker.version}"),
     ):
         state = f"running (pid {pid})  {where}  {version}" if pid else "stopped"
         print(f"{name}: {state}")

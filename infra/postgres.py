@@ -14,7 +14,6 @@ import pwd
 import subprocess
 import tempfile
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,13 +30,6 @@ max_connections = 200
 fsync = on
 synchronous_commit = on
 """
-
-
-@dataclass(frozen=True)
-class Status:
-    pid: int | None
-    url: str
-    version: str = ""
 
 
 def bin_dir() -> Path:
@@ -111,12 +103,12 @@ def psql(settings: Settings, sql: str, database: str = "postgres") -> str:
     return _run("psql", [*args, "-X", "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql], settings)
 
 
-def status(settings: Settings) -> Status:
+def status(settings: Settings) -> process.ServerStatus:
     pid = process.read_pid(settings.pg_dir / "data" / "postmaster.pid")
-    return Status(pid=pid, url=settings.database_url)
+    return process.ServerStatus(pid=pid, address=settings.database_url)
 
 
-def start(settings: Settings) -> Status:
+def start(settings: Settings) -> process.ServerStatus:
     """Start (or find running) PostgreSQL, ensure database remit exists; return its status."""
     initdb(settings)
     if status(settings).pid is None:
@@ -129,7 +121,7 @@ def start(settings: Settings) -> Status:
     exists = psql(settings, f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'")
     if not exists.strip():
         psql(settings, f"CREATE DATABASE {DATABASE}")
-    return Status(pid=status(settings).pid, url=settings.database_url, version=version(settings))
+    return process.ServerStatus(status(settings).pid, settings.database_url, version(settings))
 
 
 def version(settings: Settings) -> str:

@@ -7,7 +7,17 @@ import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+
+@dataclass(frozen=True)
+class ServerStatus:
+    """A local server: its pid while it runs, where clients reach it, its version if known."""
+
+    pid: int | None
+    address: str
+    version: str = ""
 
 
 def spawn_detached(

@@ -54,8 +54,7 @@ def _embedded_settings(_infra_stack: ExitStack) -> Settings:
 def _embedded(settings: Settings, service: str) -> Iterator[str]:
     module = postgres if service == "postgres" else kafka
     try:
-        started = module.start(settings)
-        yield started.url if isinstance(started, postgres.Status) else started.bootstrap
+        yield module.start(settings).address
     finally:
         module.stop(settings)
 

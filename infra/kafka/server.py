@@ -8,7 +8,6 @@ import shutil
 import subprocess
 import threading
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +21,6 @@ LOG4J2 = HERE / "log4j2.yaml"
 DEP_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 JVM = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"]
 START_TIMEOUT = 120.0
-
-
-@dataclass(frozen=True)
-class Status:
-    pid: int | None
-    bootstrap: str
-    version: str = ""
 
 
 def libs_dir() -> Path:
@@ -170,9 +162,9 @@ def _storage_tool(settings: Settings, *args: str) -> str:
     return done.stdout
 
 
-def status(settings: Settings) -> Status:
+def status(settings: Settings) -> process.ServerStatus:
     pid = process.read_pid(settings.kafka_dir / "kafka.pid")
-    return Status(pid=pid, bootstrap=settings.kafka_bootstrap, version=_version(settings))
+    return process.ServerStatus(pid, settings.kafka_bootstrap, _version(settings))
 
 
 def _version(settings: Settings) -> str:
@@ -184,7 +176,7 @@ def _version(settings: Settings) -> str:
     return found[-1] if found else ""
 
 
-def start(settings: Settings) -> Status:
+def start(settings: Settings) -> process.ServerStatus:
     """Start (or find running) the broker and wait until it answers metadata requests."""
     current = status(settings)
     if current.pid is not None:

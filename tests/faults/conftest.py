@@ -40,7 +40,7 @@ def soak() -> bool:
 
 @pytest.fixture(scope="module")
 async def drill() -> AsyncIterator[Drill]:
-    infra = PrivateInfra()
+    infra = PrivateInfra.create("remit-faults-")
     await infra.start()
     stack = Stack(infra, NOTIFIER_ENV)
     receiver = await Receiver().start()

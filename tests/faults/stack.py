@@ -11,57 +11,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
 from infra import kafka, postgres, process
-from infra.kafka import principals
-from infra.settings import REPO_ROOT, Settings, free_ports
-from services.common.kafka import KafkaSettings, environment
+from infra.settings import REPO_ROOT, free_ports
+from infra.stack import PrivateStack
+from services.common.kafka import environment
 
 
-class PrivateInfra:
+class PrivateInfra(PrivateStack):
     """PostgreSQL and Kafka for this module only: safe to kill and restart."""
 
-    def __init__(self) -> None:
-        self.state = Path(tempfile.mkdtemp(prefix="remit-faults-"))
-        self.settings = Settings.ephemeral(self.state)
-
     async def start(self) -> None:
-        await asyncio.gather(
-            asyncio.to_thread(postgres.start, self.settings),
-            asyncio.to_thread(kafka.start, self.settings),
-        )
-        await kafka.ensure_remit_topics(self.kafka)
+        await asyncio.to_thread(self.up)
 
     async def stop(self) -> None:
-        await asyncio.gather(
-            asyncio.to_thread(kafka.stop, self.settings, 20.0),
-            asyncio.to_thread(postgres.stop, self.settings),
-        )
-        if not os.environ.get("REMIT_KEEP_TEST_STATE"):
-            shutil.rmtree(self.state, ignore_errors=True)
+        await asyncio.to_thread(self.down)
 
     @property
     def database_url(self) -> str:
         return self.settings.database_url
-
-    @property
-    def kafka_bootstrap(self) -> str:
-        return self.settings.kafka_bootstrap
-
-    @property
-    def kafka(self) -> KafkaSettings:
-        """The private broker's administrator (its own password, not the session's)."""
-        return principals.client(self.settings)
 
     def kill_kafka(self) -> None:
         pid = kafka.status(self.settings).pid

@@ -25,6 +25,7 @@ from services.common.auth import AuthSettings, issue_token
 from services.common.tokens import claims_for
 from services.notifier.adapters.secret_box import new_key
 from tests.security.conftest import Services, running
+from tests.support.cli import remit
 
 pytestmark = pytest.mark.e2e
 ALL_SCOPES = ("admin", "registry:write", "subscriptions:write")
@@ -37,26 +38,15 @@ class Provider:
 
     def add_key(self, name: str, alg: str = "ES256") -> Path:
         path = self.keys / f"{name}.pem"
-        _remit("token", "keygen", str(path), "--alg", alg)
+        remit("token", "keygen", str(path), "--alg", alg)
         return path
-
-
-def _remit(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "services.cli", *args],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 def mint(key: Path, audience: str = "remit") -> dict[str, str]:
     """What ``remit token --key`` prints (or, for another audience, the same claims but that)."""
     if audience == "remit":
         scopes = [arg for scope in ALL_SCOPES for arg in ("--scope", scope)]
-        token = _remit("token", "--key", str(key), "--subject", "idp-user", *scopes)
+        token = remit("token", "--key", str(key), "--subject", "idp-user", *scopes).strip()
     else:
         claims = claims_for("idp-user", ALL_SCOPES, "remit", audience)
         token = devkeys.sign(devkeys.load_key(key), claims)
@@ -147,7 +137,7 @@ def test_production_refuses_hs256_unknown_keys_and_other_audiences(
     production: Services, provider: Provider, service: str
 ) -> None:
     unknown = Path(tempfile.mkdtemp()) / "never-published.pem"
-    _remit("token", "keygen", str(unknown))
+    remit("token", "keygen", str(unknown))
     hs256 = issue_token(AuthSettings(), "idp-user", ALL_SCOPES)  # the right secret, even
     refused = {
         "HS256": {"Authorization": f"Bearer {hs256}"},

@@ -8,20 +8,14 @@ import stat
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from services.cli.main import app
 from services.common import devkeys
+from tests.support.cli import remit
 from tools.compose import keys
 
 
 @pytest.fixture(autouse=True)
 def in_process_cli(monkeypatch: pytest.MonkeyPatch) -> None:
-    def remit(*args: str) -> str:
-        result = CliRunner().invoke(app, list(args))
-        assert result.exit_code == 0, result.output
-        return result.stdout
-
     monkeypatch.setattr(keys, "remit", remit)
 
 
