@@ -212,7 +212,7 @@ async def fold_into_store(
         before = await writes.stream_facts(event.stream_id)
         if load is not None:
             await _load_missing(load, world, [refs(fact.event) for fact in before])
-        await writes.record_correction(positioned, before, correct(world, positioned, before))
+        await writes.record_correction(correct(world, positioned, before))
         return True
     placement = apply(world, positioned, strict=True)
     if placement is None:
