@@ -17,7 +17,7 @@ from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
 from services.projections.adapters import driver, store
 from services.projections.adapters.schema import SHAPE
-from services.projections.domain.fold import Placement
+from services.projections.domain.fold import Corrected, Placement
 from services.projections.domain.model import World
 from services.projections.domain.refs import Refs
 from services.projections.errors import OutdatedReadModel
@@ -71,13 +71,8 @@ class SchemaWrites:
     async def stream_facts(self, stream_id: str) -> list[PositionedEvent]:
         return await store.stream_facts(self.conn, self.schema, stream_id)
 
-    async def record_correction(
-        self,
-        correction: PositionedEvent,
-        before: list[PositionedEvent],
-        after: list[tuple[PositionedEvent, Placement]],
-    ) -> None:
-        await store.record_correction(self.conn, self.schema, correction, before, after)
+    async def record_correction(self, corrected: Corrected) -> None:
+        await store.record_correction(self.conn, self.schema, corrected)
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
         return await self.dead_letters.keep(self.conn, letters)

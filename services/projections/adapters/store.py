@@ -20,7 +20,7 @@ from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.projections.adapters.driver import Conn, raw
 from services.projections.adapters.schema import DOC_COLUMNS, data_ddl, execute_all
-from services.projections.domain.fold import Placement
+from services.projections.domain.fold import Corrected, Placement
 from services.projections.domain.model import DOC_CLASSES, KINDS, Doc, World
 from services.projections.domain.needs import filter_values
 from services.projections.domain.refs import (
@@ -261,16 +261,11 @@ async def stream_facts(conn: AsyncConnection, schema: str, stream_id: str) -> li
     return [PositionedEvent(decode(from_json(raw)), int(pos)) for pos, raw in rows]
 
 
-async def record_correction(
-    conn: AsyncConnection,
-    schema: str,
-    correction: PositionedEvent,
-    before: list[PositionedEvent],
-    after: list[tuple[PositionedEvent, Placement]],
-) -> None:
+async def record_correction(conn: AsyncConnection, schema: str, corrected: Corrected) -> None:
     """Store a correction: its own row; the facts it retracted marked so; every fact of the
     stream (folded again) with its content in place and its placement, no later than any fact
     that depends on it (a dated one elsewhere may have narrowed it)."""
+    correction, before, after = corrected
     await insert_events(conn, schema, [event_row(correction, None)])
     kept = {fact.position for fact, _ in after}
     gone = [fact.position for fact in before if fact.position not in kept]

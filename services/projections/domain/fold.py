@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, get_args, get_origin
+from typing import Any, NamedTuple, get_args, get_origin
 
 from pydantic import BaseModel
 
@@ -40,6 +40,15 @@ class Placement:
     depends_on: tuple[int, ...]
 
 
+class Corrected(NamedTuple):
+    """A correction folded (what the store records): the correction, its stream's facts before
+    it, and the facts as it leaves them, each placed again (retracted ones gone)."""
+
+    correction: PositionedEvent
+    before: list[PositionedEvent]
+    after: list[tuple[PositionedEvent, Placement]]
+
+
 def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> Placement | None:
     """Fold one stored event that is not a correction; None when it was already applied."""
     event = positioned.event
@@ -60,9 +69,7 @@ def apply(world: World, positioned: PositionedEvent, *, strict: bool = True) -> 
     return placement
 
 
-def correct(
-    world: World, positioned: PositionedEvent, facts: list[PositionedEvent]
-) -> list[tuple[PositionedEvent, Placement]]:
+def correct(world: World, positioned: PositionedEvent, facts: list[PositionedEvent]) -> Corrected:
     """Apply a correction: ``facts`` are its stream's facts before it (fact keys, effective
     content, stream order). The stream's document is folded again from the corrected facts,
     which are returned with their placements; retracted facts are gone from it."""
@@ -82,7 +89,7 @@ def correct(
     placed = [(fact, _apply_fact(world, fact)) for fact in corrected]
     doc = stream_doc(world, event.stream_id)
     doc.version, doc.last_position = event.stream_version, positioned.position
-    return placed
+    return Corrected(positioned, facts, placed)
 
 
 @dataclass
@@ -131,7 +138,7 @@ def replay(events: Iterable[PositionedEvent], *, strict: bool = True) -> Replaye
         if isinstance(positioned.event, RecordsCorrected):
             if positioned.event.stream_version > stream_doc(done.world, stream).version:
                 before = [fact for fact, _ in done.facts.get(stream, [])]
-                done.facts[stream] = correct(done.world, positioned, before)
+                done.facts[stream] = correct(done.world, positioned, before).after
                 done.placed |= {f.position: p for f, p in done.facts[stream]}
                 done.corrections.append(positioned)
                 done.stored.append(positioned)

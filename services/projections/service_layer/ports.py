@@ -14,7 +14,7 @@ from typing import Protocol
 
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
-from services.projections.domain.fold import Placement
+from services.projections.domain.fold import Corrected, Placement
 from services.projections.domain.model import World
 from services.projections.domain.needs import Lookup
 from services.projections.domain.refs import Refs
@@ -87,12 +87,7 @@ class ReadModelWrites(Protocol):
         """The stream's stored facts as corrected so far (fact keys), in stream order."""
         ...
 
-    async def record_correction(
-        self,
-        correction: PositionedEvent,
-        before: list[PositionedEvent],
-        after: list[tuple[PositionedEvent, Placement]],
-    ) -> None:
+    async def record_correction(self, corrected: Corrected) -> None:
         """Store a correction, and the stream's facts as it leaves them (``after``): the
         retracted ones marked, the replaced ones with their replacement, all placed again."""
         ...

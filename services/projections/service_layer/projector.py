@@ -22,20 +22,14 @@ from typing import Any, NamedTuple
 import structlog
 
 from schemas.corrections import RecordsCorrected
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
+from schemas.wire import PositionedEvent
 from services.common.consumer import Handled
 from services.common.database import connection_lost
-from services.common.dead_letters import (
-    APPLY_ERROR,
-    POSITION_GAP,
-    UNDECODABLE,
-    DeadLetter,
-    dead_letter,
-)
+from services.common.dead_letters import APPLY_ERROR, UNDECODABLE, DeadLetter
 from services.projections.domain.fold import Placement, apply, apply_isolated, correct, stream_doc
 from services.projections.domain.model import KINDS, World
-from services.projections.domain.ordering import standing
 from services.projections.domain.refs import Refs, refs
+from services.projections.service_layer.intake import admit, apply_error
 from services.projections.service_layer.ports import (
     Checkpoint,
     ReadModelBatch,
@@ -114,26 +108,24 @@ class Projector:
             if record.offset <= cp.offset:
                 tally.skipped += 1
                 continue
-            cp.offset = record.offset
-            try:
-                positioned = decode_record_fast(record.key, record.value, record.headers)
-            except UndecodableRecord as exc:
-                log.warning("dead_letter", kind=UNDECODABLE, offset=record.offset, reason=str(exc))
-                tally.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
-                continue
-            where = standing(cp.position, positioned.position)
-            if where == "duplicate":
-                tally.skipped += 1
-                continue
-            if where == "gap":
-                reason = f"position {positioned.position} follows {cp.position}: a gap"
-                log.error("position_gap", after=cp.position, got=positioned.position)
-                tally.dead.append(
-                    dead_letter(POSITION_GAP, self.consumer, record, reason, positioned.position)
-                )
-            cp.position = positioned.position
-            items.append(_Item(positioned, record))
+            after = cp.position
+            positioned, letter = admit(cp, self.consumer, record)
+            if letter is not None:
+                self._refused(tally, letter, after)
+            if positioned is not None:
+                items.append(_Item(positioned, record))
+            elif letter is None:
+                tally.skipped += 1  # a duplicate
         return items
+
+    def _refused(self, tally: _Tally, letter: DeadLetter, after: int) -> None:
+        """Log and keep an undecodable record or a gap (``after``: the position before it)."""
+        if letter.kind == UNDECODABLE:
+            offset = letter.source.offset
+            log.warning("dead_letter", kind=UNDECODABLE, offset=offset, reason=letter.reason)
+        else:
+            log.error("position_gap", after=after, got=letter.position)
+        tally.dead.append(letter)
 
     async def _apply(self, batch: ReadModelBatch, items: Sequence[_Item], tally: _Tally) -> None:
         """Fold ``items`` over the documents they touch, loaded at once, and write them."""
@@ -173,10 +165,10 @@ class Projector:
         )
 
     def _dead(self, tally: _Tally, item: _Item, exc: Exception) -> None:
-        reason = f"{type(exc).__name__}: {exc}"
         position = item.positioned.position
-        log.warning("dead_letter", kind=APPLY_ERROR, position=position, reason=reason)
-        tally.dead.append(dead_letter(APPLY_ERROR, self.consumer, item.record, reason, position))
+        letter = apply_error(self.consumer, item.record, position, exc)
+        log.warning("dead_letter", kind=APPLY_ERROR, position=position, reason=letter.reason)
+        tally.dead.append(letter)
 
 
 async def _write(
@@ -220,7 +212,7 @@ async def fold_into_store(
         before = await writes.stream_facts(event.stream_id)
         if load is not None:
             await _load_missing(load, world, [refs(fact.event) for fact in before])
-        await writes.record_correction(positioned, before, correct(world, positioned, before))
+        await writes.record_correction(correct(world, positioned, before))
         return True
     placement = apply(world, positioned, strict=True)
     if placement is None:

@@ -26,19 +26,13 @@ from typing import Any
 import structlog
 
 from schemas.corrections import RecordsCorrected
-from schemas.wire import PositionedEvent, UndecodableRecord, decode_record_fast
-from services.common.dead_letters import (
-    APPLY_ERROR,
-    POSITION_GAP,
-    UNDECODABLE,
-    DeadLetter,
-    dead_letter,
-)
+from schemas.wire import PositionedEvent
+from services.common.dead_letters import DeadLetter
 from services.common.replay import ReplaySource
 from services.projections.domain.fold import Placement, apply_isolated
 from services.projections.domain.model import KINDS, World
-from services.projections.domain.ordering import standing
 from services.projections.domain.refs import Refs, refs
+from services.projections.service_layer.intake import admit, apply_error
 from services.projections.service_layer.ports import (
     Checkpoint,
     RebuildLoad,
@@ -69,27 +63,15 @@ class _Replay:
         cp = self.checkpoints.setdefault(
             record.partition, Checkpoint(record.topic, record.partition)
         )
-        cp.offset = record.offset
-        try:
-            positioned = decode_record_fast(record.key, record.value, record.headers)
-        except UndecodableRecord as exc:
-            self.dead.append(dead_letter(UNDECODABLE, self.consumer, record, str(exc)))
-            return None
-        where = standing(cp.position, positioned.position)
-        if where == "duplicate":
-            return None
-        position = positioned.position
-        if where == "gap":
-            reason = f"position {position} follows {cp.position}: a gap"
-            self.dead.append(dead_letter(POSITION_GAP, self.consumer, record, reason, position))
-        cp.position = position
-        if isinstance(positioned.event, RecordsCorrected):
+        positioned, letter = admit(cp, self.consumer, record)
+        if letter is not None:
+            self.dead.append(letter)
+        if positioned is None or isinstance(positioned.event, RecordsCorrected):
             return positioned
         try:
             placement = apply_isolated(self.world, positioned, strict=True)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            self.dead.append(dead_letter(APPLY_ERROR, self.consumer, record, reason, position))
+            self.dead.append(apply_error(self.consumer, record, positioned.position, exc))
             return None
         if placement is not None:
             self._changed(positioned)
@@ -107,9 +89,7 @@ class _Replay:
         try:
             applied = await fold_into_store(load, self.world, positioned, None)
         except Exception as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-            letter = dead_letter(APPLY_ERROR, self.consumer, record, reason, positioned.position)
-            self.dead.append(letter)
+            self.dead.append(apply_error(self.consumer, record, positioned.position, exc))
             return
         if applied:
             self._changed(positioned)

@@ -19,7 +19,7 @@ from schemas.streams import PREFIXES
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter
 from services.projections.domain import views
-from services.projections.domain.fold import Placement, Replayed
+from services.projections.domain.fold import Corrected, Placement, Replayed
 from services.projections.domain.model import KINDS, Doc, World
 from services.projections.domain.needs import ALL, Lookup, filter_values
 from services.projections.domain.refs import (
@@ -93,12 +93,8 @@ class FakeWrites:
         ]
         return [r.fact for r in sorted(rows, key=lambda r: r.stored.event.stream_version)]
 
-    async def record_correction(
-        self,
-        correction: PositionedEvent,
-        before: list[PositionedEvent],
-        after: list[tuple[PositionedEvent, Placement]],
-    ) -> None:
+    async def record_correction(self, corrected: Corrected) -> None:
+        correction, before, after = corrected
         self.state.events[correction.position] = Row(
             correction, correction, None, correction.event.recorded_at
         )
