@@ -24,7 +24,7 @@ from services.notifier.domain.reasons import Reason
 from services.notifier.service_layer.ports import (
     Alerted,
     ClaimedJob,
-    DeliveryFilter,
+    DeliveryQuery,
     Result,
     Row,
 )
@@ -269,29 +269,18 @@ class FakeSubscriptionStore:
         row.update(status=status, disabled_reason=reason, failing_since=None, updated_at=now)
         return self._public(row)
 
-    async def deliveries(
-        self,
-        sub_id: uuid.UUID | None,
-        org: str | None,
-        limit: int,
-        only: DeliveryFilter | None = None,
-    ) -> list[Row]:
-        only = only or DeliveryFilter()
-
+    async def deliveries(self, org: str | None, query: DeliveryQuery) -> list[Row]:
         def wanted(job: Row) -> bool:
             payload = self.db.events[job["event_id"]]["payload"]
             return (
-                only.event_position in (None, job["position"])
-                and only.event_id in (None, job["event_id"])
-                and only.correlation_id in (None, payload.get("correlation_id"))
+                query.subscription_id in (None, job["subscription_id"])
+                and query.event_position in (None, job["position"])
+                and query.event_id in (None, job["event_id"])
+                and query.correlation_id in (None, payload.get("correlation_id"))
             )
 
-        jobs = [
-            j
-            for j in self.db.jobs.values()
-            if sub_id in (None, j["subscription_id"]) and self._visible(j, org) and wanted(j)
-        ]
-        jobs = sorted(jobs, key=lambda j: (j["position"], str(j["id"])))[:limit]
+        jobs = [j for j in self.db.jobs.values() if self._visible(j, org) and wanted(j)]
+        jobs = sorted(jobs, key=lambda j: (j["position"], str(j["id"])))[: query.limit]
         return [
             {
                 **{k: j[k] for k in j if k not in ("tries", "lease_until")},

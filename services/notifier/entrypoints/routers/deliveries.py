@@ -17,7 +17,7 @@ from services.notifier.entrypoints.deps import (
 )
 from services.notifier.entrypoints.models import DeliveryPublic, RetryQueued
 from services.notifier.entrypoints.routers.subscriptions import POSITION
-from services.notifier.service_layer.ports import DeliveryFilter
+from services.notifier.service_layer.ports import DeliveryQuery
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -52,8 +52,14 @@ async def list_deliveries(
     command's position, the deliveries its events cause are all listed (none may be, if no
     subscription is concerned)."""
     response.headers[POSITION_HEADER] = str(await n.subscriptions.wait_for(min_position))
-    only = DeliveryFilter(event_position, event_id, correlation_id)
-    rows = await n.subscriptions.deliveries(caller, subscription_id, limit, only)
+    query = DeliveryQuery(
+        limit=limit,
+        subscription_id=subscription_id,
+        event_position=event_position,
+        event_id=event_id,
+        correlation_id=correlation_id,
+    )
+    rows = await n.subscriptions.deliveries(caller, query)
     return [DeliveryPublic.model_validate(r) for r in rows]
 
 
