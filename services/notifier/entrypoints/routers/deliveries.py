@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response
 
 from services.common.openapi import problems
+from services.common.positions import MAX_POSITION
 from services.notifier.entrypoints.deps import (
     POSITION_HEADER,
     MinPosition,
@@ -38,7 +39,7 @@ async def list_deliveries(
     subscription_id: Annotated[UUID | None, Query(description="Only this subscription's.")] = None,
     event_position: Annotated[
         int | None,
-        Query(ge=1, le=2**63 - 1, description="Only those of the event at this position."),
+        Query(ge=1, le=MAX_POSITION, description="Only those of the event at this position."),
     ] = None,
     event_id: Annotated[UUID | None, Query(description="Only those of this event.")] = None,
     correlation_id: Annotated[
