@@ -28,6 +28,7 @@ from services.notifier.service_layer.ports import (
     Result,
     Row,
 )
+from tests.support.dead_letters import Key, keep_new
 
 PUBLIC = (
     "id organisation_id channel url email description event_types reasons include_oversight "
@@ -44,7 +45,7 @@ class FakeDatabase:
     subscriptions: dict[uuid.UUID, Row] = field(default_factory=dict)
     jobs: dict[uuid.UUID, Row] = field(default_factory=dict)
     attempts: list[Row] = field(default_factory=list)
-    dead_letters: dict[tuple[str, str, int, int], DeadLetter] = field(default_factory=dict)
+    dead_letters: dict[Key, DeadLetter] = field(default_factory=dict)
     published: list[DeadLetter] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
@@ -144,15 +145,7 @@ class FakeIngestBatch:
             raise
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        new = []
-        for letter in letters:
-            s = letter.source
-            key = (letter.kind, s.topic, s.partition, s.offset)
-            if key not in self.db.dead_letters:
-                self.db.dead_letters[key] = letter
-                new.append(letter)
-                self.db.published.append(letter)
-        return tuple(new)
+        return keep_new(self.db.dead_letters, letters, self.db.published)
 
 
 class FakeIngestStore:
