@@ -10,6 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.types import DecoratedCallable
 
+from services.common.auth import Caller
 from services.common.openapi import problems
 from services.notifier.entrypoints.deps import (
     POSITION_HEADER,
@@ -177,7 +178,7 @@ def _switch(action: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
 
 
 async def _set_status(
-    n: NotifierDep, caller: Writer, sub_id: UUID, active: bool
+    n: NotifierDep, caller: Caller, sub_id: UUID, active: bool
 ) -> SubscriptionPublic:
     row = await n.subscriptions.set_status(caller, sub_id, active=active)
     if active:
