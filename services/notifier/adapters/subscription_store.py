@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
 from services.notifier.adapters.secret_box import SecretBox
-from services.notifier.service_layer.ports import DeliveryFilter, Row
+from services.notifier.service_layer.ports import DeliveryQuery, Row
 
 _PUBLIC = (
     "id, organisation_id, channel, url, email, description, event_types, reasons, "
@@ -139,14 +139,7 @@ class PostgresSubscriptionStore:
             )
             return dict(result.mappings().one())
 
-    async def deliveries(
-        self,
-        sub_id: uuid.UUID | None,
-        org: str | None,
-        limit: int,
-        only: DeliveryFilter | None = None,
-    ) -> list[Row]:
-        only = only or DeliveryFilter()
+    async def deliveries(self, org: str | None, query: DeliveryQuery) -> list[Row]:
         jobs = await self._rows(
             "SELECT j.id, j.subscription_id, j.webhook_id, j.event_id, j.position, "
             "j.organisation_id, j.reasons, j.status, j.next_attempt_at, j.last_error, "
@@ -161,12 +154,12 @@ class PostgresSubscriptionStore:
             "AND (CAST(:correlation_id AS text) IS NULL"
             " OR e.payload ->> 'correlation_id' = :correlation_id) "
             "ORDER BY j.position, j.id LIMIT :limit",
-            subscription_id=sub_id,
+            subscription_id=query.subscription_id,
             org=org,
-            position=only.event_position,
-            event_id=only.event_id,
-            correlation_id=only.correlation_id,
-            limit=limit,
+            position=query.event_position,
+            event_id=query.event_id,
+            correlation_id=query.correlation_id,
+            limit=query.limit,
         )
         if not jobs:
             return []

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from services.common.auth import Caller, require_any_scope, require_scope
 from services.common.dead_letters import DeadLetterStore
+from services.common.positions import min_position_query
 from services.notifier.bootstrap import Notifier
 
 SUBSCRIPTIONS_LIMIT = "subscriptions"
@@ -29,12 +30,10 @@ Reader = Annotated[Caller, require_any_scope(("subscriptions:read", "subscriptio
 """``subscriptions:read`` or ``subscriptions:write`` (or admin) may read."""
 MinPosition = Annotated[
     int | None,
-    Query(
-        ge=0,
-        le=2**63 - 1,
-        description="Answer only once the notifier has read this global position (a "
-        "command's `position`): its alerts are then planned. 503 with `Retry-After` if not "
-        "within `REMIT_MIN_POSITION_MAX_WAIT_S`.",
+    min_position_query(
+        "Answer only once the notifier has read this global position (a command's "
+        "`position`): its alerts are then planned. 503 with `Retry-After` if not within "
+        "`REMIT_MIN_POSITION_MAX_WAIT_S`."
     ),
 ]
 POSITION_HEADER = "Remit-Position"

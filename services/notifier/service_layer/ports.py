@@ -126,10 +126,13 @@ class JobStore(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class DeliveryFilter:
-    """Which deliveries a listing shows, by the event they carry (None: any)."""
+@dataclass(frozen=True, kw_only=True)
+class DeliveryQuery:
+    """Which deliveries a listing shows (None: any), at most ``limit`` of them: of one
+    subscription, or by the event they carry."""
 
+    limit: int
+    subscription_id: uuid.UUID | None = None
     event_position: int | None = None
     event_id: uuid.UUID | None = None
     correlation_id: str | None = None
@@ -176,15 +179,9 @@ class SubscriptionStore(Protocol):
         """Enable (resuming pending jobs now) or disable a subscription."""
         ...
 
-    async def deliveries(
-        self,
-        sub_id: uuid.UUID | None,
-        org: str | None,
-        limit: int,
-        only: DeliveryFilter | None = None,
-    ) -> list[Row]:
+    async def deliveries(self, org: str | None, query: DeliveryQuery) -> list[Row]:
         """Deliveries (oldest event first) with their attempts, ``event_type`` and
-        ``correlation_id``; of ``org`` (None: any), of ``sub_id`` and matching ``only``."""
+        ``correlation_id``; of ``org`` (None: any) and matching ``query``."""
         ...
 
     async def retry(self, job_id: uuid.UUID, org: str | None, now: datetime) -> Row | None:

@@ -34,7 +34,7 @@ from services.notifier.errors import (
     UnsafeWebhookTarget,
 )
 from services.notifier.service_layer.ports import (
-    DeliveryFilter,
+    DeliveryQuery,
     Row,
     SubscriptionStore,
     TargetCheck,
@@ -159,17 +159,10 @@ class Subscriptions:
         await self.get(caller, sub_id)
         return await self.store.recover(sub_id, since, datetime.now(UTC))
 
-    async def deliveries(
-        self,
-        caller: Caller,
-        sub_id: uuid.UUID | None,
-        limit: int,
-        only: DeliveryFilter | None = None,
-    ) -> list[Row]:
-        org = scope_of(caller)
-        if sub_id is not None:
-            await self.get(caller, sub_id)
-        return await self.store.deliveries(sub_id, org, limit, only)
+    async def deliveries(self, caller: Caller, query: DeliveryQuery) -> list[Row]:
+        if query.subscription_id is not None:
+            await self.get(caller, query.subscription_id)
+        return await self.store.deliveries(scope_of(caller), query)
 
     async def shown(self, rows: list[Row]) -> list[Row]:
         """``rows`` with ``organisation_known`` and ``progress`` (see the API's models)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 
 from services.common.dead_letters import DeadLetterStore
+from services.common.positions import min_position_query
 from services.projections.bootstrap import Projections
 from services.projections.entrypoints.responses import ViewRequest
 from services.projections.errors import BadQuery
@@ -77,12 +78,10 @@ ReadSide = Annotated[Reader, Depends(reader)]
 AsOf = Annotated[Bound, Depends(bound)]
 MinPosition = Annotated[
     int | None,
-    Query(
-        ge=0,
-        le=2**63 - 1,
-        description="Read your writes: answer only once this global position (a command's "
-        "`position`) is applied; 503 with `Retry-After` if it is not within "
-        "`REMIT_MIN_POSITION_MAX_WAIT_S`. It changes when, never what, the answer is.",
+    min_position_query(
+        "Read your writes: answer only once this global position (a command's `position`) is "
+        "applied; 503 with `Retry-After` if it is not within `REMIT_MIN_POSITION_MAX_WAIT_S`. "
+        "It changes when, never what, the answer is."
     ),
 ]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from fastapi import FastAPI
 
 from schemas.wire import PositionedEvent, encode
@@ -54,6 +54,21 @@ class Harness:
     async def webhook(self, org: str, url: str, *event_types: str) -> dict[str, Any]:
         """Subscribe ``org``'s webhook at ``url`` to ``event_types`` (none: to everything)."""
         return await self.subscribe(org, channel="webhook", url=url, event_types=list(event_types))
+
+    async def dlq_records(self) -> list[ConsumerRecord[bytes, bytes]]:
+        """The records on the DLQ topic, from its start (what a fetch of up to 5 s brings)."""
+        reader = AIOKafkaConsumer(
+            self.settings.dlq_topic,
+            **client_options(self.settings),
+            auto_offset_reset="earliest",
+            group_id=None,
+        )
+        await reader.start()
+        try:
+            batches = await reader.getmany(timeout_ms=5000)
+            return [r for records in batches.values() for r in records]
+        finally:
+            await reader.stop()
 
     async def publish(self, events: Iterable[PositionedEvent]) -> None:
         for pe in events:

@@ -39,6 +39,15 @@ async def ok(_: Received, __: int) -> tuple[int, dict[str, str]]:
     return 200, {}
 
 
+def failing(status: int, times: int) -> Behaviour:
+    """Answers ``status`` to the first ``times`` requests of its path, then 200."""
+
+    async def answer(_: Received, before: int) -> tuple[int, dict[str, str]]:
+        return (status, {}) if before < times else (200, {})
+
+    return answer
+
+
 @dataclass
 class Receiver:
     """A tiny HTTP/1.1 server: one behaviour per path, every request recorded."""

@@ -5,10 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from schemas.wire import DLQ_HEADER_CONSUMER, DLQ_HEADER_REASON, DLQ_HEADER_SOURCE_OFFSET
-from services.common.kafka import client_options, connection
 from tests.integration.notifier.support import Receiver
 from tests.support.eventually import eventually
 from tests.support.smith import smith_events
@@ -82,7 +80,7 @@ async def test_unsafe_webhook_targets_are_refused(notifier: Any, url: str) -> No
 
 
 async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
-    notifier: Any, receiver: Receiver, kafka_bootstrap: str
+    notifier: Any, receiver: Receiver
 ) -> None:
     events = list(smith_events())
     async with notifier() as h:
@@ -93,17 +91,7 @@ async def test_undecodable_records_are_dead_lettered_and_consumption_goes_on(
         )
         await h.publish(events[10:])
         await eventually(lambda: len(receiver.at("/a")) == 1)
-        dlq = AIOKafkaConsumer(
-            h.settings.dlq_topic,
-            **client_options(connection(kafka_bootstrap)),
-            auto_offset_reset="earliest",
-            group_id=None,
-        )
-        await dlq.start()
-        try:
-            record = await dlq.getone()
-        finally:
-            await dlq.stop()
+        [record] = await h.dlq_records()
         metrics = (await h.api.get("/metrics")).text
         ready = await h.api.get("/readyz")
         letters = await _acknowledge_all(h)

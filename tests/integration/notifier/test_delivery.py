@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.integration.notifier.support import Received, Receiver, SmtpSink
+from tests.integration.notifier.support import Received, Receiver, SmtpSink, failing
 from tests.support.eventually import eventually
 from tests.support.smith import smith_events
 
@@ -24,20 +24,22 @@ async def _deliveries(h: Any, org: str, sub_id: str) -> list[dict[str, Any]]:
     return list(response.json())
 
 
+async def _first_is(h: Any, sub: dict[str, Any], status: str) -> list[dict[str, Any]]:
+    """The deliveries of ``sub`` once the first has ``status``."""
+    return await eventually(
+        lambda: _deliveries(h, NHSI, sub["id"]), lambda d: d[0]["status"] == status
+    )
+
+
 async def test_failing_then_succeeding_receiver_gets_one_success(
     notifier: Any, receiver: Receiver
 ) -> None:
-    async def flaky(_: Received, before: int) -> tuple[int, dict[str, str]]:
-        return (503, {}) if before < 3 else (200, {})
-
-    receiver.behaviours["/flaky"] = flaky
+    receiver.behaviours["/flaky"] = failing(503, times=3)
     async with notifier() as h:
         sub = await h.webhook(NHSI, receiver.url("/flaky"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/flaky")) == 4)
-        [delivery] = await eventually(
-            lambda: _deliveries(h, NHSI, sub["id"]), lambda d: d[0]["status"] == "delivered"
-        )
+        [delivery] = await _first_is(h, sub, "delivered")
     calls = receiver.at("/flaky")
     assert len(calls) == 4 and len({c.headers["webhook-id"] for c in calls}) == 1
     assert delivery["status"] == "delivered"
@@ -49,24 +51,17 @@ async def test_failing_then_succeeding_receiver_gets_one_success(
 async def test_retry_after_and_dead_letter_then_manual_retry(
     notifier: Any, receiver: Receiver
 ) -> None:
-    async def down(_: Received, before: int) -> tuple[int, dict[str, str]]:
-        return (500, {}) if before < 5 else (200, {})
-
-    receiver.behaviours["/down"] = down
+    receiver.behaviours["/down"] = failing(500, times=5)
     async with notifier() as h:
         sub = await h.webhook(NHSI, receiver.url("/down"), "ActionCommitted")
         await h.publish(smith_events())
         await eventually(lambda: len(receiver.at("/down")) == 5)
-        [dead] = await eventually(
-            lambda: _deliveries(h, NHSI, sub["id"]), lambda d: d[0]["status"] == "dead"
-        )
+        [dead] = await _first_is(h, sub, "dead")
         assert len(dead["attempts"]) == 5
         retried = await h.api.post(f"/v1/deliveries/{dead['id']}/retry", headers=h.token(NHSI))
         assert retried.status_code == 202
         await eventually(lambda: len(receiver.at("/down")) == 6)
-        await eventually(
-            lambda: _deliveries(h, NHSI, sub["id"]), lambda d: d[0]["status"] == "delivered"
-        )
+        await _first_is(h, sub, "delivered")
 
 
 async def test_gone_disables_and_enable_resumes(notifier: Any, receiver: Receiver) -> None:

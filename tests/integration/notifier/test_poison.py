@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
 from schemas.envelope import DomainEvent
@@ -19,7 +18,6 @@ from services.common.dead_letters import (
     DeadLetterStore,
     KafkaDeadLetterPublisher,
 )
-from services.common.kafka import client_options
 from services.notifier.adapters.db import create_engine
 from services.notifier.adapters.ingest_store import PostgresIngestStore
 from services.notifier.domain.filters import Filter, Rule, plan
@@ -96,21 +94,6 @@ async def _consume_all(h: Harness, resolver: Resolver) -> None:
         await engine.dispose()
 
 
-async def _dlq_records(h: Harness) -> list[Any]:
-    reader = AIOKafkaConsumer(
-        h.settings.dlq_topic,
-        **client_options(h.settings),
-        auto_offset_reset="earliest",
-        group_id=None,
-    )
-    await reader.start()
-    try:
-        batches = await reader.getmany(timeout_ms=5000)
-        return [r for records in batches.values() for r in records]
-    finally:
-        await reader.stop()
-
-
 @pytest.mark.parametrize("fail", [_raises, _database_error], ids=["raises", "database_error"])
 async def test_a_poison_event_mid_batch_is_dead_lettered_and_later_events_make_jobs(
     notifier: Callable[..., Any], fail: Resolver
@@ -127,7 +110,7 @@ async def test_a_poison_event_mid_batch_is_dead_lettered_and_later_events_make_j
         admin = h.token(None, "admin")
         listed = (await h.api.get("/v1/dead-letters", headers=admin)).json()
         ready = await h.api.get("/readyz")
-        dlq = await _dlq_records(h)
+        dlq = await h.dlq_records()
 
     assert checkpoint == len(events)
     assert {w for w, _ in rows} == expected_without(POISON, subs)

@@ -30,11 +30,12 @@ from services.notifier.domain.knowledge import Knowledge, evolve, fold
 from services.notifier.domain.resolution import Affected, resolve
 from services.notifier.migrations import migrate
 from services.notifier.service_layer.ports import (
-    DeliveryFilter,
+    DeliveryQuery,
     IngestBatch,
     IngestStore,
     JobStore,
     Result,
+    Row,
     SubscriptionStore,
 )
 from tests.support.eventually import eventually
@@ -149,6 +150,11 @@ def _stored(added: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in added.items() if k != "starts_after"}
 
 
+def _of(sub: Row) -> DeliveryQuery:
+    """Every delivery of the subscription ``sub``."""
+    return DeliveryQuery(limit=1000, subscription_id=sub["id"])
+
+
 async def test_the_store_says_how_far_the_notifier_read_and_what_it_knows(
     stores: Stores,
 ) -> None:
@@ -167,7 +173,7 @@ async def test_the_store_says_how_far_the_notifier_read_and_what_it_knows(
 async def test_progress_and_filters_follow_the_deliveries(stores: Stores) -> None:
     sub = await stores.subscriptions.add(subscription_row(NHSI))
     await _ingest_all(stores)
-    owed = await stores.subscriptions.deliveries(sub["id"], NHSI, 1000)
+    owed = await stores.subscriptions.deliveries(NHSI, _of(sub))
     positions = [d["position"] for d in owed]
     [progress] = (await stores.subscriptions.progress([sub["id"], uuid.uuid4()])).values()
     assert progress == {
@@ -183,8 +189,8 @@ async def test_progress_and_filters_follow_the_deliveries(stores: Stores) -> Non
     assert (progress["first_undelivered"], progress["delivered"]) == (positions[1], 1)
 
     def only(**wanted: object) -> Any:
-        filters = DeliveryFilter(**wanted)  # type: ignore[arg-type]
-        return stores.subscriptions.deliveries(None, NHSI, 1000, filters)
+        query = DeliveryQuery(limit=1000, **wanted)  # type: ignore[arg-type]
+        return stores.subscriptions.deliveries(NHSI, query)
 
     [at] = await only(event_position=positions[2])
     assert at["id"] == owed[2]["id"]
@@ -270,7 +276,7 @@ async def test_alerts_become_pending_jobs_once(stores: Stores) -> None:
     await _ingest_all(stores)  # a replay: no second job for an event and subscription
     rules = [as_rule(sub)]
     owed = {pe.position for pe in EVENTS if plan(pe.event.type, _affected(pe), rules)}
-    deliveries = await stores.subscriptions.deliveries(sub["id"], NHSI, 1000)
+    deliveries = await stores.subscriptions.deliveries(NHSI, _of(sub))
     assert [d["position"] for d in deliveries] == sorted(owed)
     assert {d["status"] for d in deliveries} == {"pending"}
 
@@ -312,7 +318,7 @@ def _result(job_status: str, effect: str, at: datetime) -> Result:
 async def test_claims_respect_limits_leases_and_disabled_subscriptions(stores: Stores) -> None:
     sub = await stores.subscriptions.add(subscription_row(NHSI))
     await _ingest_all(stores)
-    due = len(await stores.subscriptions.deliveries(sub["id"], None, 1000))
+    due = len(await stores.subscriptions.deliveries(None, _of(sub)))
     now = datetime.now(UTC) + timedelta(seconds=1)
     claimed, left = await stores.jobs.claim_some(now, LEASE, per_subscription=2, limit=5)
     assert (len(claimed), left) == (2, due - 2)  # the per-subscription limit
@@ -336,9 +342,7 @@ async def test_finishing_settles_only_a_current_claim(stores: Stores) -> None:
     assert await stores.jobs.finish(owner, _result("delivered", "ok", began), LEASE) is None
     assert await stores.jobs.finish(stale, _result("dead", "failing", began), LEASE) is None
     [job] = [
-        d
-        for d in await stores.subscriptions.deliveries(sub["id"], None, 1000)
-        if d["id"] == owner.id
+        d for d in await stores.subscriptions.deliveries(None, _of(sub)) if d["id"] == owner.id
     ]
     assert job["status"] == "delivered" and len(job["attempts"]) == 2
     [gone], _ = await stores.jobs.claim_some(began, LEASE, 1, 1)

@@ -24,10 +24,11 @@ from services.notifier.domain.reasons import Reason
 from services.notifier.service_layer.ports import (
     Alerted,
     ClaimedJob,
-    DeliveryFilter,
+    DeliveryQuery,
     Result,
     Row,
 )
+from tests.support.dead_letters import Key, keep_new
 
 PUBLIC = (
     "id organisation_id channel url email description event_types reasons include_oversight "
@@ -44,7 +45,7 @@ class FakeDatabase:
     subscriptions: dict[uuid.UUID, Row] = field(default_factory=dict)
     jobs: dict[uuid.UUID, Row] = field(default_factory=dict)
     attempts: list[Row] = field(default_factory=list)
-    dead_letters: dict[tuple[str, str, int, int], DeadLetter] = field(default_factory=dict)
+    dead_letters: dict[Key, DeadLetter] = field(default_factory=dict)
     published: list[DeadLetter] = field(default_factory=list)
 
     def snapshot(self) -> FakeDatabase:
@@ -144,15 +145,7 @@ class FakeIngestBatch:
             raise
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        new = []
-        for letter in letters:
-            s = letter.source
-            key = (letter.kind, s.topic, s.partition, s.offset)
-            if key not in self.db.dead_letters:
-                self.db.dead_letters[key] = letter
-                new.append(letter)
-                self.db.published.append(letter)
-        return tuple(new)
+        return keep_new(self.db.dead_letters, letters, self.db.published)
 
 
 class FakeIngestStore:
@@ -269,29 +262,18 @@ class FakeSubscriptionStore:
         row.update(status=status, disabled_reason=reason, failing_since=None, updated_at=now)
         return self._public(row)
 
-    async def deliveries(
-        self,
-        sub_id: uuid.UUID | None,
-        org: str | None,
-        limit: int,
-        only: DeliveryFilter | None = None,
-    ) -> list[Row]:
-        only = only or DeliveryFilter()
-
+    async def deliveries(self, org: str | None, query: DeliveryQuery) -> list[Row]:
         def wanted(job: Row) -> bool:
             payload = self.db.events[job["event_id"]]["payload"]
             return (
-                only.event_position in (None, job["position"])
-                and only.event_id in (None, job["event_id"])
-                and only.correlation_id in (None, payload.get("correlation_id"))
+                query.subscription_id in (None, job["subscription_id"])
+                and query.event_position in (None, job["position"])
+                and query.event_id in (None, job["event_id"])
+                and query.correlation_id in (None, payload.get("correlation_id"))
             )
 
-        jobs = [
-            j
-            for j in self.db.jobs.values()
-            if sub_id in (None, j["subscription_id"]) and self._visible(j, org) and wanted(j)
-        ]
-        jobs = sorted(jobs, key=lambda j: (j["position"], str(j["id"])))[:limit]
+        jobs = [j for j in self.db.jobs.values() if self._visible(j, org) and wanted(j)]
+        jobs = sorted(jobs, key=lambda j: (j["position"], str(j["id"])))[: query.limit]
         return [
             {
                 **{k: j[k] for k in j if k not in ("tries", "lease_until")},

@@ -31,6 +31,7 @@ from services.projections.domain.validity import Valid
 from services.projections.domain.views import Counts, HistoryEntry
 from services.projections.errors import OutdatedReadModel
 from services.projections.service_layer.ports import Bound, Checkpoint, Facts, Head
+from tests.support.dead_letters import keep_new
 
 
 @dataclass
@@ -114,16 +115,7 @@ class FakeWrites:
             await self.tighten([(placement.depends_on, row.hi)])
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
-        new = []
-        for letter in letters:
-            s = letter.source
-            key = (letter.kind, s.topic, s.partition, s.offset)
-            if key not in self.state.dead_letters:
-                self.state.dead_letters[key] = letter
-                new.append(letter)
-                if letter.to_topic:
-                    self.published.append(letter)
-        return tuple(new)
+        return keep_new(self.state.dead_letters, letters, self.published)
 
 
 class FakeBatch(FakeWrites):

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Query, Response
 
 from services.common.openapi import problems
+from services.common.positions import MAX_POSITION
 from services.notifier.entrypoints.deps import (
     POSITION_HEADER,
     MinPosition,
@@ -17,7 +18,7 @@ from services.notifier.entrypoints.deps import (
 )
 from services.notifier.entrypoints.models import DeliveryPublic, RetryQueued
 from services.notifier.entrypoints.routers.subscriptions import POSITION
-from services.notifier.service_layer.ports import DeliveryFilter
+from services.notifier.service_layer.ports import DeliveryQuery
 
 router = APIRouter(prefix="/v1/deliveries", tags=["deliveries"])
 
@@ -38,7 +39,7 @@ async def list_deliveries(
     subscription_id: Annotated[UUID | None, Query(description="Only this subscription's.")] = None,
     event_position: Annotated[
         int | None,
-        Query(ge=1, le=2**63 - 1, description="Only those of the event at this position."),
+        Query(ge=1, le=MAX_POSITION, description="Only those of the event at this position."),
     ] = None,
     event_id: Annotated[UUID | None, Query(description="Only those of this event.")] = None,
     correlation_id: Annotated[
@@ -52,8 +53,14 @@ async def list_deliveries(
     command's position, the deliveries its events cause are all listed (none may be, if no
     subscription is concerned)."""
     response.headers[POSITION_HEADER] = str(await n.subscriptions.wait_for(min_position))
-    only = DeliveryFilter(event_position, event_id, correlation_id)
-    rows = await n.subscriptions.deliveries(caller, subscription_id, limit, only)
+    query = DeliveryQuery(
+        limit=limit,
+        subscription_id=subscription_id,
+        event_position=event_position,
+        event_id=event_id,
+        correlation_id=correlation_id,
+    )
+    rows = await n.subscriptions.deliveries(caller, query)
     return [DeliveryPublic.model_validate(r) for r in rows]
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Response
+from fastapi.types import DecoratedCallable
 
+from services.common.auth import Caller
 from services.common.openapi import problems
 from services.notifier.entrypoints.deps import (
     POSITION_HEADER,
@@ -163,30 +166,37 @@ async def rotate_secret(
     )
 
 
-@router.post(
-    "/{sub_id}/enable",
-    response_model=SubscriptionPublic,
-    responses=problems(404, s404=NOT_YOURS),
-    name="enable_subscription",
-)
-async def enable(sub_id: SubscriptionId, caller: Writer, n: NotifierDep) -> SubscriptionPublic:
-    """Resume deliveries; pending ones are attempted now."""
-    row = await n.subscriptions.set_status(caller, sub_id, active=True)
-    n.pool.poke()
+def _switch(action: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """The route ``POST /{sub_id}/<action>`` (operation ``<action>_subscription``) that
+    enables or disables a subscription and answers it as it now stands."""
+    return router.post(
+        f"/{{sub_id}}/{action}",
+        response_model=SubscriptionPublic,
+        responses=problems(404, s404=NOT_YOURS),
+        name=f"{action}_subscription",
+    )
+
+
+async def _set_status(
+    n: NotifierDep, caller: Caller, sub_id: UUID, active: bool
+) -> SubscriptionPublic:
+    row = await n.subscriptions.set_status(caller, sub_id, active=active)
+    if active:
+        n.pool.poke()  # its pending deliveries are due now
     [shown] = await _shown(n, [row])
     return shown
 
 
-@router.post(
-    "/{sub_id}/disable",
-    response_model=SubscriptionPublic,
-    responses=problems(404, s404=NOT_YOURS),
-    name="disable_subscription",
-)
+@_switch("enable")
+async def enable(sub_id: SubscriptionId, caller: Writer, n: NotifierDep) -> SubscriptionPublic:
+    """Resume deliveries; pending ones are attempted now."""
+    return await _set_status(n, caller, sub_id, active=True)
+
+
+@_switch("disable")
 async def disable(sub_id: SubscriptionId, caller: Writer, n: NotifierDep) -> SubscriptionPublic:
     """Pause deliveries; alerts keep accumulating and nothing is lost."""
-    [shown] = await _shown(n, [await n.subscriptions.set_status(caller, sub_id, active=False)])
-    return shown
+    return await _set_status(n, caller, sub_id, active=False)
 
 
 @router.post(
