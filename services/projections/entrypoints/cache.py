@@ -26,6 +26,7 @@ from starlette.datastructures import Headers, QueryParams
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from services.common.positions import MAX_POSITION
 from services.projections.service_layer.ports import Head
 from services.projections.service_layer.queries import Reader
 
@@ -148,8 +149,8 @@ class AnswerCache:
 
 
 def _position(raw: str) -> int | None:
-    """A wait as the routes accept it (plain digits, 1 to 2**63 - 1), else None."""
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**63:
+    """A wait as the routes accept it (plain digits, 1 to MAX_POSITION), else None."""
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_POSITION:
         return None
     return int(raw)
 

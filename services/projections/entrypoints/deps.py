@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Query, Request
 
 from services.common.dead_letters import DeadLetterStore
-from services.common.positions import min_position_query
+from services.common.positions import MAX_POSITION, min_position_query
 from services.projections.bootstrap import Projections
 from services.projections.entrypoints.responses import ViewRequest
 from services.projections.errors import BadQuery
@@ -62,7 +62,7 @@ async def bound(
         int | None,
         Query(
             ge=1,
-            le=2**63 - 1,
+            le=MAX_POSITION,
             description="Answer as the register stood just after this global position (waits "
             "for it, like `min_position`). Not with `as_of`.",
         ),

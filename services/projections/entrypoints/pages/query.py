@@ -9,11 +9,11 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
+from services.common.positions import MAX_POSITION
 from services.projections.entrypoints.deps import parse_as_of
 from services.projections.errors import BadQuery
 from services.projections.service_layer.ports import Bound
 
-MAX_POSITION = 2**63 - 1
 BOUND_KEYS = ("as_of", "at_position")
 
 
