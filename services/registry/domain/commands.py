@@ -30,6 +30,12 @@ from schemas.envelope import (
 )
 from schemas.reviews import Claim, ResponseKind
 
+MoveHoldingsTo = Annotated[
+    Identifier | None,
+    Field(description="Move every responsibility and action it holds to this body."),
+]
+"""Of a body that is merged or dissolved: where what it holds goes first."""
+
 
 class Command(Contract):
     source: Source
@@ -94,9 +100,7 @@ class MergeOrganisation(JustifiedChange):
     keeps_identity: bool = Field(
         description="True: it stays a body of its own inside the parent (and can hold duties)."
     )
-    move_holdings_to: Identifier | None = Field(
-        default=None, description="Move every responsibility and action it holds to this body."
-    )
+    move_holdings_to: MoveHoldingsTo = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {"move_holdings_to"}
 
 
@@ -108,9 +112,7 @@ class DissolveOrganisation(JustifiedChange):
     )
     successor_ids: tuple[Identifier, ...] = ()
     disposition: Text | None = None
-    move_holdings_to: Identifier | None = Field(
-        default=None, description="Move every responsibility and action it holds to this body."
-    )
+    move_holdings_to: MoveHoldingsTo = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {
         "scope",
         "reason",
