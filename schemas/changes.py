@@ -10,26 +10,26 @@ happen). An announced change becomes part of the current state only when a
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Literal, Self
 from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from schemas.envelope import ChangeStage, DomainEvent, Identifier, ShortText, Text
+from schemas.envelope import ChangeStage, Contract, DomainEvent, Identifier, ShortText, Text
 
 
-class StagedChange(DomainEvent):
-    """Base of the events that change a body, a responsibility or an action."""
+class Staging(Contract):
+    """Whether a change is stated as done or announced, and when an announced one is expected:
+    the one rule for the change events and for the commands that ask for them (each gives
+    ``stage`` its own default and description)."""
 
-    stage: ChangeStage = Field(
-        description="announced: a source says it will happen; in_effect: stated as done."
-    )
+    stage: ChangeStage
     expected_on: date | None = Field(
         default=None, description="For an announced change: when it is expected, if said."
     )
 
     @model_validator(mode="after")
-    def _expected_only_when_announced(self) -> StagedChange:
+    def _expected_only_when_announced(self) -> Self:
         if self.expected_on is not None and self.stage is not ChangeStage.ANNOUNCED:
             raise ValueError("expected_on applies only to an announced change")
         return self
@@ -39,11 +39,23 @@ class StagedChange(DomainEvent):
         return self.stage is ChangeStage.ANNOUNCED
 
 
-class JustifiedChange(StagedChange):
-    """A staged change that may say why (``reason``) and answer a recommendation."""
+class Justification(Contract):
+    """Why a change is made (``reason``) and the recommendation it answers, when they are said."""
 
     reason: Text | None = None
     recommendation_id: Identifier | None = None
+
+
+class StagedChange(Staging, DomainEvent):
+    """Base of the events that change a body, a responsibility or an action."""
+
+    stage: ChangeStage = Field(
+        description="announced: a source says it will happen; in_effect: stated as done."
+    )
+
+
+class JustifiedChange(Justification, StagedChange):
+    """A staged change that may say why (``reason``) and answer a recommendation."""
 
 
 class Settlement(DomainEvent):

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, model_validator
 
+from schemas.changes import Justification, Staging
 from schemas.envelope import (
     ChangeStage,
     Contract,
@@ -28,6 +29,12 @@ from schemas.envelope import (
     Text,
 )
 from schemas.reviews import Claim, ResponseKind
+
+MoveHoldingsTo = Annotated[
+    Identifier | None,
+    Field(description="Move every responsibility and action it holds to this body."),
+]
+"""Of a body that is merged or dissolved: where what it holds goes first."""
 
 
 class Command(Contract):
@@ -49,30 +56,18 @@ class Command(Contract):
         return self.model_dump(mode="json", exclude=defaults)
 
 
-class Change(Command):
+class Change(Staging, Command):
     """A change that may be announced before it happens."""
 
     stage: ChangeStage = Field(
         default=ChangeStage.IN_EFFECT,
         description="in_effect: the source states it as done; announced: it says it will happen.",
     )
-    expected_on: date | None = Field(
-        default=None, description="For an announced change: when it is expected, if said."
-    )
     ADDED_LATER: ClassVar[frozenset[str]] = frozenset({"stage", "expected_on"})
 
-    @model_validator(mode="after")
-    def _expected_only_when_announced(self) -> Change:
-        if self.expected_on is not None and self.stage is not ChangeStage.ANNOUNCED:
-            raise ValueError("expected_on applies only to an announced change")
-        return self
 
-
-class JustifiedChange(Change):
+class JustifiedChange(Justification, Change):
     """A change that may say why (``reason``) and answer a recommendation."""
-
-    reason: Text | None = None
-    recommendation_id: Identifier | None = None
 
 
 class RegisterOrganisation(Change):
@@ -105,9 +100,7 @@ class MergeOrganisation(JustifiedChange):
     keeps_identity: bool = Field(
         description="True: it stays a body of its own inside the parent (and can hold duties)."
     )
-    move_holdings_to: Identifier | None = Field(
-        default=None, description="Move every responsibility and action it holds to this body."
-    )
+    move_holdings_to: MoveHoldingsTo = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {"move_holdings_to"}
 
 
@@ -119,9 +112,7 @@ class DissolveOrganisation(JustifiedChange):
     )
     successor_ids: tuple[Identifier, ...] = ()
     disposition: Text | None = None
-    move_holdings_to: Identifier | None = Field(
-        default=None, description="Move every responsibility and action it holds to this body."
-    )
+    move_holdings_to: MoveHoldingsTo = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {
         "scope",
         "reason",
