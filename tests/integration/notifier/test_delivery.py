@@ -31,14 +31,21 @@ async def _first_is(h: Any, sub: dict[str, Any], status: str) -> list[dict[str, 
     )
 
 
+async def _alert_until(h: Any, receiver: Receiver, path: str, calls: int) -> dict[str, Any]:
+    """NHSI's webhook at ``path`` for ActionCommitted, once the Smith events are published and
+    the receiver has been called ``calls`` times."""
+    sub: dict[str, Any] = await h.webhook(NHSI, receiver.url(path), "ActionCommitted")
+    await h.publish(smith_events())
+    await eventually(lambda: len(receiver.at(path)) == calls)
+    return sub
+
+
 async def test_failing_then_succeeding_receiver_gets_one_success(
     notifier: Any, receiver: Receiver
 ) -> None:
     receiver.behaviours["/flaky"] = failing(503, times=3)
     async with notifier() as h:
-        sub = await h.webhook(NHSI, receiver.url("/flaky"), "ActionCommitted")
-        await h.publish(smith_events())
-        await eventually(lambda: len(receiver.at("/flaky")) == 4)
+        sub = await _alert_until(h, receiver, "/flaky", calls=4)
         [delivery] = await _first_is(h, sub, "delivered")
     calls = receiver.at("/flaky")
     assert len(calls) == 4 and len({c.headers["webhook-id"] for c in calls}) == 1
@@ -53,9 +60,7 @@ async def test_retry_after_and_dead_letter_then_manual_retry(
 ) -> None:
     receiver.behaviours["/down"] = failing(500, times=5)
     async with notifier() as h:
-        sub = await h.webhook(NHSI, receiver.url("/down"), "ActionCommitted")
-        await h.publish(smith_events())
-        await eventually(lambda: len(receiver.at("/down")) == 5)
+        sub = await _alert_until(h, receiver, "/down", calls=5)
         [dead] = await _first_is(h, sub, "dead")
         assert len(dead["attempts"]) == 5
         retried = await h.api.post(f"/v1/deliveries/{dead['id']}/retry", headers=h.token(NHSI))
@@ -72,9 +77,7 @@ async def test_gone_disables_and_enable_resumes(notifier: Any, receiver: Receive
 
     receiver.behaviours["/gone"] = maybe_gone
     async with notifier() as h:
-        sub = await h.webhook(NHSI, receiver.url("/gone"), "ActionCommitted")
-        await h.publish(smith_events())
-        await eventually(lambda: len(receiver.at("/gone")) == 1)
+        sub = await _alert_until(h, receiver, "/gone", calls=1)
         url = f"/v1/subscriptions/{sub['id']}"
 
         async def status() -> str:
