@@ -42,6 +42,7 @@ from services.registry.domain.commands import (
     WithdrawChange,
 )
 from services.registry.domain.context import Context
+from services.registry.domain.history import known
 from services.registry.errors import DomainRuleViolated
 from services.registry.service_layer import amendments
 from services.registry.service_layer.ports import Reads, UnitOfWork
@@ -178,12 +179,12 @@ async def record_progress(
     bodies = await organisations(uow, claimants)
     if cmd.action_id is not None:
         state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
-        action = responsibility.require_action(state, cmd.action_id)
+        action = known(state, "action", cmd.action_id)
         return progress.record_progress(
             action_stream(cmd.action_id), action.version, action.target_date, True, bodies, cmd, ctx
         )
     rec_id = cmd.recommendation_id or ""
-    rec = review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+    rec = known(await recommendation(uow, rec_id), "recommendation", rec_id)
     responded = rec.response_event_id is not None
     if not responded and rec.parent_id is not None:  # a sub-point answers with its parent
         parent = await recommendation(uow, rec.parent_id)
