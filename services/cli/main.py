@@ -15,9 +15,9 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from services.cli.output import check, emit, fail
-from services.cli.tokens import mint, token_app
+from services.cli.tokens import signing_key, token_app
 from services.cli.wiring import wiring
-from services.common.auth import AuthSettings
+from services.common.auth import AuthSettings, issue_token
 from services.common.kafka import KafkaSettings
 
 app = typer.Typer(help="Operate Remit.", no_args_is_help=True)
@@ -73,7 +73,8 @@ def _client(
     if settings.token is not None:
         token = settings.token.get_secret_value()
     else:
-        token = mint(settings, "remit-cli", scopes, org, key=settings.jwt_signing_key)
+        key = signing_key(settings, settings.jwt_signing_key)
+        token = issue_token(settings, "remit-cli", scopes, org, key=key)
     return httpx.Client(
         base_url=base_url,
         headers={"Authorization": f"Bearer {token}"},

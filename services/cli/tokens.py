@@ -23,7 +23,6 @@ import typer
 from services.cli.output import fail
 from services.common import devkeys
 from services.common.auth import AuthSettings, issue_token
-from services.common.tokens import claims_for
 
 token_app = typer.Typer(
     help="Mint a bearer token (this command), or manage development keys (subcommands).",
@@ -32,26 +31,10 @@ token_app = typer.Typer(
 JWKS_PATHS = ("/.well-known/jwks.json", "/jwks.json")
 
 
-def mint(
-    settings: AuthSettings,
-    subject: str,
-    scopes: Iterable[str],
-    organisation_id: str | None = None,
-    ttl_seconds: int = 3600,
-    key: str | None = None,
-) -> str:
-    """Signed with ``key`` (a PEM private key) if given, else with HS256 (development only)."""
-    if key:
-        private = devkeys.load_key(Path(key))
-        claims = claims_for(
-            subject,
-            scopes,
-            settings.jwt_issuer,
-            settings.jwt_audience,
-            organisation_id,
-            ttl_seconds,
-        )
-        return devkeys.sign(private, claims)
+def signing_key(settings: AuthSettings, path: str | None) -> devkeys.PrivateKey | None:
+    """The PEM private key at ``path``; without one, None (HS256: development only)."""
+    if path:
+        return devkeys.load_key(Path(path))
     if settings.production:
         fail(
             "production refuses HS256 tokens: sign with a key (--key or REMIT_JWT_SIGNING_KEY) "
@@ -59,7 +42,7 @@ def mint(
             "REMIT_TOKEN",
             2,
         )
-    return issue_token(settings, subject, scopes, organisation_id, ttl_seconds)
+    return None
 
 
 @token_app.callback()
@@ -85,8 +68,8 @@ def token(
     from services.cli.main import _settings
 
     settings = _settings()
-    signing_key = key or settings.jwt_signing_key
-    typer.echo(mint(settings, subject, scope, organisation, ttl, signing_key))
+    private = signing_key(settings, key or settings.jwt_signing_key)
+    typer.echo(issue_token(settings, subject, scope, organisation, ttl, private))
 
 
 @token_app.command("keygen")

@@ -20,7 +20,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings
 
-from services.common import openapi
+from services.common import devkeys, openapi
 from services.common.jwks import KeySet, KeysUnavailable
 from services.common.ratelimit import RateLimit
 from services.common.tokens import HS256, Caller, TokenRefused, TokenVerifier, claims_for
@@ -90,15 +90,19 @@ def issue_token(
     scopes: Iterable[str],
     organisation_id: str | None = None,
     ttl_seconds: int = 3600,
+    key: devkeys.PrivateKey | None = None,
 ) -> str:
-    """A development token: HS256 with ``REMIT_JWT_SECRET`` (refused in production)."""
-    key = settings.jwt_hs256_key
-    if key is None:
-        raise ValueError("HS256 tokens are for development; production refuses them")
+    """A token signed with ``key`` (a development key pair: :mod:`.devkeys`), or without one a
+    development token: HS256 with ``REMIT_JWT_SECRET`` (refused in production)."""
     claims = claims_for(
         subject, scopes, settings.jwt_issuer, settings.jwt_audience, organisation_id, ttl_seconds
     )
-    return jwt.encode(claims, key, algorithm=HS256)
+    if key is not None:
+        return devkeys.sign(key, claims)
+    secret = settings.jwt_hs256_key
+    if secret is None:
+        raise ValueError("HS256 tokens are for development; production refuses them")
+    return jwt.encode(claims, secret, algorithm=HS256)
 
 
 @dataclass

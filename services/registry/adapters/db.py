@@ -7,8 +7,10 @@ schemas in one database (tests do this) never share a sequencer or relay lock.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -20,6 +22,8 @@ SEQUENCED_CHANNEL = "remit_sequenced"
 """NOTIFY channel: a sequencer batch committed (payload: the last position given). Sent by the
 function ``sequence_batch`` (migrations/sql/0002_sequencer.sql)."""
 UNIQUE_VIOLATION = "23505"
+
+Statements = TypeVar("Statements")
 
 
 def create_engine(settings: RegistrySettings, **overrides: Any) -> AsyncEngine:
@@ -63,6 +67,12 @@ class Tables:
     @property
     def relay_lock(self) -> int:
         return advisory_key(self.schema, "relay")
+
+
+def per_schema(build: Callable[[Tables], Statements]) -> Callable[[Tables], Statements]:
+    """``build`` runs once per schema: a statement object keeps its SQLAlchemy cache key, so a
+    unit of work does not pay to compute it again."""
+    return functools.cache(build)
 
 
 def unique_violation(exc: IntegrityError) -> tuple[str | None, str]:

@@ -6,7 +6,6 @@ after commit (see ``sequencer.py`` and docs/ordering.md).
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
-from services.registry.adapters.db import Tables
+from services.registry.adapters.db import Tables, per_schema
 from services.registry.adapters.writes import Guard, PendingWrites
 
 
@@ -31,10 +30,8 @@ class _StoreSql:
     load: TextualSelect
 
 
-@functools.cache
+@per_schema
 def _store_sql(tables: Tables) -> _StoreSql:
-    """Built once per schema: a statement object keeps its SQLAlchemy cache key, so a unit of
-    work does not pay to compute it again."""
     return _StoreSql(
         lock=text(
             f"SELECT {tables.schema}.lock_streams(CAST(:shared AS text[]),"

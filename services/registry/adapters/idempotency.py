@@ -3,25 +3,30 @@ written in the same statement as the command's events (see :mod:`.writes`)."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import TextualSelect
 
-from services.registry.adapters.db import Tables
+from services.registry.adapters.db import Tables, per_schema
 from services.registry.adapters.writes import PendingWrites
 from services.registry.service_layer.ports import ScopedKey, StoredResponse
 
 
-@functools.cache
+@per_schema
 def _get_sql(tables: Tables) -> TextualSelect:
-    """Built once per schema (a statement object keeps its SQLAlchemy cache key)."""
     return text(
         f"SELECT request_hash, status_code, body FROM {tables.idempotency_keys}"
         " WHERE caller = :caller AND key = :key"
     ).columns(body=JSONB)
+
+
+def stored_response(kept: Mapping[Any, Any]) -> StoredResponse:
+    """An answer kept in ``idempotency_keys``, from its row or its JSON (``command_reads``)."""
+    return StoredResponse(kept["request_hash"], int(kept["status_code"]), dict(kept["body"]))
 
 
 class PostgresIdempotencyStore:
@@ -36,10 +41,8 @@ class PostgresIdempotencyStore:
 
     async def get(self, key: ScopedKey) -> StoredResponse | None:
         params = {"caller": key.caller, "key": key.key}
-        row = (await self._connection.execute(self._get, params)).first()
-        if row is None:
-            return None
-        return StoredResponse(request_hash=row[0], status_code=int(row[1]), body=dict(row[2]))
+        row = (await self._connection.execute(self._get, params)).mappings().first()
+        return None if row is None else stored_response(row)
 
     async def put(self, key: ScopedKey, response: StoredResponse) -> None:
         self._pending.kept.append((key, response))

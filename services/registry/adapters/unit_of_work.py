@@ -11,7 +11,6 @@ holds a transaction, and its locks, from the reads to the commit.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 from sqlalchemy import text
@@ -21,16 +20,15 @@ from sqlalchemy.sql.expression import TextualSelect
 
 from schemas.envelope import DomainEvent
 from schemas.upcasting import decode
-from services.registry.adapters.db import Tables
+from services.registry.adapters.db import Tables, per_schema
 from services.registry.adapters.event_store import PostgresEventStore
-from services.registry.adapters.idempotency import PostgresIdempotencyStore
+from services.registry.adapters.idempotency import PostgresIdempotencyStore, stored_response
 from services.registry.adapters.writes import PendingWrites
 from services.registry.service_layer.ports import Reads, ScopedKey, StoredResponse
 
 
-@functools.cache
+@per_schema
 def _reads_sql(tables: Tables) -> TextualSelect:
-    """Built once per schema (a statement object keeps its SQLAlchemy cache key)."""
     return text(
         f"SELECT read_stream, read_payload FROM {tables.schema}.command_reads("
         ":callers, :keys, :shared_keys, :exclusive_keys, :stream_ids)"
@@ -101,9 +99,7 @@ class SqlAlchemyUnitOfWork:
         streams: dict[str, list[DomainEvent]] = {s: [] for s in reads.streams}
         for stream_id, payload in result:
             if stream_id is None:
-                kept[ScopedKey(payload["caller"], payload["key"])] = StoredResponse(
-                    payload["request_hash"], int(payload["status_code"]), dict(payload["body"])
-                )
+                kept[ScopedKey(payload["caller"], payload["key"])] = stored_response(payload)
             else:
                 streams[stream_id].append(decode(payload))
         self.events.prefetched(streams, held)

@@ -10,7 +10,6 @@ first, all in the one statement.
 
 from __future__ import annotations
 
-import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +19,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from schemas.envelope import DomainEvent
-from services.registry.adapters.db import Tables, unique_violation
+from services.registry.adapters.db import Tables, per_schema, unique_violation
 from services.registry.errors import ConcurrencyConflict, StaleRead
 from services.registry.service_layer.ports import ScopedKey, StoredResponse
 
@@ -65,7 +64,7 @@ class PendingWrites:
             self.kept = []
 
 
-@functools.cache
+@per_schema
 def _statement(tables: Tables) -> TextClause:
     return text(
         f"SELECT {tables.schema}.append_command(CAST(:shared_keys AS text[]),"

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
+from schemas.changes import Pending, StagedChange
 from schemas.envelope import ChangeStage, DomainEvent
 from schemas.organisations import (
     AccountabilityAssigned,
@@ -26,7 +26,7 @@ from services.registry.domain.commands import (
     RenameOrganisation,
 )
 from services.registry.domain.context import Context
-from services.registry.domain.history import fitting
+from services.registry.domain.history import fitting, opened, opening, routed
 from services.registry.errors import (
     AlreadyExists,
     DomainRuleViolated,
@@ -73,17 +73,13 @@ def apply(state: Organisation | None, event: DomainEvent) -> Organisation | None
     """Fold one (effective) event of an organisation stream into its state; an event that
     does not fit the state raises :class:`InconsistentHistory`."""
     if isinstance(event, OrganisationRegistered):
-        if state is not None:
-            raise InconsistentHistory(f"{event.stream_id}: registered twice")
-        state = Organisation(
+        new = Organisation(
             event.organisation_id, event.name, event.stream_version, status=_initial(event)
         )
-    elif state is None:
-        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the registration")
-    try:
-        pending, change = route(state.pending, event)
-    except UnknownAnnouncement as exc:
-        raise InconsistentHistory(str(exc)) from exc
+        state = opening(state, event, new, "registered")
+    else:
+        state = opened(state, event, "the registration")
+    pending, change = routed(state.pending, event)
     state = replace(state, version=event.stream_version, pending=pending)
     return _in_effect(state, change) if change is not None else state
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from schemas.changes import Pending, StagedChange, UnknownAnnouncement, route
+from schemas.changes import Pending
 from schemas.envelope import ChangeStage, DomainEvent
 from schemas.responsibilities import (
     ActionCommitted,
@@ -27,7 +27,7 @@ from services.registry.domain.commands import (
     TransferResponsibility,
 )
 from services.registry.domain.context import Context
-from services.registry.domain.history import fitting
+from services.registry.domain.history import fitting, known, opened, opening, routed
 from services.registry.domain.organisation import Organisation, require, require_for
 from services.registry.errors import (
     AlreadyExists,
@@ -55,13 +55,6 @@ class Action:
     pending: Pending = ()
 
 
-def _routed(pending: Pending, event: DomainEvent) -> tuple[Pending, StagedChange | None]:
-    try:
-        return route(pending, event)
-    except UnknownAnnouncement as exc:
-        raise InconsistentHistory(str(exc)) from exc
-
-
 def _move(stream_id: str, holder: str | None, from_id: str | None, to_id: str) -> str:
     """The holder after a move from ``from_id`` to ``to_id``, if it fits the current one."""
     kind, _, name = stream_id.partition("-")
@@ -85,7 +78,7 @@ def apply_responsibility(state: Responsibility | None, event: DomainEvent) -> Re
         raise InconsistentHistory(f"{event.stream_id}: assigned twice")
     if isinstance(event, ResponsibilityAssigned | ResponsibilityTransferred):
         _announceable(state.holder_id, event)
-    pending, change = _routed(state.pending, event)
+    pending, change = routed(state.pending, event)
     state = replace(state, version=event.stream_version, pending=pending)
     if isinstance(change, ResponsibilityAssigned):
         return replace(
@@ -110,14 +103,12 @@ def _announceable(
 def apply_action(state: Action | None, event: DomainEvent) -> Action | None:
     """Fold one (effective) event of an action stream."""
     if isinstance(event, ActionCommitted):
-        if state is not None:
-            raise InconsistentHistory(f"{event.stream_id}: committed twice")
-        return Action(event.action_id, event.owner_id, event.stream_version)
-    if state is None:
-        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the commitment")
+        new = Action(event.action_id, event.owner_id, event.stream_version)
+        return opening(state, event, new, "committed")
+    state = opened(state, event, "the commitment")
     if isinstance(event, ActionTransferred) and event.announced:
         _move(event.stream_id, state.owner_id, event.from_id, event.to_id)
-    pending, change = _routed(state.pending, event)
+    pending, change = routed(state.pending, event)
     state = replace(state, version=event.stream_version, pending=pending)
     if isinstance(event, ImplementationProgressRecorded):
         state = replace(state, target_date=event.target_date)
@@ -125,12 +116,6 @@ def apply_action(state: Action | None, event: DomainEvent) -> Action | None:
         return replace(
             state, owner_id=_move(change.stream_id, state.owner_id, change.from_id, change.to_id)
         )
-    return state
-
-
-def require_action(state: Action | None, action_id: str) -> Action:
-    if state is None:
-        raise UnknownEntity(f"unknown action {action_id!r}")
     return state
 
 
@@ -208,7 +193,7 @@ def commit_action(
 def transfer_action(
     state: Action | None, receiver: Organisation | None, cmd: TransferAction, ctx: Context
 ) -> list[DomainEvent]:
-    action = require_action(state, cmd.action_id)
+    action = known(state, "action", cmd.action_id)
     require_for(receiver, cmd.to_id, "the new owner", cmd.stage is ChangeStage.ANNOUNCED)
     fields = cmd.model_dump(exclude={"command", "source", "occurred_at"})
     event = ctx.stamp(ActionTransferred, action_stream(cmd.action_id), action.version + 1, **fields)

@@ -24,12 +24,11 @@ from services.registry.domain.commands import (
     RecordRecommendation,
 )
 from services.registry.domain.context import Context
+from services.registry.domain.history import known, opened, opening
 from services.registry.domain.organisation import Organisation, OrganisationStatus, require
 from services.registry.errors import (
     AlreadyExists,
     DomainRuleViolated,
-    InconsistentHistory,
-    UnknownEntity,
 )
 
 RESPONSE_EVENTS: dict[ResponseKind, type[GovernmentResponse]] = {
@@ -59,34 +58,21 @@ class Recommendation:
 
 def apply_review(state: Review | None, event: DomainEvent) -> Review | None:
     if isinstance(event, ReviewPublished):
-        if state is not None:
-            raise InconsistentHistory(f"{event.stream_id}: published twice")
-        return Review(event.review_id, event.stream_version)
-    if state is None:
-        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the publication")
-    return replace(state, version=event.stream_version)
+        return opening(state, event, Review(event.review_id, event.stream_version), "published")
+    return replace(opened(state, event, "the publication"), version=event.stream_version)
 
 
 def apply_recommendation(state: Recommendation | None, event: DomainEvent) -> Recommendation | None:
     if isinstance(event, RecommendationRecorded):
-        if state is not None:
-            raise InconsistentHistory(f"{event.stream_id}: recorded twice")
-        return Recommendation(
+        new = Recommendation(
             event.recommendation_id, event.review_id, event.stream_version, event.parent_id
         )
-    if state is None:
-        raise InconsistentHistory(f"{event.stream_id}: {event.type} before the recommendation")
-    state = replace(state, version=event.stream_version)
+        return opening(state, event, new, "recorded")
+    state = replace(opened(state, event, "the recommendation"), version=event.stream_version)
     if isinstance(event, GovernmentResponse):
         return replace(state, response_event_id=str(event.event_id))
     if isinstance(event, ImplementationProgressRecorded):
         return replace(state, status=event.status, target_date=event.target_date)
-    return state
-
-
-def require_recommendation(state: Recommendation | None, recommendation_id: str) -> Recommendation:
-    if state is None:
-        raise UnknownEntity(f"unknown recommendation {recommendation_id!r}")
     return state
 
 
@@ -156,16 +142,15 @@ def record(
     must name recommendations already recorded; roles name registered bodies."""
     if state is not None:
         raise AlreadyExists(f"recommendation {cmd.recommendation_id!r} is already recorded")
-    if review is None:
-        raise UnknownEntity(f"unknown review {cmd.review_id!r}")
+    known(review, "review", cmd.review_id)
     if cmd.parent_id is not None:
-        owner = require_recommendation(parent, cmd.parent_id)
+        owner = known(parent, "recommendation", cmd.parent_id)
         if owner.review_id != cmd.review_id:
             raise DomainRuleViolated("a sub-point must belong to a recommendation of its review")
         if owner.parent_id is not None:
             raise DomainRuleViolated("sub-points cannot have sub-points of their own")
     for reference_id, reference in references.items():
-        require_recommendation(reference, reference_id)
+        known(reference, "recommendation", reference_id)
     if cmd.recommendation_id in references:
         raise DomainRuleViolated("a recommendation cannot refer to itself")
     require_roles(cmd.roles, bodies)
@@ -183,7 +168,7 @@ def respond(
 ) -> list[DomainEvent]:
     """One response per recommendation (a sub-point without one inherits its parent's); a
     second one is a re-decision that must say why."""
-    rec = require_recommendation(state, cmd.recommendation_id)
+    rec = known(state, "recommendation", cmd.recommendation_id)
     if rec.response_event_id is not None and not cmd.revision_reason:
         raise DomainRuleViolated(
             f"{cmd.recommendation_id!r} already has a response; a re-decision needs revision_reason"

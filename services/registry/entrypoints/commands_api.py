@@ -53,15 +53,15 @@ def accepted(result: CommandResult, response: Response) -> CommandAccepted:
 
 
 def add_command_route(router: APIRouter, route: CommandRoute, projections_url: str) -> None:
-    """``route.path_fields`` maps URL parameters to command fields, e.g. ``{"id":
-    "organisation_id"}``; ``projections_url`` is where the read resources it links to are."""
-    command, mapping = route.command, route.path_fields
+    """``router``: the one for ``route.prefix``; ``projections_url`` is where the read
+    resources it links to are."""
+    command, ids = route.command, route.path_ids
     name = "".join(part.title() for part in route.operation_id.split("_"))
-    body_model = request_body(command, *mapping.values(), name=name)
+    body_model = request_body(command, *ids, name=name)
 
     async def endpoint(**kwargs: Any) -> CommandAccepted:
         body: BaseModel = kwargs["body"]
-        fields = {**body.model_dump(), **{f: kwargs[p] for p, f in mapping.items()}}
+        fields = {**body.model_dump(), **{p: kwargs[p] for p in ids}}
         try:
             cmd = command.model_validate(fields)
         except ValidationError as exc:  # body and path together may still break a rule: 422
@@ -77,7 +77,7 @@ def add_command_route(router: APIRouter, route: CommandRoute, projections_url: s
 
     keyword = inspect.Parameter.KEYWORD_ONLY
     params = [
-        *(inspect.Parameter(p, keyword, annotation=PathId) for p in mapping),
+        *(inspect.Parameter(p, keyword, annotation=PathId) for p in ids),
         inspect.Parameter("body", keyword, annotation=body_model),
         inspect.Parameter("response", keyword, annotation=Response),
         inspect.Parameter("registry", keyword, annotation=RegistryDep),
@@ -89,13 +89,13 @@ def add_command_route(router: APIRouter, route: CommandRoute, projections_url: s
     endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
     endpoint.__name__ = route.operation_id
     router.add_api_route(
-        route.path,
+        route.path.removeprefix(route.prefix),
         endpoint,
         methods=["POST"],
         summary=route.summary,
         description=contract.describe(route.stream),
         response_model=CommandAccepted,
         status_code=201,
-        responses=contract.responses(route.reads, route.follows, projections_url),
+        responses=contract.responses(route.reads, route.follows, ids, projections_url),
         name=route.operation_id,
     )

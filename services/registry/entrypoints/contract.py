@@ -17,12 +17,20 @@ from services.registry.entrypoints.models import CommandAccepted
 
 @dataclass(frozen=True)
 class Link:
-    """A link from a command's answer: the ``operation`` it leads to, with its path
-    parameters from runtime expressions (``$request.body#/organisation_id``)."""
+    """A link from a command's answer: the ``operation`` it leads to, with each of its path
+    parameters taken from a field of the request (``{"organisation_id": "parent_id"}``)."""
 
     name: str
     operation: str
-    parameters: dict[str, str]
+    fields: dict[str, str]
+
+    def parameters(self, path_ids: tuple[str, ...]) -> dict[str, str]:
+        """The runtime expressions: a field the URL path carries is read from the path
+        (``$request.path.organisation_id``), any other from the body."""
+        return {
+            parameter: f"$request.path.{f}" if f in path_ids else f"$request.body#/{f}"
+            for parameter, f in self.fields.items()
+        }
 
 
 class Read(Link):
@@ -34,12 +42,14 @@ class Follow(Link):
     to this answer's ``ETag``)."""
 
 
-def read(name: str, operation: str, **parameters: str) -> Read:
-    return Read(name, operation, parameters)
+def read(name: str, operation: str, *same: str, **renamed: str) -> Read:
+    """``same``: parameters filled by the request field of the same name; ``renamed``:
+    parameter=field."""
+    return Read(name, operation, {**{f: f for f in same}, **renamed})
 
 
-def follow(name: str, operation: str, **parameters: str) -> Follow:
-    return Follow(name, operation, parameters)
+def follow(name: str, operation: str, *same: str, **renamed: str) -> Follow:
+    return Follow(name, operation, {**{f: f for f in same}, **renamed})
 
 
 READ_PATHS = {
@@ -57,7 +67,10 @@ def _pointer(path: str) -> str:
 
 
 def links(
-    reads: tuple[Read, ...], follows: tuple[Follow, ...], projections_url: str
+    reads: tuple[Read, ...],
+    follows: tuple[Follow, ...],
+    path_ids: tuple[str, ...],
+    projections_url: str,
 ) -> dict[str, Any]:
     found: dict[str, Any] = {
         "stream": {
@@ -73,7 +86,7 @@ def links(
         found[read.name] = {
             "operationRef": f"{base}/openapi.json#/paths/{pointer}/get",
             "parameters": {
-                **read.parameters,
+                **read.parameters(path_ids),
                 "min_position": "$response.body#/position",
             },
             "description": f"Projections: `{read.operation}`, read with `min_position` set to "
@@ -82,7 +95,10 @@ def links(
     for follow in follows:
         found[follow.name] = {
             "operationId": follow.operation,
-            "parameters": {**follow.parameters, "header.If-Match": "$response.header.ETag"},
+            "parameters": {
+                **follow.parameters(path_ids),
+                "header.If-Match": "$response.header.ETag",
+            },
             "description": f"`{follow.operation}` on what this command recorded, only if "
             "nothing was recorded there since.",
         }
@@ -110,12 +126,18 @@ HEADERS = {
 }
 
 
-def responses(reads: tuple[Read, ...], follows: tuple[Follow, ...], url: str) -> dict[Any, Any]:
-    """``responses=`` of a command route."""
+def responses(
+    reads: tuple[Read, ...], follows: tuple[Follow, ...], path_ids: tuple[str, ...], url: str
+) -> dict[Any, Any]:
+    """``responses=`` of a command route whose URL path carries ``path_ids``."""
     headers = {
         name: {"description": text, "schema": {"type": "string"}} for name, text in HEADERS.items()
     }
-    answer = {"model": CommandAccepted, "headers": headers, "links": links(reads, follows, url)}
+    answer = {
+        "model": CommandAccepted,
+        "headers": headers,
+        "links": links(reads, follows, path_ids, url),
+    }
     return {
         201: {"description": "Recorded: the events appended.", **answer},
         200: {

@@ -42,6 +42,7 @@ from services.registry.domain.commands import (
     WithdrawChange,
 )
 from services.registry.domain.context import Context
+from services.registry.domain.history import known
 from services.registry.errors import DomainRuleViolated
 from services.registry.service_layer import amendments
 from services.registry.service_layer.ports import Reads, UnitOfWork
@@ -53,6 +54,41 @@ from services.registry.service_layer.reading import (
     recommendation,
     require_cited_recommendation,
 )
+
+
+def _role_bodies(roles: Iterable[Any]) -> list[str]:
+    return [i for r in roles for i in (r.organisation_id, r.related_id) if i is not None]
+
+
+def bodies_named(cmd: AnyCommand) -> list[str]:
+    """The bodies a command names for its decision to check: the handler reads them through
+    :func:`.reading.organisations` and :func:`reads` declares their shared locks (merge and
+    dissolve lock the body they change exclusively instead)."""
+    match cmd:
+        case MergeOrganisation():
+            return [cmd.parent_id]
+        case DissolveOrganisation():
+            return list(cmd.successor_ids)
+        case AssignAccountability():
+            return [cmd.organisation_id, cmd.accountable_to_id]
+        case RecordRecommendation():
+            return _role_bodies(cmd.roles)
+        case RecordGovernmentResponse():
+            return _role_bodies(review.response_roles(cmd))
+        case RecordImplementationProgress():
+            return [
+                cmd.claim.claimed_by,
+                *([cmd.claim.verified_by] if cmd.claim.verified_by else []),
+            ]
+        case AssignResponsibility():
+            return [cmd.holder_id]
+        case TransferResponsibility():
+            return [cmd.to_id, *([cmd.instead_of_id] if cmd.instead_of_id else [])]
+        case CommitAction():
+            return [cmd.owner_id]
+        case TransferAction():
+            return [cmd.to_id]
+    return []
 
 
 async def register_organisation(
@@ -128,7 +164,7 @@ async def dissolve_organisation(
     the dissolution (transfers lock the receiving body shared)."""
     await uow.events.lock(exclusive=[organisation_stream(cmd.organisation_id)])
     state = await load(uow, organisation_stream(cmd.organisation_id), org.apply)
-    successors = await organisations(uow, cmd.successor_ids)
+    successors = await organisations(uow, bodies_named(cmd))
     why = f"Moved when {cmd.organisation_id!r} was dissolved."
     moves, left = await moves_first(cmd, why, ctx, uow)
     return [*moves, *org.dissolve(state, successors, left, cmd, ctx)]
@@ -137,7 +173,7 @@ async def dissolve_organisation(
 async def assign_accountability(
     cmd: AssignAccountability, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
-    bodies = await organisations(uow, [cmd.organisation_id, cmd.accountable_to_id])
+    bodies = await organisations(uow, bodies_named(cmd))
     return org.assign_accountability(
         bodies[cmd.organisation_id], bodies[cmd.accountable_to_id], cmd, ctx
     )
@@ -149,10 +185,6 @@ async def publish_review(cmd: PublishReview, ctx: Context, uow: UnitOfWork) -> l
     )
 
 
-def _role_bodies(roles: Iterable[Any]) -> list[str]:
-    return [i for r in roles for i in (r.organisation_id, r.related_id) if i is not None]
-
-
 async def record_recommendation(
     cmd: RecordRecommendation, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
@@ -160,30 +192,29 @@ async def record_recommendation(
     parent = await recommendation(uow, cmd.parent_id) if cmd.parent_id else None
     refs = {ref: await recommendation(uow, ref) for ref in cmd.cross_references}
     rev = await load(uow, review_stream(cmd.review_id), review.apply_review)
-    bodies = await organisations(uow, _role_bodies(cmd.roles))
+    bodies = await organisations(uow, bodies_named(cmd))
     return review.record(state, rev, parent, refs, bodies, cmd, ctx)
 
 
 async def record_response(
     cmd: RecordGovernmentResponse, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
-    bodies = await organisations(uow, _role_bodies(review.response_roles(cmd)))
+    bodies = await organisations(uow, bodies_named(cmd))
     return review.respond(await recommendation(uow, cmd.recommendation_id), bodies, cmd, ctx)
 
 
 async def record_progress(
     cmd: RecordImplementationProgress, ctx: Context, uow: UnitOfWork
 ) -> list[DomainEvent]:
-    claimants = [cmd.claim.claimed_by, *([cmd.claim.verified_by] if cmd.claim.verified_by else [])]
-    bodies = await organisations(uow, claimants)
+    bodies = await organisations(uow, bodies_named(cmd))
     if cmd.action_id is not None:
         state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
-        action = responsibility.require_action(state, cmd.action_id)
+        action = known(state, "action", cmd.action_id)
         return progress.record_progress(
             action_stream(cmd.action_id), action.version, action.target_date, True, bodies, cmd, ctx
         )
     rec_id = cmd.recommendation_id or ""
-    rec = review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+    rec = known(await recommendation(uow, rec_id), "recommendation", rec_id)
     responded = rec.response_event_id is not None
     if not responded and rec.parent_id is not None:  # a sub-point answers with its parent
         parent = await recommendation(uow, rec.parent_id)
@@ -209,15 +240,16 @@ async def transfer_responsibility(
     state = await load(
         uow, responsibility_stream(cmd.responsibility_id), responsibility.apply_responsibility
     )
-    named = [cmd.to_id, *([cmd.instead_of_id] if cmd.instead_of_id else [])]
-    return responsibility.transfer(state, await organisations(uow, named), cmd, ctx)
+    return responsibility.transfer(state, await organisations(uow, bodies_named(cmd)), cmd, ctx)
 
 
 async def commit_action(cmd: CommitAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
     state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
     owner = (await organisations(uow, [cmd.owner_id]))[cmd.owner_id]
-    known = cmd.review_id is None or bool(await uow.events.load(review_stream(cmd.review_id)))
-    return responsibility.commit_action(state, owner, known, cmd, ctx)
+    review_known = cmd.review_id is None or bool(
+        await uow.events.load(review_stream(cmd.review_id))
+    )
+    return responsibility.commit_action(state, owner, review_known, cmd, ctx)
 
 
 async def transfer_action(cmd: TransferAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
@@ -253,50 +285,29 @@ def reads(cmd: AnyCommand) -> Reads:
     rec_id = getattr(cmd, "recommendation_id", None)
     if rec_id is not None and not isinstance(cmd, RecordRecommendation):
         streams.append(recommendation_stream(rec_id))
-    shared: list[str] = []
+    shared = list(map(organisation_stream, bodies_named(cmd)))
     exclusive: list[str] = []
     match cmd:
         case RegisterOrganisation() | RenameOrganisation():
             streams.append(organisation_stream(cmd.organisation_id))
-        case MergeOrganisation():
+        case MergeOrganisation() | DissolveOrganisation():
             exclusive.append(organisation_stream(cmd.organisation_id))
-            shared.append(organisation_stream(cmd.parent_id))
-        case DissolveOrganisation():
-            exclusive.append(organisation_stream(cmd.organisation_id))
-            shared.extend(map(organisation_stream, cmd.successor_ids))
-        case AssignAccountability():
-            shared.extend(map(organisation_stream, [cmd.organisation_id, cmd.accountable_to_id]))
         case PublishReview():
             streams.append(review_stream(cmd.review_id))
         case RecordRecommendation():
             ids = [cmd.recommendation_id, *([cmd.parent_id] if cmd.parent_id else [])]
             streams.extend(map(recommendation_stream, [*ids, *cmd.cross_references]))
             streams.append(review_stream(cmd.review_id))
-            shared.extend(map(organisation_stream, _role_bodies(cmd.roles)))
-        case RecordGovernmentResponse():
-            shared.extend(map(organisation_stream, _role_bodies(review.response_roles(cmd))))
-        case RecordImplementationProgress():
-            claim = cmd.claim
-            shared.extend(map(organisation_stream, [claim.claimed_by]))
-            if claim.verified_by:
-                shared.append(organisation_stream(claim.verified_by))
-            if cmd.action_id is not None:
-                streams.append(action_stream(cmd.action_id))
-        case AssignResponsibility():
+        case RecordImplementationProgress() if cmd.action_id is not None:
+            streams.append(action_stream(cmd.action_id))
+        case AssignResponsibility() | TransferResponsibility():
             streams.append(responsibility_stream(cmd.responsibility_id))
-            shared.append(organisation_stream(cmd.holder_id))
-        case TransferResponsibility():
-            streams.append(responsibility_stream(cmd.responsibility_id))
-            named = [cmd.to_id, *([cmd.instead_of_id] if cmd.instead_of_id else [])]
-            shared.extend(map(organisation_stream, named))
         case CommitAction():
             streams.append(action_stream(cmd.action_id))
-            shared.append(organisation_stream(cmd.owner_id))
             if cmd.review_id is not None:
                 streams.append(review_stream(cmd.review_id))
         case TransferAction():
             streams.append(action_stream(cmd.action_id))
-            shared.append(organisation_stream(cmd.to_id))
         case RecordChangeInEffect() | WithdrawChange() | CorrectRecords():
             exclusive.append(amendments.SERIAL_LOCK)
     streams.extend(s for s in [*shared, *exclusive] if s != amendments.SERIAL_LOCK)

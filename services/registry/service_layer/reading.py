@@ -11,7 +11,7 @@ from schemas.streams import PREFIXES, organisation_stream, recommendation_stream
 from services.registry.domain import organisation as org
 from services.registry.domain import responsibility, review
 from services.registry.domain.commands import AnyCommand, RecordRecommendation
-from services.registry.domain.history import Fold
+from services.registry.domain.history import Fold, known
 from services.registry.service_layer.ports import UnitOfWork
 
 S = TypeVar("S")
@@ -44,7 +44,7 @@ async def require_cited_recommendation(uow: UnitOfWork, cmd: AnyCommand) -> None
     """Commands that cite a recommendation must cite a real one."""
     rec_id = getattr(cmd, "recommendation_id", None)
     if rec_id is not None and not isinstance(cmd, RecordRecommendation):
-        review.require_recommendation(await recommendation(uow, rec_id), rec_id)
+        known(await recommendation(uow, rec_id), "recommendation", rec_id)
 
 
 async def ancestors(uow: UnitOfWork, body: org.Organisation | None) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ from services.cli import app as cli
 from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
 from services.registry.entrypoints.app import create_app
-from services.registry.migrations import migrate
 from tests.support.servers import serve
 
 pytestmark = pytest.mark.integration
@@ -25,16 +23,8 @@ DATASET = Path(__file__).resolve().parents[3] / "data" / "smith-review.yaml"
 
 
 @pytest.fixture(scope="module")
-async def smith_schema(database_url: str) -> str:
-    schema = f"registry_smith_{uuid.uuid4().hex[:8]}"
-    await migrate(database_url, schema)
-    return schema
-
-
-@pytest.fixture(scope="module")
-def registry_url(database_url: str, smith_schema: str) -> Iterator[str]:
-    settings = RegistrySettings(database_url=database_url, db_schema=smith_schema, run_relay=False)
-    with serve(lambda: create_app(settings)) as url:
+def registry_url(registry_settings: RegistrySettings) -> Iterator[str]:
+    with serve(lambda: create_app(registry_settings)) as url:
         yield url
 
 

@@ -1,290 +1,207 @@
 """The registry's write routes, one command each, declared as a table.
 
 The import CLI reads the same table to know where each command goes. Each row also says, for
-the published contract, which stream ``If-Match`` concerns, which read resources the command
-changes (OpenAPI links into the projections' document) and what may follow it here.
+the published contract, which stream ``If-Match`` concerns (where it is not the resource's own),
+which read resources the command changes (OpenAPI links into the projections' document) and what
+may follow it here.
 """
 
 from __future__ import annotations
 
+import re
+import string
 from dataclasses import dataclass, field
 
 from fastapi import APIRouter
 
+from schemas.streams import ID_FIELDS, PREFIXES
 from services.registry.domain import commands as c
 from services.registry.entrypoints.commands_api import add_command_route
 from services.registry.entrypoints.contract import Follow, Read, follow, read
 
 
+def own_stream(kind: str) -> str:
+    """The stream of the entity a resource's URL names: ``organisation-{organisation_id}``."""
+    return f"`{PREFIXES[kind]}{{{ID_FIELDS[kind]}}}`"
+
+
 @dataclass(frozen=True)
 class CommandRoute:
-    prefix: str
+    """``POST path`` takes ``command``. What a row leaves out is derived: the operation id from
+    the command's name (``RenameOrganisation``: ``rename_organisation``), the ids the URL
+    carries from the ``{...}`` in ``path`` (fields of the command of the same name), the
+    stream from the resource (``organisation-{organisation_id}`` under ``/v1/organisations``).
+    Link parameters name request fields; those the path carries are read from it."""
+
     path: str
     command: type[c.Command]
     summary: str
-    path_fields: dict[str, str] = field(default_factory=dict)
-    operation_id: str = ""
     stream: str = ""
     """The stream ``If-Match`` and the answer's ``ETag`` concern (Markdown, for the docs)."""
     reads: tuple[Read, ...] = ()
     follows: tuple[Follow, ...] = ()
+    operation_id: str = ""
+    path_ids: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "operation_id": self.operation_id
+            or re.sub(r"(?<!^)(?=[A-Z])", "_", self.command.__name__).lower(),
+            "stream": self.stream or own_stream(self.kind),
+            "path_ids": tuple(p for _, p, _, _ in string.Formatter().parse(self.path) if p),
+        }
+        for name, value in derived.items():
+            object.__setattr__(self, name, value)
+
+    @property
+    def prefix(self) -> str:
+        """The resource's URL, ``/v1/organisations``: the router it belongs to."""
+        return "/".join(self.path.split("/")[:3])
+
+    @property
+    def kind(self) -> str:
+        return self.prefix.rsplit("/", 1)[-1]
 
     def url_for(self, cmd: c.Command) -> str | None:
         """The URL of this route for ``cmd``, or None when a path id is missing."""
-        values = {p: getattr(cmd, f) for p, f in self.path_fields.items()}
+        values = {p: getattr(cmd, p) for p in self.path_ids}
         if any(v is None for v in values.values()):
             return None
-        return self.prefix + self.path.format(**values)
-
-
-def _ids(*names: str) -> dict[str, str]:
-    return {name: name for name in names}
-
-
-def _body(name: str) -> str:
-    return f"$request.body#/{name}"
-
-
-def _path(name: str) -> str:
-    return f"$request.path.{name}"
+        return self.path.format(**values)
 
 
 MOVED_FIRST = (
     " When `move_holdings_to` moves what the body holds, those moves come first: `If-Match` "
     "and `ETag` then concern the first moved duty's stream (`events[0].stream_id`)."
 )
-ORGANISATION_STREAM = "`organisation-{organisation_id}`"
+MOVING_STREAM = own_stream("organisations") + "." + MOVED_FIRST
+CHANGE_STREAM = "the announcement's stream"
+ORGANISATION = read("organisation", "get_organisation", "organisation_id")
+RECOMMENDATION = read("recommendation", "get_recommendation", "recommendation_id")
+RESPONSIBILITY = read("responsibility", "get_responsibility", "responsibility_id")
 
 COMMAND_ROUTES = (
     CommandRoute(
         "/v1/organisations",
-        "",
         c.RegisterOrganisation,
         "Register an organisation",
-        operation_id="register_organisation",
-        stream='`organisation-{organisation_id}` (`If-Match: "0"`: only if it is new)',
-        reads=(read("organisation", "get_organisation", organisation_id=_body("organisation_id")),),
+        stream=own_stream("organisations") + ' (`If-Match: "0"`: only if it is new)',
+        reads=(ORGANISATION,),
         follows=(
-            follow("rename", "rename_organisation", organisation_id=_body("organisation_id")),
-            follow("dissolve", "dissolve_organisation", organisation_id=_body("organisation_id")),
+            follow("rename", "rename_organisation", "organisation_id"),
+            follow("dissolve", "dissolve_organisation", "organisation_id"),
         ),
     ),
     CommandRoute(
-        "/v1/organisations",
-        "/{organisation_id}/rename",
+        "/v1/organisations/{organisation_id}/rename",
         c.RenameOrganisation,
         "Rename an organisation",
-        _ids("organisation_id"),
-        operation_id="rename_organisation",
-        stream=ORGANISATION_STREAM,
-        reads=(read("organisation", "get_organisation", organisation_id=_path("organisation_id")),),
-        follows=(
-            follow("rename", "rename_organisation", organisation_id=_path("organisation_id")),
-        ),
+        reads=(ORGANISATION,),
+        follows=(follow("rename", "rename_organisation", "organisation_id"),),
     ),
     CommandRoute(
-        "/v1/organisations",
-        "/{organisation_id}/merge",
+        "/v1/organisations/{organisation_id}/merge",
         c.MergeOrganisation,
         "Make an organisation part of another",
-        _ids("organisation_id"),
-        operation_id="merge_organisation",
-        stream=ORGANISATION_STREAM + "." + MOVED_FIRST,
-        reads=(
-            read("organisation", "get_organisation", organisation_id=_path("organisation_id")),
-            read("parent", "get_organisation", organisation_id=_body("parent_id")),
-        ),
+        stream=MOVING_STREAM,
+        reads=(ORGANISATION, read("parent", "get_organisation", organisation_id="parent_id")),
     ),
     CommandRoute(
-        "/v1/organisations",
-        "/{organisation_id}/dissolve",
+        "/v1/organisations/{organisation_id}/dissolve",
         c.DissolveOrganisation,
         "Dissolve an organisation",
-        _ids("organisation_id"),
-        operation_id="dissolve_organisation",
-        stream=ORGANISATION_STREAM + "." + MOVED_FIRST,
-        reads=(read("organisation", "get_organisation", organisation_id=_path("organisation_id")),),
+        stream=MOVING_STREAM,
+        reads=(ORGANISATION,),
     ),
     CommandRoute(
-        "/v1/organisations",
-        "/{organisation_id}/accountability",
+        "/v1/organisations/{organisation_id}/accountability",
         c.AssignAccountability,
         "Set whom an organisation is accountable to",
-        _ids("organisation_id"),
-        operation_id="assign_accountability",
-        stream=ORGANISATION_STREAM,
         reads=(
-            read("organisation", "get_organisation", organisation_id=_path("organisation_id")),
-            read("accountable_to", "get_organisation", organisation_id=_body("accountable_to_id")),
+            ORGANISATION,
+            read("accountable_to", "get_organisation", organisation_id="accountable_to_id"),
         ),
     ),
     CommandRoute(
         "/v1/reviews",
-        "",
         c.PublishReview,
         "Publish a review",
-        operation_id="publish_review",
-        stream="`review-{review_id}`",
-        reads=(read("summary", "review_summary", review_id=_body("review_id")),),
-        follows=(follow("recommend", "record_recommendation", review_id=_body("review_id")),),
+        reads=(read("summary", "review_summary", "review_id"),),
+        follows=(follow("recommend", "record_recommendation", "review_id"),),
     ),
     CommandRoute(
-        "/v1/reviews",
-        "/{review_id}/recommendations",
+        "/v1/reviews/{review_id}/recommendations",
         c.RecordRecommendation,
         "Record a recommendation or sub-point",
-        _ids("review_id"),
-        operation_id="record_recommendation",
         stream="`recommendation-{recommendation_id}` (the body's `recommendation_id`)",
-        reads=(
-            read(
-                "recommendation",
-                "get_recommendation",
-                recommendation_id=_body("recommendation_id"),
-            ),
-            read("summary", "review_summary", review_id=_path("review_id")),
-        ),
-        follows=(
-            follow(
-                "respond",
-                "record_government_response",
-                recommendation_id=_body("recommendation_id"),
-            ),
-        ),
+        reads=(RECOMMENDATION, read("summary", "review_summary", "review_id")),
+        follows=(follow("respond", "record_government_response", "recommendation_id"),),
     ),
     CommandRoute(
-        "/v1/recommendations",
-        "/{recommendation_id}/response",
+        "/v1/recommendations/{recommendation_id}/response",
         c.RecordGovernmentResponse,
         "Record the government response",
-        _ids("recommendation_id"),
-        operation_id="record_government_response",
-        stream="`recommendation-{recommendation_id}`",
-        reads=(
-            read(
-                "recommendation",
-                "get_recommendation",
-                recommendation_id=_path("recommendation_id"),
-            ),
-        ),
-        follows=(
-            follow(
-                "progress",
-                "record_recommendation_progress",
-                recommendation_id=_path("recommendation_id"),
-            ),
-        ),
+        reads=(RECOMMENDATION,),
+        follows=(follow("progress", "record_recommendation_progress", "recommendation_id"),),
     ),
     CommandRoute(
-        "/v1/recommendations",
-        "/{recommendation_id}/progress",
+        "/v1/recommendations/{recommendation_id}/progress",
         c.RecordImplementationProgress,
         "Record delivery progress on a recommendation",
-        _ids("recommendation_id"),
+        reads=(RECOMMENDATION,),
         operation_id="record_recommendation_progress",
-        stream="`recommendation-{recommendation_id}`",
-        reads=(
-            read(
-                "recommendation",
-                "get_recommendation",
-                recommendation_id=_path("recommendation_id"),
-            ),
-        ),
     ),
     CommandRoute(
         "/v1/responsibilities",
-        "",
         c.AssignResponsibility,
         "Assign a responsibility",
-        operation_id="assign_responsibility",
-        stream="`responsibility-{responsibility_id}`",
-        reads=(
-            read(
-                "responsibility",
-                "get_responsibility",
-                responsibility_id=_body("responsibility_id"),
-            ),
-            read("holder", "get_organisation", organisation_id=_body("holder_id")),
-        ),
-        follows=(
-            follow(
-                "transfer",
-                "transfer_responsibility",
-                responsibility_id=_body("responsibility_id"),
-            ),
-        ),
+        reads=(RESPONSIBILITY, read("holder", "get_organisation", organisation_id="holder_id")),
+        follows=(follow("transfer", "transfer_responsibility", "responsibility_id"),),
     ),
     CommandRoute(
-        "/v1/responsibilities",
-        "/{responsibility_id}/transfer",
+        "/v1/responsibilities/{responsibility_id}/transfer",
         c.TransferResponsibility,
         "Transfer a responsibility",
-        _ids("responsibility_id"),
-        operation_id="transfer_responsibility",
-        stream="`responsibility-{responsibility_id}`",
-        reads=(
-            read(
-                "responsibility",
-                "get_responsibility",
-                responsibility_id=_path("responsibility_id"),
-            ),
-            read("receiver", "get_organisation", organisation_id=_body("to_id")),
-        ),
+        reads=(RESPONSIBILITY, read("receiver", "get_organisation", organisation_id="to_id")),
     ),
     CommandRoute(
         "/v1/actions",
-        "",
         c.CommitAction,
         "Commit an action",
-        operation_id="commit_action",
-        stream="`action-{action_id}`",
-        reads=(read("owner", "get_organisation", organisation_id=_body("owner_id")),),
+        reads=(read("owner", "get_organisation", organisation_id="owner_id"),),
         follows=(
-            follow("transfer", "transfer_action", action_id=_body("action_id")),
-            follow("progress", "record_action_progress", action_id=_body("action_id")),
+            follow("transfer", "transfer_action", "action_id"),
+            follow("progress", "record_action_progress", "action_id"),
         ),
     ),
     CommandRoute(
-        "/v1/actions",
-        "/{action_id}/progress",
+        "/v1/actions/{action_id}/progress",
         c.RecordImplementationProgress,
         "Record progress on an action",
-        _ids("action_id"),
         operation_id="record_action_progress",
-        stream="`action-{action_id}`",
     ),
     CommandRoute(
-        "/v1/actions",
-        "/{action_id}/transfer",
+        "/v1/actions/{action_id}/transfer",
         c.TransferAction,
         "Transfer an action to another owner",
-        _ids("action_id"),
-        operation_id="transfer_action",
-        stream="`action-{action_id}`",
-        reads=(read("receiver", "get_organisation", organisation_id=_body("to_id")),),
+        reads=(read("receiver", "get_organisation", organisation_id="to_id"),),
     ),
     CommandRoute(
-        "/v1/changes",
-        "/in-effect",
+        "/v1/changes/in-effect",
         c.RecordChangeInEffect,
         "Record that an announced change took effect",
-        operation_id="record_change_in_effect",
-        stream="the announcement's stream",
+        stream=CHANGE_STREAM,
     ),
     CommandRoute(
-        "/v1/changes",
-        "/withdrawn",
+        "/v1/changes/withdrawn",
         c.WithdrawChange,
         "Withdraw an announced change",
-        operation_id="withdraw_change",
-        stream="the announcement's stream",
+        stream=CHANGE_STREAM,
     ),
     CommandRoute(
         "/v1/corrections",
-        "",
         c.CorrectRecords,
         "Correct earlier records by appending",
-        operation_id="correct_records",
         stream="the first stream it corrects, in stream-id order (`events[0].stream_id`)",
     ),
 )
@@ -294,7 +211,7 @@ def request_for(cmd: c.Command) -> tuple[str, str]:
     """The URL and JSON body that carry ``cmd`` over HTTP (path ids are left out of the body)."""
     for route in COMMAND_ROUTES:
         if isinstance(cmd, route.command) and (url := route.url_for(cmd)) is not None:
-            exclude = {"command", *route.path_fields.values()}
+            exclude = {"command", *route.path_ids}
             return url, cmd.model_dump_json(exclude=exclude)
     raise LookupError(f"no route for {type(cmd).__name__}")
 
