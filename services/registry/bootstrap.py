@@ -22,9 +22,8 @@ from services.registry.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from services.registry.config import RegistrySettings
 from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
-from services.registry.service_layer.command_runner import CommandResult
+from services.registry.service_layer.command_runner import NO_OPTIONS, CommandResult, SubmitOptions
 from services.registry.service_layer.group_commit import GroupCommit
-from services.registry.service_layer.ports import ScopedKey, caller_scope
 
 log = structlog.get_logger(__name__)
 
@@ -49,8 +48,7 @@ class Registry:
         self,
         cmd: AnyCommand,
         caller: Caller,
-        idempotency_key: str | None = None,
-        expected_version: int | None = None,
+        options: SubmitOptions = NO_OPTIONS,
         correlation_id: str | None = None,
     ) -> CommandResult:
         ctx = Context(
@@ -61,11 +59,8 @@ class Registry:
             occurred_at=cmd.occurred_at,
         )
         name = type(cmd).__name__
-        key = None
-        if idempotency_key:  # an empty header is no key, as before
-            key = ScopedKey(caller_scope(caller.subject, caller.organisation_id), idempotency_key)
         try:
-            result = await self.commands.run(cmd, ctx, key, expected_version)
+            result = await self.commands.run(cmd, ctx, options)
         except Exception as exc:
             metrics.COMMANDS.labels(name, type(exc).__name__).inc()
             raise

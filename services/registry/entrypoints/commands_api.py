@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
 from schemas.envelope import Identifier
+from services.common.tokens import Caller
 from services.registry.entrypoints import contract
 from services.registry.entrypoints.deps import (
     CorrelationId,
@@ -28,13 +29,21 @@ from services.registry.entrypoints.models import (
     CommandAccepted,
     request_body,
 )
-from services.registry.service_layer.command_runner import CommandResult
+from services.registry.service_layer.command_runner import CommandResult, SubmitOptions
+from services.registry.service_layer.ports import ScopedKey, caller_scope
 
 if TYPE_CHECKING:
     from services.registry.entrypoints.routers.writes import CommandRoute
 
 PathId = Annotated[Identifier, Path()]
 """Path ids obey the same rule as the command fields they fill (checked before the handler)."""
+
+
+def scoped(idempotency_key: str | None, caller: Caller) -> ScopedKey | None:
+    """The ``Idempotency-Key`` header as ``caller``'s key (an empty header is no key)."""
+    if not idempotency_key:
+        return None
+    return ScopedKey(caller_scope(caller.subject, caller.organisation_id), idempotency_key)
 
 
 def accepted(result: CommandResult, response: Response) -> CommandAccepted:
@@ -66,13 +75,11 @@ def add_command_route(router: APIRouter, route: CommandRoute, projections_url: s
             cmd = command.model_validate(fields)
         except ValidationError as exc:  # body and path together may still break a rule: 422
             raise RequestValidationError(exc.errors(include_url=False)) from None
-        result = await kwargs["registry"].submit(
-            cmd,
-            caller=kwargs["caller"],
-            idempotency_key=kwargs["idempotency_key"],
-            expected_version=kwargs["expected_version"],
-            correlation_id=kwargs["correlation_id"],
+        caller = kwargs["caller"]
+        options = SubmitOptions(
+            scoped(kwargs["idempotency_key"], caller), kwargs["expected_version"]
         )
+        result = await kwargs["registry"].submit(cmd, caller, options, kwargs["correlation_id"])
         return accepted(result, kwargs["response"])
 
     keyword = inspect.Parameter.KEYWORD_ONLY

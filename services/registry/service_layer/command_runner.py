@@ -35,6 +35,20 @@ from services.registry.service_layer.ports import (
 
 
 @dataclass(frozen=True)
+class SubmitOptions:
+    """What a command is submitted with besides its fields (the ``Idempotency-Key`` and
+    ``If-Match`` of its request): a retried ``idempotency_key`` (the same caller's) returns the
+    first result and appends nothing; ``expected_version`` must equal the primary stream's
+    current version."""
+
+    idempotency_key: ScopedKey | None = None
+    expected_version: int | None = None
+
+
+NO_OPTIONS = SubmitOptions()
+
+
+@dataclass(frozen=True)
 class AppendedEvent:
     event_id: UUID
     event_type: str
@@ -110,19 +124,14 @@ async def run_command(
     ctx: Context,
     uow_factory: Callable[[], UnitOfWork],
     positions: PositionSource,
-    idempotency_key: ScopedKey | None = None,
-    expected_version: int | None = None,
+    options: SubmitOptions = NO_OPTIONS,
 ) -> CommandResult:
     """Run ``cmd`` once (deciding again, up to :data:`STALE_READ_ATTEMPTS` times, if a body it
-    relied on changed before it committed). A retried ``idempotency_key`` (the same caller's)
-    returns the first result and appends nothing; ``expected_version`` (If-Match) must equal
-    the primary stream's current version."""
+    relied on changed before it committed), as ``options`` say."""
     digest = request_hash(cmd)
     for attempt in range(1, STALE_READ_ATTEMPTS + 1):
         try:
-            return await _decide_and_append(
-                cmd, ctx, uow_factory, positions, digest, idempotency_key, expected_version
-            )
+            return await _decide_and_append(cmd, ctx, uow_factory, positions, digest, options)
         except StaleRead:
             if attempt == STALE_READ_ATTEMPTS:
                 raise
@@ -135,16 +144,16 @@ async def _decide_and_append(
     uow_factory: Callable[[], UnitOfWork],
     positions: PositionSource,
     digest: str,
-    idempotency_key: ScopedKey | None,
-    expected_version: int | None,
+    options: SubmitOptions,
 ) -> CommandResult:
+    idempotency_key = options.idempotency_key
     try:
         async with uow_factory() as uow:
             kept = await uow.prepare(reads(cmd), [idempotency_key] if idempotency_key else [])
             if idempotency_key and (stored := kept.get(idempotency_key)):
                 return await replay(stored, digest, positions)
             events = await handle(cmd, ctx, uow)
-            check_expected_version(events, expected_version)
+            check_expected_version(events, options.expected_version)
             await uow.events.append(events)
             if idempotency_key:
                 await uow.idempotency.put(

@@ -24,7 +24,9 @@ from services.registry.domain.commands import AnyCommand
 from services.registry.domain.context import Context
 from services.registry.errors import ConcurrencyConflict, IdempotencyKeyReused, StaleRead
 from services.registry.service_layer.command_runner import (
+    NO_OPTIONS,
     CommandResult,
+    SubmitOptions,
     answer,
     check_expected_version,
     describe,
@@ -50,8 +52,7 @@ class _Waiting:
 
     cmd: AnyCommand
     ctx: Context
-    key: ScopedKey | None
-    expected_version: int | None
+    options: SubmitOptions
     future: asyncio.Future[CommandResult]
     declared: Reads
     digest: str = field(init=False)
@@ -63,6 +64,10 @@ class _Waiting:
         self.digest = request_hash(self.cmd)
         # A caller that went away leaves its answer unread: not an error to log.
         self.future.add_done_callback(lambda f: f.cancelled() or f.exception())
+
+    @property
+    def key(self) -> ScopedKey | None:
+        return self.options.idempotency_key
 
     def fail(self, exc: BaseException) -> None:
         if not self.future.done():
@@ -159,16 +164,13 @@ class GroupCommit:
         self,
         cmd: AnyCommand,
         ctx: Context,
-        idempotency_key: ScopedKey | None = None,
-        expected_version: int | None = None,
+        options: SubmitOptions = NO_OPTIONS,
     ) -> CommandResult:
         declared = reads(cmd)
         if declared.exclusive or self._max_batch <= 1:
-            return await run_command(
-                cmd, ctx, self._uow_factory, self._positions, idempotency_key, expected_version
-            )
+            return await run_command(cmd, ctx, self._uow_factory, self._positions, options)
         future = asyncio.get_running_loop().create_future()
-        waiting = _Waiting(cmd, ctx, idempotency_key, expected_version, future, declared)
+        waiting = _Waiting(cmd, ctx, options, future, declared)
         self._queue.append(waiting)
         if self._writer is None:
             self._writer = asyncio.create_task(self._write_queued())
@@ -227,7 +229,7 @@ class GroupCommit:
                         continue
                 try:
                     events = await handle(waiting.cmd, waiting.ctx, view)
-                    check_expected_version(events, waiting.expected_version)
+                    check_expected_version(events, waiting.options.expected_version)
                 except Exception as exc:
                     if waiting.key is not None:
                         alone.append(waiting)
@@ -264,12 +266,7 @@ class GroupCommit:
     async def _alone(self, waiting: _Waiting) -> None:
         try:
             result = await run_command(
-                waiting.cmd,
-                waiting.ctx,
-                self._uow_factory,
-                self._positions,
-                waiting.key,
-                waiting.expected_version,
+                waiting.cmd, waiting.ctx, self._uow_factory, self._positions, waiting.options
             )
         except Exception as exc:
             waiting.fail(exc)

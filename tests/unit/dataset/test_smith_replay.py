@@ -11,7 +11,7 @@ from typing import cast
 
 from services.registry.dataset import load_dataset
 from services.registry.service_layer import command_runner
-from services.registry.service_layer.command_runner import run_command
+from services.registry.service_layer.command_runner import SubmitOptions, run_command
 from services.registry.service_layer.ports import ScopedKey, UnitOfWork, caller_scope
 from tests.support.smith import import_context
 from tests.unit.dataset.test_smith_dataset import DATASET
@@ -32,7 +32,7 @@ async def import_once(uow: FakeUnitOfWork) -> list[bool]:
             ctx,
             factory,
             positions,
-            idempotency_key=ScopedKey(caller_scope(ctx.actor), f"{dataset.dataset}:{key}"),
+            SubmitOptions(ScopedKey(caller_scope(ctx.actor), f"{dataset.dataset}:{key}")),
         )
         replayed.append(result.replayed)
     return replayed

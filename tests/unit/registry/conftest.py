@@ -7,7 +7,12 @@ import pytest
 
 from schemas.envelope import Source
 from services.registry.domain.context import Context
-from services.registry.service_layer.command_runner import CommandResult, run_command
+from services.registry.service_layer.command_runner import (
+    NO_OPTIONS,
+    CommandResult,
+    SubmitOptions,
+    run_command,
+)
 from services.registry.service_layer.group_commit import GroupCommit
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 
@@ -23,7 +28,7 @@ class Bus:
         self.positions = FakePositions(self.uow)
         self.batched = batched
 
-    async def run(self, cmd: Any, **kwargs: Any) -> CommandResult:
+    async def run(self, cmd: Any, options: SubmitOptions = NO_OPTIONS) -> CommandResult:
         ctx = Context(
             actor="tester",
             correlation_id="corr-1",
@@ -31,8 +36,8 @@ class Bus:
             source=Source(document="test", passage="a passage"),
         )
         if self.batched:
-            return await GroupCommit(lambda: self.uow, self.positions).run(cmd, ctx, **kwargs)
-        return await run_command(cmd, ctx, lambda: self.uow, self.positions, **kwargs)
+            return await GroupCommit(lambda: self.uow, self.positions).run(cmd, ctx, options)
+        return await run_command(cmd, ctx, lambda: self.uow, self.positions, options)
 
     def events(self, stream_id: str | None = None) -> list[Any]:
         return [e for e in self.uow.events.committed if stream_id in (None, e.stream_id)]

@@ -18,13 +18,13 @@ from services.registry.errors import (
     IdempotencyKeyReused,
     UnknownEntity,
 )
-from services.registry.service_layer.command_runner import CommandResult
+from services.registry.service_layer.command_runner import NO_OPTIONS, CommandResult, SubmitOptions
 from services.registry.service_layer.group_commit import GroupCommit
 from services.registry.service_layer.ports import ScopedKey, caller_scope
 from tests.unit.registry.fakes import FakePositions, FakeUnitOfWork
 from tests.unit.registry.test_handlers import cmd
 
-KEY = ScopedKey(caller_scope("tester"), "k")
+KEYED = SubmitOptions(ScopedKey(caller_scope("tester"), "k"))
 
 
 class Database:
@@ -66,10 +66,10 @@ def register(org: str) -> Any:
     return cmd(c.RegisterOrganisation, organisation_id=org, name=org.upper(), kind="other")
 
 
-async def together(group: GroupCommit, *runs: tuple[Any, dict[str, Any]]) -> list[Any]:
+async def together(group: GroupCommit, *runs: tuple[Any, SubmitOptions]) -> list[Any]:
     """Hand the commands in at once; their results, or the exceptions they raised."""
     return await asyncio.gather(
-        *(group.run(command, context(), **options) for command, options in runs),
+        *(group.run(command, context(), options) for command, options in runs),
         return_exceptions=True,
     )
 
@@ -87,7 +87,7 @@ def group(db: Database) -> GroupCommit:
 async def test_commands_that_arrive_together_are_one_commit(
     db: Database, group: GroupCommit
 ) -> None:
-    results = await together(group, *((register(o), {}) for o in "abcde"))
+    results = await together(group, *((register(o), NO_OPTIONS) for o in "abcde"))
     assert db.commits == 1
     assert [r.events[0].stream_id for r in results] == [f"organisation-{o}" for o in "abcde"]
     assert [r.events[0].position for r in results] == [1, 2, 3, 4, 5]
@@ -99,7 +99,7 @@ async def test_a_command_sees_what_earlier_ones_in_its_batch_appended(
     assign = cmd(c.AssignResponsibility, responsibility_id="r", description="Do it", holder_id="x")
     rename = cmd(c.RenameOrganisation, organisation_id="x", new_name="Ex")
     registered, assigned, renamed = await together(
-        group, (register("x"), {}), (assign, {}), (rename, {})
+        group, (register("x"), NO_OPTIONS), (assign, NO_OPTIONS), (rename, NO_OPTIONS)
     )
     assert db.commits == 1
     assert [e.stream_version for e in db.stream("organisation-x")] == [1, 2]
@@ -113,9 +113,9 @@ async def test_a_refused_command_leaves_the_rest_of_its_batch(
     await group.run(register("a"), context())
     again, unknown, fresh = await together(
         group,
-        (register("a"), {}),
-        (cmd(c.RenameOrganisation, organisation_id="nobody", new_name="N"), {}),
-        (register("b"), {}),
+        (register("a"), NO_OPTIONS),
+        (cmd(c.RenameOrganisation, organisation_id="nobody", new_name="N"), NO_OPTIONS),
+        (register("b"), NO_OPTIONS),
     )
     assert isinstance(again, AlreadyExists) and isinstance(unknown, UnknownEntity)
     assert isinstance(fresh, CommandResult) and fresh.events[0].stream_id == "organisation-b"
@@ -123,18 +123,14 @@ async def test_a_refused_command_leaves_the_rest_of_its_batch(
 
 
 async def test_one_key_twice_in_a_batch_is_one_request(db: Database, group: GroupCommit) -> None:
-    first, second = await together(
-        group, (register("a"), {"idempotency_key": KEY}), (register("a"), {"idempotency_key": KEY})
-    )
+    first, second = await together(group, (register("a"), KEYED), (register("a"), KEYED))
     assert not first.replayed and second.replayed and second.events == first.events
     assert len(db.stream("organisation-a")) == 1
 
 
 async def test_a_stored_key_replays_inside_a_batch(db: Database, group: GroupCommit) -> None:
-    first = await group.run(register("a"), context(), idempotency_key=KEY)
-    again, other = await together(
-        group, (register("a"), {"idempotency_key": KEY}), (register("b"), {})
-    )
+    first = await group.run(register("a"), context(), KEYED)
+    again, other = await together(group, (register("a"), KEYED), (register("b"), NO_OPTIONS))
     assert again.replayed and again.events == first.events
     assert isinstance(other, CommandResult)
 
@@ -156,7 +152,7 @@ class LosingRace(Database):
 async def test_a_batch_a_concurrent_writer_beat_is_decided_again_alone() -> None:
     db = LosingRace()
     group = GroupCommit(db.unit_of_work, db.positions)
-    results = await together(group, *((register(o), {}) for o in "abc"))
+    results = await together(group, *((register(o), NO_OPTIONS) for o in "abc"))
     assert all(isinstance(r, CommandResult) for r in results)
     assert db.commits == 3  # each alone, after the batch failed
     assert sorted(e.stream_id for e in db.shared.events.committed) == [
@@ -181,9 +177,9 @@ async def test_a_caller_that_goes_away_does_not_take_its_command_with_it(
 async def test_a_command_that_locks_exclusively_runs_alone(
     db: Database, group: GroupCommit
 ) -> None:
-    await together(group, (register("a"), {}), (register("b"), {}))
+    await together(group, (register("a"), NO_OPTIONS), (register("b"), NO_OPTIONS))
     dissolve = cmd(c.DissolveOrganisation, organisation_id="a", successor_ids=["b"], reason="x")
-    await together(group, (dissolve, {}), (register("c"), {}))
+    await together(group, (dissolve, NO_OPTIONS), (register("c"), NO_OPTIONS))
     exclusive = [u for u in db.units if u.prepared and u.prepared[0].exclusive]
     assert len(exclusive) == 1 and len(exclusive[0].prepared[0].streams) == 2  # a and b only
 
@@ -191,10 +187,8 @@ async def test_a_command_that_locks_exclusively_runs_alone(
 async def test_one_key_for_two_requests_in_a_batch_refuses_the_second(
     db: Database, group: GroupCommit
 ) -> None:
-    first, second = await together(
-        group, (register("a"), {"idempotency_key": KEY}), (register("b"), {"idempotency_key": KEY})
-    )
+    first, second = await together(group, (register("a"), KEYED), (register("b"), KEYED))
     assert isinstance(first, CommandResult) and isinstance(second, IdempotencyKeyReused)
-    again = await group.run(register("a"), context(), idempotency_key=KEY)
+    again = await group.run(register("a"), context(), KEYED)
     assert again.replayed and again.events == first.events
     assert db.stream("organisation-b") == []

@@ -15,6 +15,7 @@ from services.registry.errors import (
     PreconditionFailed,
     UnknownEntity,
 )
+from services.registry.service_layer.command_runner import SubmitOptions
 from services.registry.service_layer.ports import ScopedKey, StoredResponse, caller_scope
 from tests.unit.registry.conftest import SOURCE, Bus
 
@@ -225,27 +226,27 @@ async def test_cited_recommendation_must_exist(bus: Bus) -> None:
 async def test_idempotent_retry_appends_nothing(bus: Bus) -> None:
     first = await bus.run(
         cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
-        idempotency_key=TESTER_K1,
+        SubmitOptions(idempotency_key=TESTER_K1),
     )
     again = await bus.run(
         cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other"),
-        idempotency_key=TESTER_K1,
+        SubmitOptions(idempotency_key=TESTER_K1),
     )
     assert again.replayed and again.events == first.events
     assert len(bus.events()) == 1
     with pytest.raises(IdempotencyKeyReused):
         await bus.run(
             cmd(c.RegisterOrganisation, organisation_id="b", name="B", kind="other"),
-            idempotency_key=TESTER_K1,
+            SubmitOptions(idempotency_key=TESTER_K1),
         )
 
 
 async def test_the_same_key_from_another_caller_is_another_request(bus: Bus) -> None:
     body = cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other")
-    await bus.run(body, idempotency_key=ScopedKey(caller_scope("alice"), "shared"))
+    await bus.run(body, SubmitOptions(idempotency_key=ScopedKey(caller_scope("alice"), "shared")))
     for other in (caller_scope("bob"), caller_scope("alice", "org-a")):
         with pytest.raises(AlreadyExists):  # decided afresh: never alice's stored answer
-            await bus.run(body, idempotency_key=ScopedKey(other, "shared"))
+            await bus.run(body, SubmitOptions(idempotency_key=ScopedKey(other, "shared")))
     assert len(bus.events()) == 1
 
 
@@ -265,9 +266,13 @@ async def test_expected_version_mismatch_is_a_failed_precondition(bus: Bus) -> N
     await register(bus, "a")
     with pytest.raises(PreconditionFailed, match="version 1, not 3"):
         await bus.run(
-            cmd(c.RenameOrganisation, organisation_id="a", new_name="B"), expected_version=3
+            cmd(c.RenameOrganisation, organisation_id="a", new_name="B"),
+            SubmitOptions(expected_version=3),
         )
-    await bus.run(cmd(c.RenameOrganisation, organisation_id="a", new_name="B"), expected_version=1)
+    await bus.run(
+        cmd(c.RenameOrganisation, organisation_id="a", new_name="B"),
+        SubmitOptions(expected_version=1),
+    )
 
 
 async def test_rule_violation_stores_nothing(bus: Bus) -> None:
@@ -289,7 +294,7 @@ async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus
     """The first attempt commits after the retry looked its key up: the retry's decision then
     breaks a rule ('already registered'), and the stored answer must be returned instead."""
     body = cmd(c.RegisterOrganisation, organisation_id="a", name="A", kind="other")
-    first = await bus.run(body, idempotency_key=TESTER_K)
+    first = await bus.run(body, SubmitOptions(idempotency_key=TESTER_K))
     stored = bus.uow.idempotency.committed.pop(TESTER_K)
     original_get = bus.uow.idempotency.get
     calls = 0
@@ -303,7 +308,7 @@ async def test_retry_that_loses_the_race_after_the_first_commit_replays(bus: Bus
         return await original_get(key)
 
     bus.uow.idempotency.get = get_missing_once  # type: ignore[method-assign]
-    again = await bus.run(body, idempotency_key=TESTER_K)
+    again = await bus.run(body, SubmitOptions(idempotency_key=TESTER_K))
     assert again.replayed and again.events == first.events
 
 
