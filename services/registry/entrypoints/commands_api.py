@@ -100,7 +100,7 @@ def add_command_route(router: APIRouter, route: CommandRoute, projections_url: s
         endpoint,
         methods=["POST"],
         summary=route.summary,
-        description=contract.describe(route.stream),
+        description=contract.describe(route.stream, route.concurrency_note),
         response_model=CommandAccepted,
         status_code=201,
         responses=contract.responses(route.reads, route.follows, ids, projections_url),

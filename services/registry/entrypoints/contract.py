@@ -105,13 +105,17 @@ def links(
     return found
 
 
-def describe(stream: str) -> str:
+def describe(stream: str, concurrency_note: str = "") -> str:
+    """A command route's description: ``stream`` names (Markdown) the stream ``If-Match`` and
+    ``ETag`` concern; ``concurrency_note``, whole sentences, ends that paragraph."""
     return (
-        "**Concurrency.** `If-Match` (optional) is the version of "
-        f"{stream} this command expects to find: the command is refused with 412 if that "
-        "stream is at another version. Send the `ETag` of an earlier answer, or of `GET "
-        "/v1/streams/{stream_id}`. The answer's `ETag` is that stream's version after the "
-        "command (the stream is `events[0].stream_id`).\n\n"
+        f"**Concurrency.** The stream this command concerns is {stream}. `If-Match` "
+        "(optional) is the version the command expects that stream to have: the command is "
+        "refused with 412 if the stream is at another version. Send the `ETag` of an earlier "
+        "answer, or of `GET /v1/streams/{stream_id}`. The answer's `ETag` is that stream's "
+        "version after the command (the stream is `events[0].stream_id`)."
+        + (f" {concurrency_note}" if concurrency_note else "")
+        + "\n\n"
         "**Retries.** With the same `Idempotency-Key` and the same body, a retry appends "
         "nothing and answers 200 with the first answer (`Idempotent-Replayed: true`).\n\n"
         "**Read your writes.** `position` is the global position of the last event appended: "

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from services.registry.entrypoints.contract import describe
 from services.registry.entrypoints.routers.writes import COMMAND_ROUTES, CommandRoute
 
 ROUTES = {route.operation_id: route for route in COMMAND_ROUTES}
@@ -32,3 +35,14 @@ def test_a_stream_left_out_is_the_resource_entity_stream() -> None:
     assert ROUTES["transfer_action"].stream == "`action-{action_id}`"
     assert ROUTES["publish_review"].stream == "`review-{review_id}`"
     assert ROUTES["register_organisation"].path_ids == ()
+
+
+@pytest.mark.parametrize("route", COMMAND_ROUTES, ids=lambda route: route.operation_id)
+def test_the_description_is_whole_sentences(route: CommandRoute) -> None:
+    """What a row says about its stream joins the description's sentences without breaking one
+    (``... (`events[0].stream_id`). this command expects ...`` once did)."""
+    text = describe(route.stream, route.concurrency_note)
+    for paragraph in text.split("\n\n"):
+        assert paragraph.endswith(".")
+        starts = re.findall(r"[.!?] +(\S)", paragraph)
+        assert all(c.isupper() or c in "`*" for c in starts), paragraph

@@ -37,7 +37,11 @@ class CommandRoute:
     command: type[c.Command]
     summary: str
     stream: str = ""
-    """The stream ``If-Match`` and the answer's ``ETag`` concern (Markdown, for the docs)."""
+    """The stream ``If-Match`` and the answer's ``ETag`` concern: a noun phrase (Markdown, for
+    the docs)."""
+    concurrency_note: str = ""
+    """Whole sentences (Markdown) that end the docs' paragraph on ``If-Match``: when another
+    stream takes that one's place, or what a particular ``If-Match`` means here."""
     reads: tuple[Read, ...] = ()
     follows: tuple[Follow, ...] = ()
     operation_id: str = ""
@@ -71,10 +75,9 @@ class CommandRoute:
 
 
 MOVED_FIRST = (
-    " When `move_holdings_to` moves what the body holds, those moves come first: `If-Match` "
+    "When `move_holdings_to` moves what the body holds, those moves come first: `If-Match` "
     "and `ETag` then concern the first moved duty's stream (`events[0].stream_id`)."
 )
-MOVING_STREAM = own_stream("organisations") + "." + MOVED_FIRST
 CHANGE_STREAM = "the announcement's stream"
 ORGANISATION = read("organisation", "get_organisation", "organisation_id")
 RECOMMENDATION = read("recommendation", "get_recommendation", "recommendation_id")
@@ -85,7 +88,7 @@ COMMAND_ROUTES = (
         "/v1/organisations",
         c.RegisterOrganisation,
         "Register an organisation",
-        stream=own_stream("organisations") + ' (`If-Match: "0"`: only if it is new)',
+        concurrency_note='With `If-Match: "0"` the organisation is registered only if it is new.',
         reads=(ORGANISATION,),
         follows=(
             follow("rename", "rename_organisation", "organisation_id"),
@@ -103,14 +106,14 @@ COMMAND_ROUTES = (
         "/v1/organisations/{organisation_id}/merge",
         c.MergeOrganisation,
         "Make an organisation part of another",
-        stream=MOVING_STREAM,
+        concurrency_note=MOVED_FIRST,
         reads=(ORGANISATION, read("parent", "get_organisation", organisation_id="parent_id")),
     ),
     CommandRoute(
         "/v1/organisations/{organisation_id}/dissolve",
         c.DissolveOrganisation,
         "Dissolve an organisation",
-        stream=MOVING_STREAM,
+        concurrency_note=MOVED_FIRST,
         reads=(ORGANISATION,),
     ),
     CommandRoute(
@@ -202,7 +205,7 @@ COMMAND_ROUTES = (
         "/v1/corrections",
         c.CorrectRecords,
         "Correct earlier records by appending",
-        stream="the first stream it corrects, in stream-id order (`events[0].stream_id`)",
+        stream="the first stream it corrects, in stream-id order",
     ),
 )
 
