@@ -38,6 +38,17 @@ async def org(client: httpx.AsyncClient, name: str = "Body") -> str:
     return organisation_id
 
 
+async def responsibility(client: httpx.AsyncClient, holder_id: str) -> str:
+    responsibility_id = uid("resp")
+    r = await post(
+        client,
+        "/v1/responsibilities",
+        {"responsibility_id": responsibility_id, "description": "D", "holder_id": holder_id},
+    )
+    assert r.status_code == 201, r.text
+    return responsibility_id
+
+
 def assert_problem(r: httpx.Response, status: int, title: str | None = None) -> dict[str, Any]:
     assert r.status_code == status, r.text
     assert r.headers["content-type"].startswith("application/problem+json")
@@ -192,12 +203,7 @@ async def test_refusals_are_problems_and_store_nothing(
 
 async def test_rule_violation_names_the_rule(client: httpx.AsyncClient) -> None:
     a, b = await org(client), await org(client)
-    resp = uid("resp")
-    await post(
-        client,
-        "/v1/responsibilities",
-        {"responsibility_id": resp, "description": "D", "holder_id": a},
-    )
+    resp = await responsibility(client, a)
     r = await post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": b, "to_id": b})
     assert "is held by" in assert_problem(r, 422, "Domain rule violated")["detail"]
 
@@ -348,12 +354,7 @@ async def test_transfer_and_dissolution_racing_never_leave_a_dissolved_holder(
     either the transfer lands and the dissolution is refused, or the other way round."""
     for _ in range(8):
         a, b = await org(client), await org(client)
-        resp = uid("resp")
-        await post(
-            client,
-            "/v1/responsibilities",
-            {"responsibility_id": resp, "description": "D", "holder_id": a},
-        )
+        resp = await responsibility(client, a)
         transfer, dissolve = await asyncio.gather(
             post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": a, "to_id": b}),
             post(client, f"/v1/organisations/{b}/dissolve", {}),
