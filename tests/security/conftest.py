@@ -1,6 +1,8 @@
 """The three services as processes on the session's PostgreSQL and Kafka (fresh schemas, topic
 and groups, like tests/e2e), with output in files so a blocking (sync) test such as schemathesis
-can run while they log, and so tests can search the logs for secrets."""
+can run while they log, and so tests can search the logs for secrets. Also the notifier's harness
+(tests/integration/notifier) and a registry in process on a schema of each module's own
+(tests/support/registry.py)."""
 
 from __future__ import annotations
 
@@ -21,9 +23,11 @@ import pytest
 
 from infra.kafka import TopicSpec, create_topics
 from infra.settings import REPO_ROOT, free_ports
-from services.common.auth import AuthSettings, issue_token
+from services.common.auth import AuthSettings
 from services.common.kafka import connection
 from tests.integration.notifier.conftest import notifier, receiver, smtp  # noqa: F401
+from tests.support.registry import client, registry_settings, registry_url  # noqa: F401
+from tests.support.tokens import bearer
 
 
 @dataclass
@@ -39,8 +43,7 @@ class Services:
 
 
 def token(*scopes: str, org: str | None = None, ttl: int = 3600) -> dict[str, str]:
-    jwt = issue_token(AuthSettings(), "security-tests", scopes, org, ttl_seconds=ttl)
-    return {"Authorization": f"Bearer {jwt}"}
+    return bearer(AuthSettings(), "security-tests", *scopes, org=org, ttl_seconds=ttl)
 
 
 ADMIN = ("admin", "registry:write", "registry:read", "subscriptions:write", "subscriptions:read")

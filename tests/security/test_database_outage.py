@@ -4,13 +4,11 @@ the keep-alive connection and the client's next request failed with a read error
 
 from __future__ import annotations
 
-import httpx
-
 from infra.settings import free_ports
-from services.common.auth import issue_token
 from services.common.problems import database_unavailable
 from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
+from tests.support.registry import in_process
+from tests.support.tokens import bearer
 
 BODY = {
     "source": {"document": "D", "passage": "P"},
@@ -25,17 +23,10 @@ async def test_commands_during_a_database_outage_are_503_problems() -> None:
     settings = RegistrySettings(
         database_url=f"postgresql+asyncpg://postgres@127.0.0.1:{port}/remit", run_relay=False
     )
-    token = issue_token(settings, "t", ["registry:write"])
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)  # re-raises what the app lets escape
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://registry") as client,
-    ):
+    writer = bearer(settings, "t", "registry:write")
+    async with in_process(settings) as client:  # raises what the app lets escape
         for _ in range(2):
-            r = await client.post(
-                "/v1/organisations", json=BODY, headers={"Authorization": f"Bearer {token}"}
-            )
+            r = await client.post("/v1/organisations", json=BODY, headers=writer)
             assert r.status_code == 503, r.text
             assert r.headers["content-type"] == "application/problem+json"
             assert r.headers["retry-after"] == "1"

@@ -7,8 +7,6 @@ ids and positions) as a 200 replay.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -16,29 +14,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
-from services.registry.migrations import migrate
-from tests.support.servers import serve
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
 SOURCE = {"document": "D", "passage": "P"}
 
 
 @pytest.fixture(scope="module")
-async def keys_schema(database_url: str) -> str:
-    schema = f"registry_keys_{uuid.uuid4().hex[:8]}"
-    await migrate(database_url, schema)
-    return schema
-
-
-@pytest.fixture(scope="module")
-def registry(database_url: str, keys_schema: str) -> Iterator[tuple[str, RegistrySettings]]:
-    schema = keys_schema
-    settings = RegistrySettings(database_url=database_url, db_schema=schema, run_relay=False)
-    with serve(lambda: create_app(settings)) as url:
-        yield url, settings
+def registry(
+    registry_url: str, registry_settings: RegistrySettings
+) -> tuple[str, RegistrySettings]:
+    """The served registry, and its settings to sign tokens with and to find its tables by."""
+    return registry_url, registry_settings
 
 
 async def post(
@@ -49,8 +37,7 @@ async def post(
     org: str | None = None,
 ) -> httpx.Response:
     url, settings = registry
-    token = issue_token(settings, subject, ["registry:write"], org)
-    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    headers = {**bearer(settings, subject, "registry:write", org=org), "Idempotency-Key": key}
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         return await client.post("/v1/organisations", json=body, headers=headers)
 

@@ -21,11 +21,12 @@ import pytest
 
 from infra.settings import REPO_ROOT, free_ports
 from services.common import devkeys
-from services.common.auth import AuthSettings, issue_token
+from services.common.auth import AuthSettings
 from services.common.tokens import claims_for
 from services.notifier.adapters.secret_box import new_key
 from tests.security.conftest import Services, running
 from tests.support.cli import remit
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.e2e
 ALL_SCOPES = ("admin", "registry:write", "subscriptions:write")
@@ -138,9 +139,8 @@ def test_production_refuses_hs256_unknown_keys_and_other_audiences(
 ) -> None:
     unknown = Path(tempfile.mkdtemp()) / "never-published.pem"
     remit("token", "keygen", str(unknown))
-    hs256 = issue_token(AuthSettings(), "idp-user", ALL_SCOPES)  # the right secret, even
     refused = {
-        "HS256": {"Authorization": f"Bearer {hs256}"},
+        "HS256": bearer(AuthSettings(), "idp-user", *ALL_SCOPES),  # the right secret, even
         "unknown key": mint(unknown),
         "another audience": mint(provider.keys / "first.pem", audience="billing"),
     }

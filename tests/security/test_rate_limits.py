@@ -11,36 +11,23 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
-from services.registry.migrations import migrate
+from tests.support.registry import in_process
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
 SOURCE = {"document": "Rate limits", "passage": "Enough."}
 
 
 @pytest.fixture
-async def registry(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    schema = f"registry_rl_{uuid.uuid4().hex[:8]}"
-    await migrate(database_url, schema)
-    settings = RegistrySettings(
-        database_url=database_url,
-        db_schema=schema,
-        run_relay=False,
-        write_rate_per_s=0.5,
-        write_burst=3,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            yield http
+async def registry(registry_settings: RegistrySettings) -> AsyncIterator[httpx.AsyncClient]:
+    limited = registry_settings.model_copy(update={"write_rate_per_s": 0.5, "write_burst": 3})
+    async with in_process(limited) as http:
+        yield http
 
 
 def as_(subject: str, *scopes: str, org: str | None = None) -> dict[str, str]:
-    token = issue_token(RegistrySettings(), subject, scopes or ("registry:write",), org)
-    return {"Authorization": f"Bearer {token}"}
+    return bearer(RegistrySettings(), subject, *(scopes or ("registry:write",)), org=org)
 
 
 def organisation() -> dict[str, Any]:

@@ -6,35 +6,11 @@ rule (``/v1/organisations/Í/rename``) escaped as a pydantic ValidationError: a 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 
-from services.common.auth import issue_token
-from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
-from services.registry.migrations import migrate
-
 pytestmark = pytest.mark.integration
 SOURCE = {"document": "D", "passage": "P"}
-
-
-@pytest.fixture(scope="module")
-async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    schema = f"registry_sec_{uuid.uuid4().hex[:8]}"
-    await migrate(database_url, schema)
-    settings = RegistrySettings(database_url=database_url, db_schema=schema, run_relay=False)
-    app = create_app(settings)
-    token = issue_token(settings, "tester", ["registry:write"])
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://registry",
-            headers={"Authorization": f"Bearer {token}"},
-        ) as http:
-            yield http
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
+from tests.support.registry import in_process
+from tests.support.tokens import bearer
 
 pytestmark = pytest.mark.integration
 SOURCE = {"document": "Test document", "passage": "A passage.", "locator": "p. 1"}
@@ -36,6 +36,17 @@ async def org(client: httpx.AsyncClient, name: str = "Body") -> str:
     )
     assert r.status_code == 201, r.text
     return organisation_id
+
+
+async def responsibility(client: httpx.AsyncClient, holder_id: str) -> str:
+    responsibility_id = uid("resp")
+    r = await post(
+        client,
+        "/v1/responsibilities",
+        {"responsibility_id": responsibility_id, "description": "D", "holder_id": holder_id},
+    )
+    assert r.status_code == 201, r.text
+    return responsibility_id
 
 
 def assert_problem(r: httpx.Response, status: int, title: str | None = None) -> dict[str, Any]:
@@ -192,12 +203,7 @@ async def test_refusals_are_problems_and_store_nothing(
 
 async def test_rule_violation_names_the_rule(client: httpx.AsyncClient) -> None:
     a, b = await org(client), await org(client)
-    resp = uid("resp")
-    await post(
-        client,
-        "/v1/responsibilities",
-        {"responsibility_id": resp, "description": "D", "holder_id": a},
-    )
+    resp = await responsibility(client, a)
     r = await post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": b, "to_id": b})
     assert "is held by" in assert_problem(r, 422, "Domain rule violated")["detail"]
 
@@ -279,24 +285,14 @@ async def test_writes_need_a_token_with_the_write_scope(
     assert_problem(
         await client.post("/v1/organisations", json=body, headers={"Authorization": ""}), 401
     )
-    reader = issue_token(registry_settings, "reader", ["registry:read"])
-    r = await client.post(
-        "/v1/organisations", json=body, headers={"Authorization": f"Bearer {reader}"}
-    )
-    assert_problem(r, 403)
+    reader = bearer(registry_settings, "reader", "registry:read")
+    assert_problem(await client.post("/v1/organisations", json=body, headers=reader), 403)
     # expired by more than the leeway (REMIT_JWT_LEEWAY_S, 30 s) allowed for clock skew
-    expired = issue_token(registry_settings, "old", ["registry:write"], ttl_seconds=-120)
-    r = await client.post(
-        "/v1/organisations", json=body, headers={"Authorization": f"Bearer {expired}"}
-    )
+    expired = bearer(registry_settings, "old", "registry:write", ttl_seconds=-120)
+    r = await client.post("/v1/organisations", json=body, headers=expired)
     assert "expired" in assert_problem(r, 401)["detail"]
-    forged = issue_token(RegistrySettings(jwt_secret="x" * 40), "forger", ["registry:write"])
-    assert_problem(
-        await client.post(
-            "/v1/organisations", json=body, headers={"Authorization": f"Bearer {forged}"}
-        ),
-        401,
-    )
+    forged = bearer(RegistrySettings(jwt_secret="x" * 40), "forger", "registry:write")
+    assert_problem(await client.post("/v1/organisations", json=body, headers=forged), 401)
 
 
 async def test_malformed_and_oversized_bodies(client: httpx.AsyncClient) -> None:
@@ -358,12 +354,7 @@ async def test_transfer_and_dissolution_racing_never_leave_a_dissolved_holder(
     either the transfer lands and the dissolution is refused, or the other way round."""
     for _ in range(8):
         a, b = await org(client), await org(client)
-        resp = uid("resp")
-        await post(
-            client,
-            "/v1/responsibilities",
-            {"responsibility_id": resp, "description": "D", "holder_id": a},
-        )
+        resp = await responsibility(client, a)
         transfer, dissolve = await asyncio.gather(
             post(client, f"/v1/responsibilities/{resp}/transfer", {"from_id": a, "to_id": b}),
             post(client, f"/v1/organisations/{b}/dissolve", {}),
@@ -409,18 +400,13 @@ async def test_the_feed_needs_events_read_when_events_are_not_public(
     registry_settings: RegistrySettings, client: httpx.AsyncClient
 ) -> None:
     a = await org(client)
-    closed = create_app(registry_settings.model_copy(update={"events_access": "token"}))
-    transport = httpx.ASGITransport(app=closed)
-    async with (
-        closed.router.lifespan_context(closed),
-        httpx.AsyncClient(transport=transport, base_url="http://registry") as http,
-    ):
+    closed = registry_settings.model_copy(update={"events_access": "token"})
+    async with in_process(closed) as http:
         for path in ("/v1/events", f"/v1/streams/organisation-{a}"):
             assert_problem(await http.get(path), 401)
-            writer = issue_token(registry_settings, "w", ["registry:write"])
-            refused = await http.get(path, headers={"Authorization": f"Bearer {writer}"})
-            assert_problem(refused, 403)
-            reader = issue_token(registry_settings, "r", ["events:read"])
-            read = await http.get(path, headers={"Authorization": f"Bearer {reader}"})
+            writer = bearer(registry_settings, "w", "registry:write")
+            assert_problem(await http.get(path, headers=writer), 403)
+            reader = bearer(registry_settings, "r", "events:read")
+            read = await http.get(path, headers=reader)
             assert read.status_code == 200, read.text
     assert (await client.get("/v1/events")).status_code == 200  # public by default

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,9 @@ from typer.testing import CliRunner
 from services.cli import app as cli
 from services.common.auth import issue_token
 from services.registry.config import RegistrySettings
-from services.registry.entrypoints.app import create_app
-from tests.support.servers import serve
 
 pytestmark = pytest.mark.integration
 DATASET = Path(__file__).resolve().parents[3] / "data" / "smith-review.yaml"
-
-
-@pytest.fixture(scope="module")
-def registry_url(registry_settings: RegistrySettings) -> Iterator[str]:
-    with serve(lambda: create_app(registry_settings)) as url:
-        yield url
 
 
 def run_import(registry_url: str, env: dict[str, str] | None = None) -> dict[str, Any]:
