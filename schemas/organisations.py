@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
 from schemas.changes import JustifiedChange, StagedChange
 from schemas.envelope import Identifier, OrganisationKind, ShortText, Text
+
+Scope = Annotated[
+    Text | None,
+    Field(
+        description="The capacity in which it ceases, as the source qualifies it "
+        "(e.g. 'as a national organisation'); None: it ceases altogether."
+    ),
+]
+Disposition = Annotated[
+    Text | None, Field(description="What happens to its resources and functions.")
+]
+"""Field types a body's dissolution shares with the registry's command."""
 
 
 class OrganisationRegistered(StagedChange):
@@ -58,15 +70,9 @@ class OrganisationDissolved(JustifiedChange):
     type: Literal["OrganisationDissolved"] = "OrganisationDissolved"
     schema_version: Literal[2] = 2
     organisation_id: Identifier
-    scope: Text | None = Field(
-        default=None,
-        description="The capacity in which it ceases, as the source qualifies it "
-        "(e.g. 'as a national organisation'); None: it ceases altogether.",
-    )
+    scope: Scope = None
     successor_ids: tuple[Identifier, ...] = ()
-    disposition: Text | None = Field(
-        default=None, description="What happens to its resources and functions."
-    )
+    disposition: Disposition = None
 
 
 class AccountabilityAssigned(JustifiedChange):

@@ -28,6 +28,7 @@ from schemas.envelope import (
     Source,
     Text,
 )
+from schemas.organisations import Disposition, Scope
 from schemas.reviews import Claim, ResponseKind
 
 MoveHoldingsTo = Annotated[
@@ -107,11 +108,9 @@ class MergeOrganisation(JustifiedChange):
 class DissolveOrganisation(JustifiedChange):
     command: Literal["DissolveOrganisation"] = "DissolveOrganisation"
     organisation_id: Identifier
-    scope: Text | None = Field(
-        default=None, description="The capacity in which it ceases, as the source qualifies it."
-    )
+    scope: Scope = None
     successor_ids: tuple[Identifier, ...] = ()
-    disposition: Text | None = None
+    disposition: Disposition = None
     move_holdings_to: MoveHoldingsTo = None
     ADDED_LATER: ClassVar[frozenset[str]] = Change.ADDED_LATER | {
         "scope",
