@@ -26,7 +26,8 @@ EventsAccess = Annotated[
         description="Who may read the events with their actors and correlation ids: `public`"
         " (anyone: the register is open data, and who recorded a fact is part of its"
         " provenance) or `token` (the registry's feed needs a token with `events:read`; the"
-        " projections withhold `actor`, `correlation_id` and `causation_id` from every answer)."
+        " projections withhold `actor`, `correlation_id` and `causation_id` from every answer"
+        " and page)."
         " Registry and projections must agree; see docs/configuration.md#decisions"
     ),
 ]

@@ -184,8 +184,8 @@ request, is part of that fact's provenance. A deployment where the actors are pe
 or where correlation ids must not leave the organisation, sets `token` on both services: the
 feed then needs a token with the `events:read` scope (401 without one, 403 without the scope),
 and the projections, which stay public, leave `actor`, `correlation_id` and `causation_id` out
-of every answer. The two services must agree; `REMIT_FEED_REQUIRES_AUTH=true` is the
-deprecated spelling of `token`.
+of every answer and page. The two services must agree. `REMIT_FEED_REQUIRES_AUTH=true` is the
+registry's deprecated spelling of `token`; the projections know only `REMIT_EVENTS_ACCESS`.
 """
 
 

@@ -53,6 +53,12 @@ def withheld(value: Any) -> Any:
     return value
 
 
+def shown(request: Request, value: Any) -> Any:
+    """``value`` as this deployment shows it, in an answer or on a page: with the actor fields
+    withheld where ``REMIT_EVENTS_ACCESS=token``."""
+    return withheld(value) if getattr(request.app.state, "withhold_actors", False) else value
+
+
 def answer(
     request: Request,
     snap: Snapshot,
@@ -62,8 +68,7 @@ def answer(
 ) -> Response:
     """``body`` as JSON, or ``csv_rows`` as CSV with exactly ``csv_columns``."""
     headers = {POSITION_HEADER: str(snap.reflects)}
-    if getattr(request.app.state, "withhold_actors", False):
-        body = withheld(body)
+    body = shown(request, body)
     if csv_rows is not None and wants_csv(request):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=csv_columns, extrasaction="ignore")

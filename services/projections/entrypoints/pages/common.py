@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from services.projections.entrypoints.pages.query import View, canonical, link
 from services.projections.entrypoints.pages.render import html
-from services.projections.entrypoints.responses import ViewRequest, cached
+from services.projections.entrypoints.responses import ViewRequest, cached, shown
 from services.projections.service_layer import pages as reads
 from services.projections.service_layer.pages import PageReads
 from services.projections.service_layer.queries import Reader, Snapshot
@@ -35,7 +35,8 @@ async def page(request: Request, build: Build) -> Response:
 
     async def render(snap: Snapshot) -> Response:
         more = more_of(snap.reads)
-        template, context = await build(snap, more, view)
+        template, found = await build(snap, more, view)
+        context = shown(request, found)
         frame = await _frame(request, snap, more, view)
         frame["some_uncertain"] = view.as_of != "" and not view.errors and uncertain(context)
         return html(request, template, 400 if view.errors else 200, **context, **frame)
