@@ -28,7 +28,8 @@ async def under(conn: AsyncConnection) -> Any:
 
 async def raw(conn: Conn) -> Any:
     """``conn`` itself, or the asyncpg connection under it inside its transaction (SQLAlchemy
-    sends ``BEGIN`` with its first statement, so one is sent if none was yet)."""
+    sends ``BEGIN`` with its first statement, so a ``SELECT 1`` is sent each time to be sure
+    one was: callers keep what this returns)."""
     if isinstance(conn, asyncpg.Connection):
         return conn
     await conn.execute(text("SELECT 1"))

@@ -72,7 +72,8 @@ class SchemaWrites:
         return await store.stream_facts(self.conn, self.schema, stream_id)
 
     async def record_correction(self, corrected: Corrected) -> None:
-        await store.record_correction(self.conn, self.schema, corrected)
+        async with self._driver() as db:
+            await store.record_correction(self.conn, db, self.schema, corrected)
 
     async def keep_dead_letters(self, letters: Iterable[DeadLetter]) -> tuple[DeadLetter, ...]:
         return await self.dead_letters.keep(self.conn, letters)

@@ -36,7 +36,7 @@ class PostgresSnapshot:
         await lookups.fetch(self.conn, self.schema, list(wanted), world)
 
     async def every_document(self) -> World:
-        return await store.load(self.conn, self.schema)
+        return await store.load(self.db, self.schema)
 
     async def validity(self, positions: set[int]) -> dict[int, Valid]:
         return await store.validity(self.db, self.schema, positions)

@@ -261,12 +261,15 @@ async def stream_facts(conn: AsyncConnection, schema: str, stream_id: str) -> li
     return [PositionedEvent(decode(from_json(raw)), int(pos)) for pos, raw in rows]
 
 
-async def record_correction(conn: AsyncConnection, schema: str, corrected: Corrected) -> None:
+async def record_correction(
+    conn: AsyncConnection, db: Conn, schema: str, corrected: Corrected
+) -> None:
     """Store a correction: its own row; the facts it retracted marked so; every fact of the
     stream (folded again) with its content in place and its placement, no later than any fact
-    that depends on it (a dated one elsewhere may have narrowed it)."""
+    that depends on it (a dated one elsewhere may have narrowed it). ``db`` is the asyncpg
+    connection under ``conn`` (:mod:`.driver`), for the statements shared with the batch."""
     correction, before, after = corrected
-    await insert_events(conn, schema, [event_row(correction, None)])
+    await insert_events(db, schema, [event_row(correction, None)])
     kept = {fact.position for fact, _ in after}
     gone = [fact.position for fact in before if fact.position not in kept]
     await conn.execute(
@@ -316,7 +319,7 @@ async def record_correction(conn: AsyncConnection, schema: str, corrected: Corre
             ),
             {"hi": placed.hi, "p": fact.position},
         )
-        await tighten(conn, schema, [(placed.depends_on, found.scalar_one())])
+        await tighten(db, schema, [(placed.depends_on, found.scalar_one())])
 
 
 async def validity(conn: Conn, schema: str, positions: set[int]) -> dict[int, Valid]:
