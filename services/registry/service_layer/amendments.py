@@ -74,7 +74,7 @@ async def record_in_effect(
     emptied = settling.leaves_nothing_held(announcement)
     if emptied is not None:
         await uow.events.lock(exclusive=[organisation_stream(emptied)])
-    held = sorted(s.split("-", 1)[1] for s in await holdings(uow, emptied)) if emptied else []
+    held = sorted(parse(s)[1] for s in await holdings(uow, emptied)) if emptied else []
     fold = fold_for(announcement.stream_id)
     return settling.take_effect(fold, state, announcement, bodies, held, cmd, ctx)
 

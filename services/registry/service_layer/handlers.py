@@ -16,6 +16,7 @@ from schemas.envelope import ChangeStage, DomainEvent
 from schemas.streams import (
     action_stream,
     organisation_stream,
+    parse,
     recommendation_stream,
     responsibility_stream,
     review_stream,
@@ -121,7 +122,7 @@ async def moves_first(
         return [], []
     held = await holdings(uow, cmd.organisation_id)
     if cmd.move_holdings_to is None:
-        return [], sorted(stream.split("-", 1)[1] for stream in held)
+        return [], sorted(parse(stream)[1] for stream in held)
     to_id = cmd.move_holdings_to
     receiver = (await organisations(uow, [to_id]))[to_id]
     events: list[DomainEvent] = []
@@ -230,7 +231,7 @@ async def assign_responsibility(
     state = await load(
         uow, responsibility_stream(cmd.responsibility_id), responsibility.apply_responsibility
     )
-    holder = (await organisations(uow, [cmd.holder_id]))[cmd.holder_id]
+    holder = (await organisations(uow, bodies_named(cmd)))[cmd.holder_id]
     return responsibility.assign(state, holder, cmd, ctx)
 
 
@@ -245,7 +246,7 @@ async def transfer_responsibility(
 
 async def commit_action(cmd: CommitAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
     state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
-    owner = (await organisations(uow, [cmd.owner_id]))[cmd.owner_id]
+    owner = (await organisations(uow, bodies_named(cmd)))[cmd.owner_id]
     review_known = cmd.review_id is None or bool(
         await uow.events.load(review_stream(cmd.review_id))
     )
@@ -254,7 +255,7 @@ async def commit_action(cmd: CommitAction, ctx: Context, uow: UnitOfWork) -> lis
 
 async def transfer_action(cmd: TransferAction, ctx: Context, uow: UnitOfWork) -> list[DomainEvent]:
     state = await load(uow, action_stream(cmd.action_id), responsibility.apply_action)
-    receiver = (await organisations(uow, [cmd.to_id]))[cmd.to_id]
+    receiver = (await organisations(uow, bodies_named(cmd)))[cmd.to_id]
     return responsibility.transfer_action(state, receiver, cmd, ctx)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from schemas.corrections import effective
-from schemas.streams import PREFIXES, organisation_stream, recommendation_stream
+from schemas.streams import PREFIXES, organisation_stream, parse, recommendation_stream
 from services.registry.domain import organisation as org
 from services.registry.domain import responsibility, review
 from services.registry.domain.commands import AnyCommand, RecordRecommendation
@@ -64,9 +64,9 @@ async def holdings(uow: UnitOfWork, organisation_id: str) -> dict[str, Holding]:
     of each (folded from the streams that ever named it)."""
     held: dict[str, Holding] = {}
     for stream_id in await uow.events.streams_naming(
-        organisation_id, ("responsibility-", "action-")
+        organisation_id, (PREFIXES["responsibilities"], PREFIXES["actions"])
     ):
-        if stream_id.startswith("responsibility-"):
+        if stream_id.startswith(PREFIXES["responsibilities"]):
             duty = await load(uow, stream_id, responsibility.apply_responsibility)
             if duty is not None and duty.holder_id == organisation_id:
                 held[stream_id] = duty
@@ -78,17 +78,15 @@ async def holdings(uow: UnitOfWork, organisation_id: str) -> dict[str, Holding]:
 
 
 FOLDS: dict[str, Fold[Any]] = {
-    PREFIXES["organisations"]: org.apply,
-    PREFIXES["responsibilities"]: responsibility.apply_responsibility,
-    PREFIXES["actions"]: responsibility.apply_action,
-    PREFIXES["recommendations"]: review.apply_recommendation,
-    PREFIXES["reviews"]: review.apply_review,
+    "organisations": org.apply,
+    "responsibilities": responsibility.apply_responsibility,
+    "actions": responsibility.apply_action,
+    "recommendations": review.apply_recommendation,
+    "reviews": review.apply_review,
 }
+"""The fold of each kind of aggregate."""
 
 
 def fold_for(stream_id: str) -> Fold[Any]:
-    """The fold of the aggregate a stream belongs to."""
-    for prefix, fold in FOLDS.items():
-        if stream_id.startswith(prefix):
-            return fold
-    raise ValueError(f"stream id {stream_id!r} has no known prefix")
+    """The fold of the aggregate a stream belongs to (``ValueError`` for an unknown kind)."""
+    return FOLDS[parse(stream_id)[0]]

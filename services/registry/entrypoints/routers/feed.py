@@ -13,6 +13,7 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 
 from services.common.auth import require_scope
 from services.common.openapi import problems
+from services.common.positions import MAX_POSITION
 from services.registry.entrypoints.deps import RegistryDep
 from services.registry.entrypoints.models import EventPage, StoredEventPublic
 
@@ -33,7 +34,7 @@ def build_router(access: str) -> APIRouter:
     async def read_events(
         registry: RegistryDep,
         after: Annotated[
-            int, Query(ge=0, le=2**63 - 1, description="The last position already read.")
+            int, Query(ge=0, le=MAX_POSITION, description="The last position already read.")
         ] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> EventPage:

@@ -223,8 +223,6 @@ def build_routers(projections_url: str) -> list[APIRouter]:
     """``projections_url``: where the read resources the links point to are published."""
     routers: dict[str, APIRouter] = {}
     for route in COMMAND_ROUTES:
-        router = routers.setdefault(
-            route.prefix, APIRouter(prefix=route.prefix, tags=[route.prefix.rsplit("/", 1)[-1]])
-        )
+        router = routers.setdefault(route.prefix, APIRouter(prefix=route.prefix, tags=[route.kind]))
         add_command_route(router, route, projections_url)
     return list(routers.values())
