@@ -12,13 +12,13 @@ from datetime import datetime
 from pydantic_core import from_json
 from sqlalchemy import text
 
-from schemas.streams import organisation_stream
+from schemas.streams import PREFIXES, organisation_stream
 from services.projections.adapters.snapshots import PostgresSnapshot
 from services.projections.adapters.store import FACTS, bound_sql
 from services.projections.domain.views import HistoryEntry
 from services.projections.service_layer.ports import Bound, SnapshotReads
 
-_REC = "recommendation-"
+_REC = PREFIXES["recommendations"]
 
 
 class PostgresPageReads:
@@ -54,9 +54,10 @@ class PostgresPageReads:
         sql = (
             f"WITH recs AS (SELECT DISTINCT substr(stream_id, {len(_REC) + 1}) AS id "
             f"FROM {schema}.events WHERE payload->>'review_id' = :r "
-            f"AND stream_id LIKE '{_REC}%'{where}) "
+            f"AND stream_id LIKE '{_REC}%' AND {FACTS}{where}) "
             f"SELECT DISTINCT unnest(org_ids) FROM {schema}.events "
-            f"WHERE (rec_ids && ARRAY(SELECT id FROM recs) OR payload->>'review_id' = :r){where}"
+            f"WHERE (rec_ids && ARRAY(SELECT id FROM recs) OR payload->>'review_id' = :r) "
+            f"AND {FACTS}{where}"
         )
         rows = await self.conn.execute(text(sql), {"r": review_id, **params})
         return {str(r[0]) for r in rows}

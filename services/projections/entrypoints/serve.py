@@ -3,7 +3,8 @@
 The pages app shares the API app's state (read model, kept answers, consumer wake-ups), so both
 answer from the same snapshot machinery and the pages are as fresh as the API. Each app keeps
 its own uvicorn server: the API's starts first (its lifespan opens the read model the pages
-read), the pages' once the API is up; when either stops, so does the other.
+read), the pages' once the API is up; when the API stops, so do the pages. Pages that
+cannot start are logged and the API goes on.
 """
 
 from __future__ import annotations
