@@ -129,6 +129,20 @@ class RecommendationRejected(GovernmentResponse):
     alternative: Text | None = Field(default=None, description="What happens instead, if stated.")
 
 
+RESPONSE_EVENTS: dict[ResponseKind, type[GovernmentResponse]] = {
+    ResponseKind.IMPLEMENT_IN_FULL: RecommendationAccepted,
+    ResponseKind.PARTIALLY_IMPLEMENT: RecommendationAdapted,
+    ResponseKind.FUTURE_DISCUSSION: RecommendationDeferred,
+    ResponseKind.NOT_IMPLEMENT: RecommendationRejected,
+}
+"""The event each response kind is recorded as."""
+
+RESPONSE_KINDS: dict[str, str] = {
+    event.model_fields["type"].default: kind.value for kind, event in RESPONSE_EVENTS.items()
+}
+"""The response kind each government response event records, by event type."""
+
+
 class Claim(Contract):
     """Who asserts a delivery status, and who (separately) checked it."""
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.reviews import RESPONSE_KINDS
 from services.common.wording import labels
 from services.common.wording.changes import CHANGE_TYPES, Event, change, mid, name, subject
 from services.common.wording.events import describe
@@ -107,8 +108,8 @@ def _headline(kind: str, e: Event, stage: str | None, context: Context) -> tuple
     title, lines = describe(kind, e, names, context.announced)
     rec = context.recommendation
     number = f"recommendation {rec.number}" if rec and rec.number else "the recommendation"
-    if kind in labels.RESPONSE_OF_TYPE:
-        verdict = labels.response(labels.RESPONSE_OF_TYPE[kind])
+    if kind in RESPONSE_KINDS:
+        verdict = labels.response(RESPONSE_KINDS[kind])
         return f"Government response to {number}: {verdict}", lines
     if kind == "ImplementationProgressRecorded":
         about = number if e.get("recommendation_id") else "the action"

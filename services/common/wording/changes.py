@@ -12,21 +12,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.catalogue import EVENT_TYPES
+from schemas.changes import StagedChange
 from services.common.wording import labels
 
 Names = Mapping[str, str]
 Event = Mapping[str, Any]
 
-CHANGE_TYPES = (
-    "OrganisationRegistered",
-    "OrganisationRenamed",
-    "OrganisationMerged",
-    "OrganisationDissolved",
-    "AccountabilityAssigned",
-    "ResponsibilityAssigned",
-    "ResponsibilityTransferred",
-    "ActionTransferred",
-)
+CHANGE_TYPES = tuple(name for name, event in EVENT_TYPES.items() if issubclass(event, StagedChange))
 """The event types that are changes with a stage (announced or in effect)."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from schemas.reviews import RESPONSE_KINDS
 from services.common.wording import labels
 from services.common.wording.changes import CHANGE_TYPES, Event, Names, change, name, plain_type
 
@@ -36,7 +37,7 @@ def settled(kind: str, e: Event, names: Names, announced: Announcements) -> str:
 
 
 def _describe(kind: str, e: Event, names: Names, announced: Announcements) -> Said:
-    if kind in labels.RESPONSE_OF_TYPE:
+    if kind in RESPONSE_KINDS:
         return _response(kind, e, names)
     if kind in CHANGE_TYPES:
         return change(kind, e, names), _change_lines(kind, e, names)
@@ -72,7 +73,7 @@ def _change_lines(kind: str, e: Event, names: Names) -> list[str | None]:
 
 
 def _response(kind: str, e: Event, names: Names) -> Said:
-    verdict = labels.response(labels.RESPONSE_OF_TYPE[kind])
+    verdict = labels.response(RESPONSE_KINDS[kind])
     title = f"Government response: {verdict}"
     if e.get("supersedes_event_id"):
         title = f"Corrected government response: {verdict}"

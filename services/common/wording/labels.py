@@ -16,14 +16,6 @@ RESPONSES: dict[str, tuple[str, str]] = {
 }
 """Government response kinds, in board order: label and GOV.UK tag colour."""
 
-RESPONSE_OF_TYPE: dict[str, str] = {
-    "RecommendationAccepted": "implement_in_full",
-    "RecommendationAdapted": "partially_implement",
-    "RecommendationDeferred": "future_discussion",
-    "RecommendationRejected": "not_implement",
-}
-"""The response kind each government response event records (as the read side folds it)."""
-
 DELIVERY: dict[str, tuple[str, str]] = {
     "not_started": ("Not started", "grey"),
     "in_progress": ("In progress", "blue"),

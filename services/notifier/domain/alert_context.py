@@ -17,10 +17,9 @@ from schemas.responsibilities import (
     ResponsibilityAssigned,
     ResponsibilityTransferred,
 )
-from schemas.reviews import GovernmentResponse, RecommendationRecorded
+from schemas.reviews import RESPONSE_KINDS, GovernmentResponse, RecommendationRecorded
 from schemas.upcasting import UnknownEventType, decode
 from services.common.wording.alerts import Context, Recommendation
-from services.common.wording.labels import RESPONSE_OF_TYPE
 from services.notifier.domain.knowledge import Log, in_effect
 
 Logs = Mapping[str, Log]
@@ -82,7 +81,7 @@ def _recommendation(rec_id: str, log: Log) -> Recommendation:
         rec_id,
         recorded.number if recorded else None,
         recorded.text if recorded else None,
-        RESPONSE_OF_TYPE.get(last.type) if last else None,
+        RESPONSE_KINDS.get(last.type) if last else None,
         last.response_text if last else None,
     )
 

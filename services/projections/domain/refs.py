@@ -10,13 +10,6 @@ from schemas.catalogue import corrected_events, named_ids
 from schemas.corrections import RecordsCorrected
 from schemas.envelope import DomainEvent
 
-RESPONSE_KINDS = {
-    "RecommendationAccepted": "implement_in_full",
-    "RecommendationAdapted": "partially_implement",
-    "RecommendationDeferred": "future_discussion",
-    "RecommendationRejected": "not_implement",
-}
-
 Refs = dict[str, set[str]]
 
 

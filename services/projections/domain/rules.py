@@ -28,6 +28,7 @@ from schemas.responsibilities import (
     ResponsibilityTransferred,
 )
 from schemas.reviews import (
+    RESPONSE_KINDS,
     GovernmentResponse,
     ImplementationProgressRecorded,
     RecommendationAdapted,
@@ -60,7 +61,6 @@ from services.projections.domain.model import (
     SourceRef,
     World,
 )
-from services.projections.domain.refs import RESPONSE_KINDS
 
 Rule = Callable[[World, Any, int], None]
 

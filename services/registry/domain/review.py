@@ -7,13 +7,10 @@ from datetime import date
 
 from schemas.envelope import BodyRole, DatedFact, DeliveryStatus, DomainEvent, NamedBody
 from schemas.reviews import (
+    RESPONSE_EVENTS,
     GovernmentResponse,
     ImplementationProgressRecorded,
-    RecommendationAccepted,
-    RecommendationAdapted,
-    RecommendationDeferred,
     RecommendationRecorded,
-    RecommendationRejected,
     ResponseKind,
     ReviewPublished,
 )
@@ -30,13 +27,6 @@ from services.registry.errors import (
     AlreadyExists,
     DomainRuleViolated,
 )
-
-RESPONSE_EVENTS: dict[ResponseKind, type[GovernmentResponse]] = {
-    ResponseKind.IMPLEMENT_IN_FULL: RecommendationAccepted,
-    ResponseKind.PARTIALLY_IMPLEMENT: RecommendationAdapted,
-    ResponseKind.FUTURE_DISCUSSION: RecommendationDeferred,
-    ResponseKind.NOT_IMPLEMENT: RecommendationRejected,
-}
 
 
 @dataclass(frozen=True)

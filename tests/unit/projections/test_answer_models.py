@@ -19,11 +19,11 @@ import pytest
 from pydantic import BaseModel
 
 from schemas.envelope import DeliveryStatus
+from schemas.reviews import RESPONSE_KINDS
 from schemas.wire import PositionedEvent
 from services.projections.config import ProjectionsSettings
 from services.projections.domain.fold import replay
 from services.projections.domain.model import NO_RESPONSE, STAGES
-from services.projections.domain.refs import RESPONSE_KINDS
 from services.projections.domain.rules import CHANGES
 from services.projections.domain.views import ROLE_ORDER
 from services.projections.entrypoints import models

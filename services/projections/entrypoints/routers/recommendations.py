@@ -8,8 +8,8 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 
 from schemas.envelope import DeliveryStatus
+from schemas.reviews import RESPONSE_KINDS
 from services.projections.domain.model import NO_RESPONSE
-from services.projections.domain.refs import RESPONSE_KINDS
 from services.projections.entrypoints import contract
 from services.projections.entrypoints.csv_columns import COLUMNS
 from services.projections.entrypoints.deps import CsvOrJson, JsonOnly, View
