@@ -13,7 +13,7 @@ BENCH_STAMP := $(VENV)/.remit-bench-installed
 help:
 	@echo "make run         everything: PostgreSQL, Kafka, the three services, the Smith import"
 	@echo "make stop        stop what make run started (data is kept)"
-	@echo "make install     venv + pip install -e '.[dev]' + Kafka jars from Maven Central"
+	@echo "make install     venv + pip install -e '.[dev]' + Kafka jars from Maven Central + the pages' assets (npm)"
 	@echo "make infra-up    start PostgreSQL ($${REMIT_PG_PORT:-55432}) and Kafka ($${REMIT_KAFKA_PORT:-59092})"
 	@echo "make infra-down  stop both (data stays in .run/infra)"
 	@echo "make test        pytest; starts its own servers unless REMIT_* are exported"

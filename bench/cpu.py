@@ -81,14 +81,14 @@ class CpuSampler:
         self._stop.set()
         self._thread.join()
 
+    def _sample(self) -> None:
+        self.samples.append((time.time(), {n: process_cpu_s(p) for n, p in self.pids.items()}))
+
     def _run(self) -> None:
-        while True:
-            self.samples.append((time.time(), {n: process_cpu_s(p) for n, p in self.pids.items()}))
-            if self._stop.wait(self.every_s):
-                self.samples.append(
-                    (time.time(), {n: process_cpu_s(p) for n, p in self.pids.items()})
-                )
-                return
+        self._sample()
+        while not self._stop.wait(self.every_s):
+            self._sample()
+        self._sample()
 
     def cpu_s(self, name: str, begin: float, end: float) -> float | None:
         """CPU seconds ``name`` spent between two wall-clock times (linear between samples);

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import mailbox
 import os
 import sys
 from pathlib import Path
@@ -30,11 +29,10 @@ from starlette.routing import Route
 MAILDIR_PARTS = ("cur", "new", "tmp")
 
 
-def maildir(path: Path) -> mailbox.Maildir:
-    """The Maildir at ``path``, made complete (an existing folder keeps what it holds)."""
+def maildir(path: Path) -> None:
+    """Make the Maildir at ``path`` complete (an existing folder keeps what it holds)."""
     for part in MAILDIR_PARTS:
         (path / part).mkdir(parents=True, exist_ok=True)
-    return mailbox.Maildir(path, create=False)
 
 
 def hooks_app(folder: Path) -> Starlette:

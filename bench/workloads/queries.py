@@ -178,7 +178,7 @@ def measure_pages(
         "by_kind": {
             k: figures([r for r in rows if r.get("kind") == k], seconds) for k in PAGE_KINDS
         },
-        "target_p99": {"value": p99, "target": 50, "met": None if p99 is None else p99 < 50},
+        "target_p99": below(p99, 50),
     }
 
 

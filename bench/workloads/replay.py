@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from bench import history, profile, services
 from bench.context import RESULTS, Context
+from bench.cpu import ms_per_unit
 from bench.targets import at_least, at_most
 
 TOPIC = "bench.replay.events"
@@ -148,6 +149,7 @@ def run(ctx: Context) -> dict[str, Any]:
     services.PEAKS["replay"]["bare_consumer"] = brss
     rebuild_rate = total / seconds
     bare_rate = total / inner
+    cpu_ms = ms_per_unit(max(measured.cpu_s - measured.startup_cpu_s, 0.0), total)
     return {
         "workload": "replay",
         "generated": generated,
@@ -165,9 +167,7 @@ def run(ctx: Context) -> dict[str, Any]:
             "events_per_s": round(rebuild_rate),
             "cpu_s": round(measured.cpu_s, 2),
             # CPU past start-up (less ``migrate``'s CPU), per event: the projections' cost
-            "cpu_ms_per_event": round(
-                1000 * max(measured.cpu_s - measured.startup_cpu_s, 0.0) / total, 3
-            ),
+            "cpu_ms_per_event": cpu_ms,
             "output_tail": out[-600:],
         },
         "bare_consumer": {
@@ -179,8 +179,6 @@ def run(ctx: Context) -> dict[str, Any]:
         "rebuild_over_bare": round(rebuild_rate / bare_rate, 3),
         "targets": {
             "rebuild_over_bare_consumer": at_least(round(rebuild_rate / bare_rate, 3), 0.5),
-            "rebuild_cpu_ms_per_event": at_most(
-                round(1000 * max(measured.cpu_s - measured.startup_cpu_s, 0.0) / total, 3), 0.5
-            ),
+            "rebuild_cpu_ms_per_event": at_most(cpu_ms, 0.5),
         },
     }
