@@ -6,6 +6,7 @@ whose instances carry ``status``, ``title`` and ``detail``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import asyncpg
@@ -21,13 +22,21 @@ PROBLEM_JSON = "application/problem+json"
 log = structlog.get_logger(__name__)
 
 
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An RFC 9457 problem document; ``extra`` members go into it, ``headers`` on the answer."""
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update(extra)
-    headers = extra.pop("headers", None) if "headers" in extra else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_JSON, headers=dict(headers or {})
+    )
 
 
 UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
@@ -79,9 +88,8 @@ def install(app: FastAPI, domain_error: type[Exception] | None = None) -> None:
             status = int(getattr(exc, "status", 400))
             title = str(getattr(exc, "title", "Request refused"))
             extra = dict(getattr(exc, "extra", None) or {})
-            response = problem(status, title, str(getattr(exc, "detail", exc)), **extra)
-            response.headers.update(getattr(exc, "headers", None) or {})
-            return response
+            headers = getattr(exc, "headers", None)
+            return problem(status, title, str(getattr(exc, "detail", exc)), headers, **extra)
 
         app.add_exception_handler(domain_error, on_domain_error)
 

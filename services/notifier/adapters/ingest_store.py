@@ -3,8 +3,9 @@
 Round trips are what ingesting costs, so a batch locks the checkpoint and reads the knowledge
 of all its events in one statement (plus one per level of the organisations' closure, for
 streams not read yet), and writes knowledge, events, jobs and the checkpoint in one statement
-(``unnest`` of arrays). Logs come from the :class:`~.knowledge_cache.KnowledgeCache` when it is
-true at the locked checkpoint, so a steady consumer reads only streams it has never seen.
+(``unnest`` of arrays; the jobs as a ``jsonb`` recordset). Logs come from the
+:class:`~.knowledge_cache.KnowledgeCache` when it is true at the locked checkpoint, so a steady
+consumer reads only streams it has never seen.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from schemas.streams import PREFIXES, organisation_stream, recommendation_stream
 from schemas.upcasting import decode
 from schemas.wire import PositionedEvent
 from services.common.dead_letters import DeadLetter, DeadLetterSink
@@ -266,14 +268,14 @@ def _related(known: Knowledge, streams: set[str]) -> set[str]:
     accountable to, succeeded by; the parent of a sub-point."""
     found: set[str] = set()
     for stream in streams & known.logs.keys():
-        if stream.startswith("organisation-"):
-            facts = known.org(stream.removeprefix("organisation-"))
+        if stream.startswith(PREFIXES["organisations"]):
+            facts = known.org(stream.removeprefix(PREFIXES["organisations"]))
             bodies = {facts.parent_id, facts.accountable_to_id, *facts.successor_ids}
-            found |= {f"organisation-{b}" for b in bodies if b}
-        elif stream.startswith("recommendation-"):
-            rec = known.rec(stream.removeprefix("recommendation-"))
+            found |= {organisation_stream(b) for b in bodies if b}
+        elif stream.startswith(PREFIXES["recommendations"]):
+            rec = known.rec(stream.removeprefix(PREFIXES["recommendations"]))
             if rec is not None and rec.parent_id:
-                found.add(f"recommendation-{rec.parent_id}")
+                found.add(recommendation_stream(rec.parent_id))
     return found
 
 

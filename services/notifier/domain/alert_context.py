@@ -18,6 +18,7 @@ from schemas.responsibilities import (
     ResponsibilityTransferred,
 )
 from schemas.reviews import RESPONSE_KINDS, GovernmentResponse, RecommendationRecorded
+from schemas.streams import PREFIXES, organisation_stream, recommendation_stream
 from schemas.upcasting import UnknownEventType, decode
 from services.common.wording.alerts import Context, Recommendation
 from services.notifier.domain.knowledge import Log, in_effect
@@ -36,23 +37,23 @@ def decoded(event: Mapping[str, Any]) -> DomainEvent | None:
 def streams(event: DomainEvent, recipient: str) -> set[str]:
     """The logs an alert about ``event`` reads: every body it names and the recipient, the
     recommendation it is about, and its own stream."""
-    found = {f"organisation-{i}" for i in named_ids(event) | {recipient}}
+    found = {organisation_stream(i) for i in named_ids(event) | {recipient}}
     rec = getattr(event, "recommendation_id", None)
     if isinstance(rec, str):
-        found.add(f"recommendation-{rec}")
+        found.add(recommendation_stream(rec))
     return found | {event.stream_id}
 
 
 def context(event: DomainEvent, logs: Logs) -> Context:
     names = {
-        stream.removeprefix("organisation-"): found
+        stream.removeprefix(PREFIXES["organisations"]): found
         for stream, log in logs.items()
-        if stream.startswith("organisation-") and (found := _name(log)) is not None
+        if stream.startswith(PREFIXES["organisations"]) and (found := _name(log)) is not None
     }
     rec = getattr(event, "recommendation_id", None)
     recommendation = None
     if isinstance(rec, str):
-        recommendation = _recommendation(rec, logs.get(f"recommendation-{rec}", ()))
+        recommendation = _recommendation(rec, logs.get(recommendation_stream(rec), ()))
     own = logs.get(event.stream_id, ())
     announced = {
         str(e.event_id): e.model_dump(mode="json")

@@ -30,7 +30,13 @@ from schemas.responsibilities import (
     ResponsibilityTransferred,
 )
 from schemas.reviews import GovernmentResponse, RecommendationRecorded
-from schemas.streams import PREFIXES, organisation_stream
+from schemas.streams import (
+    ID_FIELDS,
+    PREFIXES,
+    organisation_stream,
+    recommendation_stream,
+    stream_id,
+)
 
 KNOWN_KINDS = ("organisations", "recommendations", "responsibilities", "actions")
 """The streams whose events the notifier keeps: what alerts name and explain."""
@@ -109,7 +115,7 @@ class Knowledge:
         return facts
 
     def rec(self, recommendation_id: str) -> RecFacts | None:
-        log = effective(self.log(f"recommendation-{recommendation_id}"))
+        log = effective(self.log(recommendation_stream(recommendation_id)))
         if not log:
             return None
         roles: list[tuple[str, str]] = []
@@ -179,13 +185,9 @@ def referenced_streams(event: DomainEvent) -> set[str]:
     streams = {event.stream_id}
     nested = corrected_events(event) if isinstance(event, RecordsCorrected) else []
     for one in (event, *nested):
-        streams |= {f"organisation-{i}" for i in named_ids(one)}
-        for name, prefix in (
-            ("recommendation_id", "recommendation-"),
-            ("responsibility_id", "responsibility-"),
-            ("action_id", "action-"),
-        ):
-            value = one.__dict__.get(name)
+        streams |= {organisation_stream(i) for i in named_ids(one)}
+        for kind in ("recommendations", "responsibilities", "actions"):
+            value = one.__dict__.get(ID_FIELDS[kind])
             if isinstance(value, str):
-                streams.add(prefix + value)
+                streams.add(stream_id(kind, value))
     return {s for s in streams if s.startswith(KNOWN_PREFIXES)}

@@ -23,6 +23,7 @@ from typing import Any
 from schemas.corrections import effective
 from schemas.envelope import DomainEvent
 from schemas.organisations import OrganisationRegistered
+from schemas.streams import organisation_stream
 from services.common.auth import Caller
 from services.notifier.errors import (
     Conflict,
@@ -83,7 +84,7 @@ class Subscriptions:
         return now
 
     async def known(self, organisation_id: str) -> bool:
-        return registered(await self.store.knowledge_of(f"organisation-{organisation_id}"))
+        return registered(await self.store.knowledge_of(organisation_stream(organisation_id)))
 
     async def create(
         self, caller: Caller, spec: dict[str, Any], min_position: int | None = None
